@@ -1,0 +1,1 @@
+"""cutri's bot package."""

@@ -1,0 +1,160 @@
+"""Wiring the process: database, conversation runner, channels, dispatcher and HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from aiohttp import web
+
+from bot.local_chat import LocalChat
+from bot.settings import Settings
+from bot.telegram import WEBHOOK_PATH as TELEGRAM_PATH
+from bot.telegram import TelegramChannel
+from bot.zalo import WEBHOOK_PATH as ZALO_PATH
+from bot.zalo import ZaloChannel
+from handlers.conversation import ConversationRunner
+from handlers.turn import HandlerConfig
+from scheduler.dispatcher import Channel, Dispatcher
+from scheduler.jobs import build_scheduler
+from scheduler.pacing import Pacer
+from storage.db import Database
+from storage.migrate import upgrade_database_async
+from storage.quiet_hours import QuietHours
+
+log = logging.getLogger(__name__)
+SHUTDOWN_SECONDS = 20
+
+
+@dataclass
+class Process:
+    settings: Settings
+    db: Database
+    runner: ConversationRunner
+    dispatcher: Dispatcher = field(init=False)
+    telegram: TelegramChannel | None = None
+    zalo: ZaloChannel | None = None
+    local: LocalChat | None = None
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def build_process(settings: Settings) -> Process:
+    db = Database(settings.database_url)
+    runner = ConversationRunner(
+        db,
+        HandlerConfig(
+            default_locale=settings.default_locale,
+            link_code_minutes=settings.link_code_minutes,
+            timezone=settings.timezone,
+            quiet_hours=QuietHours.parse(settings.quiet_hours, settings.timezone),
+        ),
+    )
+    channels: dict[str, Channel] = {}
+    process = Process(settings, db, runner)
+    if settings.telegram_bot_token is not None:
+        process.telegram = TelegramChannel(
+            settings.telegram_bot_token.get_secret_value(),
+            runner,
+            api_url=settings.telegram_api_url,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=_secret(settings.telegram_webhook_secret),
+        )
+        channels["telegram"] = Channel(process.telegram, Pacer(
+            settings.telegram_rate, per_chat_rate=settings.telegram_per_chat_rate))
+    if settings.zalo_bot_token is not None:
+        process.zalo = ZaloChannel(
+            settings.zalo_bot_token.get_secret_value(),
+            runner,
+            api_url=settings.zalo_api_url,
+            webhook_url=settings.zalo_webhook_url,
+            webhook_secret=_secret(settings.zalo_webhook_secret),
+        )
+        channels["zalo"] = Channel(process.zalo, Pacer(
+            settings.zalo_rate, per_chat_rate=settings.zalo_per_chat_rate))
+    if settings.local_chat_enabled:
+        process.local = LocalChat(runner)
+        channels["local"] = Channel(process.local, Pacer(1000, per_chat_rate=100))
+    process.dispatcher = Dispatcher(
+        db,
+        channels,
+        poll_seconds=settings.outbox_poll_seconds,
+        max_attempts=settings.outbox_max_attempts,
+        lease_seconds=settings.outbox_lease_seconds,
+    )
+    runner.on_queued.append(process.dispatcher.wake)
+    return process
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def build_web_app(process: Process) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+
+    async def health(_request: web.Request) -> web.Response:
+        # Ready only once every channel has started (webhooks set, commands published).
+        status = 200 if process.ready.is_set() else 503
+        return web.json_response({"ok": status == 200}, status=status)
+
+    app.router.add_get("/health", health)
+    if process.telegram is not None:
+        app.router.add_post(TELEGRAM_PATH, process.telegram.webhook)
+    if process.zalo is not None:
+        app.router.add_post(ZALO_PATH, process.zalo.webhook)
+    if process.local is not None:
+        app.add_routes(process.local.routes())
+    return app
+
+
+async def run_process(settings: Settings) -> None:
+    if settings.database_url.startswith("sqlite"):
+        await upgrade_database_async(settings.database_url)
+    process = build_process(settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, process.stop.set)
+    # Webhook handlers are short; the local chat's long polls need not delay a shutdown.
+    runner = web.AppRunner(build_web_app(process), access_log=None, shutdown_timeout=3)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    tasks = [asyncio.create_task(process.dispatcher.run(process.stop))]
+    clock = build_scheduler(process.db, settings.timezone)
+    clock.start()
+    if process.telegram is not None:
+        await process.telegram.start()
+        process.runner.config = _with_username(process.runner.config, process.telegram.username)
+        if not settings.telegram_webhook_url:
+            tasks.append(asyncio.create_task(process.telegram.poll(process.stop)))
+    if process.zalo is not None:
+        await process.zalo.start()
+        if not settings.zalo_webhook_url:
+            tasks.append(asyncio.create_task(process.zalo.poll(process.stop)))
+    process.ready.set()
+    log.info("cutri is running on http://%s:%s", settings.http_host, settings.http_port)
+    if process.local is not None:
+        log.info("local chat: open http://%s:%s/ in a browser", settings.http_host,
+                 settings.http_port)
+    await process.stop.wait()
+    clock.shutdown(wait=False)
+    # Pollers and the dispatcher notice `stop` and finish the update or round in hand.
+    _finished, late = await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await runner.cleanup()
+    for channel in (process.telegram, process.zalo):
+        if channel is not None:
+            await channel.close()
+    await process.db.dispose()
+
+
+def _with_username(config: HandlerConfig, username: str | None) -> HandlerConfig:
+    return replace(config, bot_username=username)

@@ -1,0 +1,143 @@
+"""The `cutri` command: run the bot, chat in the terminal, migrate, load demo data, add admins."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.logs import configure_logging
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"cutri: configuration error: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    command = args.command
+    if command == "run":
+        asyncio.run(_run(settings))
+    elif command == "chat":
+        from bot.console import run_console
+
+        asyncio.run(run_console(settings))
+    elif command == "db":
+        from storage.migrate import upgrade_database
+
+        upgrade_database(settings.database_url)
+        print("database is up to date")
+    elif command == "seed-demo":
+        asyncio.run(_seed_demo(settings, only_if_empty=args.if_empty))
+    elif command == "admin":
+        return asyncio.run(_create_admin(settings, args))
+    elif command == "invite":
+        return asyncio.run(_invite(settings, args))
+    else:
+        parser.print_help()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cutri", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (channels, dispatcher, HTTP server)")
+    commands.add_parser("chat", help="chat with the bot in this terminal (no token needed)")
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    seed = commands.add_parser("seed-demo", help="load the demo commune from the seed plans")
+    seed.add_argument("--if-empty", action="store_true", help="only when no commune exists")
+    admin = commands.add_parser("admin", help="bind a commune's first admin to a chat account")
+    admin.add_argument("action", choices=["create"])
+    admin.add_argument("--commune", required=True, help="commune code, e.g. tan-thuan-tay")
+    who = admin.add_mutually_exclusive_group(required=True)
+    who.add_argument("--telegram", help="Telegram user id (a number)")
+    who.add_argument("--zalo", help="Zalo user id (from the bot's own logs of that user)")
+    invite = commands.add_parser("invite", help="print single-use invite links")
+    invite.add_argument("--commune", required=True)
+    invite.add_argument("--role", choices=["office", "delegate", "agency", "admin"],
+                        required=True)
+    invite.add_argument("--count", type=int, default=1)
+    return parser
+
+
+async def _run(settings: Settings) -> None:
+    from bot.app import run_process
+
+    await run_process(settings)
+
+
+async def _prepare(settings: Settings) -> object:
+    from storage.db import Database
+    from storage.migrate import upgrade_database_async
+
+    await upgrade_database_async(settings.database_url)
+    return Database(settings.database_url)
+
+
+async def _seed_demo(settings: Settings, *, only_if_empty: bool) -> None:
+    from storage.db import Database
+    from storage.demo import has_any_commune, seed_demo
+
+    db = await _prepare(settings)
+    assert isinstance(db, Database)
+    async with db.transaction() as session:
+        if only_if_empty and await has_any_commune(session):
+            print("communes exist already: demo data not loaded")
+        else:
+            commune = await seed_demo(session)
+            print(f"demo commune ready: {commune.name} (code {commune.code})")
+    await db.dispose()
+
+
+async def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import Database
+    from storage.places import find_commune_by_code
+    from storage.roles import create_first_admin, create_invites
+
+    db = await _prepare(settings)
+    assert isinstance(db, Database)
+    channel, external_id = ("telegram", args.telegram) if args.telegram else ("zalo", args.zalo)
+    if channel == "telegram" and not str(external_id).isdigit():
+        print("cutri: a Telegram user id is a number", file=sys.stderr)
+        return 2
+    async with db.transaction() as session:
+        commune = await find_commune_by_code(session, args.commune)
+        if commune is None:
+            print(f"cutri: no commune with code {args.commune!r}", file=sys.stderr)
+            return 2
+        await create_first_admin(session, commune, channel, str(external_id))
+        print(f"admin of {commune.name} bound to {channel} account {external_id}")
+        for role in ("office", "delegate"):
+            for invite in await create_invites(session, commune, role, 3):
+                print(f"  {role:9} /start inv-{invite.token}")
+    await db.dispose()
+    print("On Telegram the links are https://t.me/<bot username>?start=inv-<token>.")
+    return 0
+
+
+async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import Database
+    from storage.places import find_commune_by_code
+    from storage.roles import create_invites
+
+    db = await _prepare(settings)
+    assert isinstance(db, Database)
+    async with db.transaction() as session:
+        commune = await find_commune_by_code(session, args.commune)
+        if commune is None:
+            print(f"cutri: no commune with code {args.commune!r}", file=sys.stderr)
+            return 2
+        for invite in await create_invites(session, commune, args.role, max(1, args.count)):
+            print(f"{args.role:9} /start inv-{invite.token}")
+    await db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

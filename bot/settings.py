@@ -1,0 +1,148 @@
+"""Settings from the environment and `.env`; every setting is listed in `.env.example`."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.quiet_hours import QuietHours
+
+TELEGRAM_OFFICIAL_API = "https://api.telegram.org"
+ZALO_OFFICIAL_API = "https://bot-api.zaloplatforms.com"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/cutri.db"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = TELEGRAM_OFFICIAL_API
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    zalo_bot_token: SecretStr | None = None
+    zalo_api_url: str = ZALO_OFFICIAL_API
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: SecretStr | None = None
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+
+    # The token-free chat page on the HTTP server; by default on when no platform token is set.
+    local_chat: bool | None = None
+
+    default_locale: Literal["vi", "en"] = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Pace of outbound messages: Telegram allows about 30/s overall and 1/s per chat (a short
+    # burst is tolerated); paid broadcasts raise the overall limit. Zalo publishes no figure.
+    telegram_rate: float = Field(default=30.0, gt=0, le=10_000)
+    telegram_per_chat_rate: float = Field(default=1.0, gt=0, le=100)
+    zalo_rate: float = Field(default=10.0, gt=0, le=10_000)
+    zalo_per_chat_rate: float = Field(default=1.0, gt=0, le=100)
+    # Routine announcements wait out these local hours; urgent ones do not. Empty: none.
+    quiet_hours: str = "21:00-06:30"
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    # How long a claimed row stays with its dispatcher before another may take it (after a
+    # crash). Empty: computed from the channels' rates (30 s and up).
+    outbox_lease_seconds: int | None = Field(default=None, ge=2)
+    link_code_minutes: int = Field(default=10, ge=1, le=120)
+
+    @field_validator("local_chat", "outbox_lease_seconds", mode="before")
+    @classmethod
+    def _blank_is_automatic(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("telegram_api_url", "zalo_api_url", "telegram_webhook_url",
+                     "zalo_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://...")
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _telegram_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        head, _, tail = value.get_secret_value().partition(":")
+        if not head.isdigit() or not tail:
+            raise ValueError("expected the form 123456789:ABC... from @BotFather")
+        return value
+
+    @field_validator("zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret")
+    @classmethod
+    def _empty_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @model_validator(mode="after")
+    def _webhooks_need_secrets(self) -> Settings:
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET")
+        if self.zalo_webhook_url and not self.zalo_webhook_secret:
+            raise ValueError("ZALO_WEBHOOK_URL needs ZALO_WEBHOOK_SECRET")
+        secret = self.zalo_webhook_secret
+        if secret is not None and not 8 <= len(secret.get_secret_value()) <= 256:
+            raise ValueError("ZALO_WEBHOOK_SECRET must be 8 to 256 characters")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_range(cls, value: str) -> str:
+        try:
+            QuietHours.parse(value, "UTC")
+        except ValueError as error:
+            raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-06:30") from error
+        return value
+
+    @property
+    def local_chat_enabled(self) -> bool:
+        if self.local_chat is not None:
+            return self.local_chat
+        return self.telegram_bot_token is None and self.zalo_bot_token is None
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message is one line that names it."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "_".join(str(part) for part in first["loc"]).upper() or "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None

@@ -1,0 +1,102 @@
+"""Deciding which handler answers an update: commands, then menu actions, then the open step."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from handlers import (  # noqa: F401  (they register themselves)
+    account,
+    broadcast,
+    menu,
+    onboarding,
+    topics,
+)
+from handlers.menu import answer_unexpected, show_menu
+from handlers.registry import ACTIONS, COMMANDS, STEPS
+from handlers.text import fold, plain_label
+from handlers.turn import Turn
+from handlers.values import Inbound, Kind
+from storage.people import has_consent
+
+# Commands that work before consent: they read nothing personal or only delete.
+PUBLIC_COMMANDS = {"start", "help", "language", "cancel", "mydata", "forget"}
+
+# Typed words that act as commands, for Zalo where there is no command menu.
+KEYWORDS = {
+    "menu": "menu",
+    "start": "start",
+    "bat dau": "start",
+    "help": "help",
+    "tro giup": "help",
+    "huong dan": "help",
+    "huy": "cancel",
+    "cancel": "cancel",
+    "thoat": "cancel",
+}
+
+
+def resolve_choice(inbound: Inbound, offered: list[list[str]]) -> Inbound:
+    """Typed `2`, or a typed label ("dong y"), becomes the choice it stands for."""
+    if inbound.kind is not Kind.TEXT or not offered:
+        return inbound
+    typed = inbound.text.strip().rstrip(".")
+    action = None
+    if typed.isdigit() and 1 <= int(typed) <= len(offered):
+        action = offered[int(typed) - 1][0]
+    else:
+        folded = fold(typed)
+        for candidate, label in offered:
+            if folded and folded == plain_label(label):
+                action = candidate
+                break
+    if action is None:
+        return inbound
+    return _replace(inbound, kind=Kind.CHOICE, choice=action)
+
+
+def resolve_keyword(inbound: Inbound) -> Inbound:
+    if inbound.kind is Kind.TEXT:
+        words = fold(inbound.text).lstrip("/")
+        if words in KEYWORDS:
+            return _replace(inbound, kind=Kind.COMMAND, command=KEYWORDS[words], text="")
+    return inbound
+
+
+def _replace(inbound: Inbound, **changes: Any) -> Inbound:
+    return replace(inbound, **changes)
+
+
+async def respond(turn: Turn) -> None:
+    """Run the one handler this update is for; it adds replies to the turn."""
+    inbound = turn.inbound
+    consented = turn.person is not None and await has_consent(turn.db, turn.person.id)
+    if inbound.kind is Kind.COMMAND:
+        name = inbound.command or ""
+        handler = COMMANDS.get(name)
+        if handler is None:
+            await _unknown_command(turn, consented)
+        elif not consented and name not in PUBLIC_COMMANDS:
+            await onboarding.start_onboarding(turn)
+        else:
+            await handler(turn)
+        return
+    flow, step_name = turn.step
+    if inbound.kind is Kind.CHOICE and inbound.choice in ACTIONS and consented:
+        await ACTIONS[inbound.choice](turn)
+        return
+    if flow is not None and step_name is not None and (flow, step_name) in STEPS:
+        await STEPS[(flow, step_name)](turn)
+        return
+    if not consented:
+        await onboarding.start_onboarding(turn)
+        return
+    await answer_unexpected(turn)
+
+
+async def _unknown_command(turn: Turn, consented: bool) -> None:
+    if consented:
+        await show_menu(turn, turn._("I do not know that command."))
+    else:
+        turn.say(turn._("I do not know that command. Type /start to begin."))
+

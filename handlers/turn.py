@@ -1,0 +1,109 @@
+"""One handled update: what came in, who sent it, their state, and the replies being built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import Translator
+from handlers.values import Choice, Inbound, Reply
+from storage.models import ChannelIdentity, Conversation, Person
+from storage.quiet_hours import QuietHours
+
+
+@dataclass(frozen=True)
+class HandlerConfig:
+    """The few settings conversations need; filled from the process settings."""
+
+    default_locale: str = "vi"
+    link_code_minutes: int = 10
+    bot_username: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
+
+
+class Turn:
+    """Context of one update. Handlers read from it and `say` through it; nothing else sends."""
+
+    def __init__(
+        self,
+        *,
+        db: AsyncSession,
+        inbound: Inbound,
+        identity: ChannelIdentity,
+        person: Person | None,
+        conversation: Conversation,
+        translator: Translator,
+        config: HandlerConfig,
+        now: datetime,
+    ) -> None:
+        self.db = db
+        self.inbound = inbound
+        self.identity = identity
+        self.person = person
+        self.conversation = conversation
+        self.t = translator
+        self.config = config
+        self.now = now
+        self.replies: list[Reply] = []
+
+    def _(self, message: str, **params: Any) -> str:
+        return self.t._(message, **params)
+
+    @property
+    def locale(self) -> str:
+        return self.t.locale
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.conversation.data
+
+    @property
+    def step(self) -> tuple[str | None, str | None]:
+        return self.conversation.flow, self.conversation.step
+
+    def say(
+        self,
+        text: str,
+        *,
+        title: str | None = None,
+        choices: list[Choice] | tuple[Choice, ...] = (),
+        ask_contact: str | None = None,
+        remove_keyboard: bool = False,
+    ) -> None:
+        hint = None
+        if choices or ask_contact:
+            hint = self._("Type the number of your choice.")
+        self.replies.append(
+            Reply(
+                text=text,
+                title=title,
+                choices=tuple(choices),
+                ask_contact=ask_contact,
+                remove_keyboard=remove_keyboard,
+                hint=hint,
+            )
+        )
+
+    def go(self, flow: str, step: str, **data: Any) -> None:
+        """Move to a step; `data` is merged into the flow's data (a new dict, so it is saved)."""
+        if flow != self.conversation.flow:
+            self.conversation.data = {}
+        self.conversation.flow = flow
+        self.conversation.step = step
+        self.conversation.data = {**self.conversation.data, **data}
+
+    def end(self) -> None:
+        self.conversation.flow = None
+        self.conversation.step = None
+        self.conversation.data = {}
+
+    def offered(self) -> list[list[str]]:
+        """The choices of the last reply that had any: what a typed number refers to."""
+        for reply in reversed(self.replies):
+            if reply.choices:
+                return [[c.action, c.label] for c in reply.choices]
+        return []

@@ -1,0 +1,86 @@
+"""The values that cross the channel boundary: what came in (`Inbound`), what goes out (`Reply`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    CHOICE = "choice"
+    CONTACT = "contact"
+    LOCATION = "location"
+    PHOTO = "photo"
+    FILE = "file"
+    VOICE = "voice"
+    STICKER = "sticker"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One update from one person, normalised by a channel adapter."""
+
+    channel: str
+    user_id: str
+    update_id: str
+    kind: Kind
+    text: str = ""
+    command: str | None = None
+    choice: str | None = None
+    phone: str | None = None
+    # True only when the platform vouches that the shared contact is the sender's own.
+    phone_verified: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
+    file_ref: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option the user can pick: a button on Telegram, a number on Zalo."""
+
+    action: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An abstract message; each adapter draws it within its platform's limits."""
+
+    text: str
+    title: str | None = None
+    choices: tuple[Choice, ...] = ()
+    # Label of a "share my phone number" button; adapters without one ask in words.
+    ask_contact: str | None = None
+    remove_keyboard: bool = False
+    hint: str | None = field(default=None, compare=False)
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"text": self.text}
+        if self.title:
+            payload["title"] = self.title
+        if self.choices:
+            payload["choices"] = [[c.action, c.label] for c in self.choices]
+        if self.ask_contact:
+            payload["ask_contact"] = self.ask_contact
+        if self.remove_keyboard:
+            payload["remove_keyboard"] = True
+        if self.hint:
+            payload["hint"] = self.hint
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Reply:
+        return cls(
+            text=str(payload.get("text", "")),
+            title=payload.get("title"),
+            choices=tuple(Choice(str(a), str(label)) for a, label in payload.get("choices", [])),
+            ask_contact=payload.get("ask_contact"),
+            remove_keyboard=bool(payload.get("remove_keyboard", False)),
+            hint=payload.get("hint"),
+        )

@@ -1,0 +1,1 @@
+"""cutri's scheduler package."""

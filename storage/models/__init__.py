@@ -1,0 +1,47 @@
+"""SQLAlchemy models: every table cutri keeps, one module per area."""
+
+from storage.models.audit import AuditEntry
+from storage.models.base import Base
+from storage.models.broadcasts import Broadcast, TopicMute
+from storage.models.conversation import Conversation, InboundEvent
+from storage.models.outbox import OutboxMessage
+from storage.models.people import (
+    ChannelIdentity,
+    Consent,
+    Invite,
+    LinkCode,
+    Person,
+    RoleGrant,
+)
+from storage.models.places import (
+    Agency,
+    Commune,
+    Delegate,
+    ElectoralUnit,
+    Field,
+    Hamlet,
+    Province,
+)
+
+__all__ = [
+    "Agency",
+    "AuditEntry",
+    "Base",
+    "Broadcast",
+    "ChannelIdentity",
+    "Commune",
+    "Consent",
+    "Conversation",
+    "Delegate",
+    "ElectoralUnit",
+    "Field",
+    "Hamlet",
+    "InboundEvent",
+    "Invite",
+    "LinkCode",
+    "OutboxMessage",
+    "Person",
+    "Province",
+    "RoleGrant",
+    "TopicMute",
+]

@@ -1,0 +1,87 @@
+"""Places and public bodies: provinces, communes, hamlets, electoral units, fields, agencies."""
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+
+
+class Province(Base):
+    __tablename__ = "provinces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Commune(Base):
+    """A commune, ward or special zone (xã / phường / đặc khu)."""
+
+    __tablename__ = "communes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="xa")
+
+
+class ElectoralUnit(Base):
+    __tablename__ = "electoral_units"
+    __table_args__ = (UniqueConstraint("commune_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Hamlet(Base):
+    """Where a citizen lives: thôn, ấp, bản, tổ dân phố. `code` is what QR posters carry."""
+
+    __tablename__ = "hamlets"
+    __table_args__ = (UniqueConstraint("commune_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    electoral_unit_id: Mapped[int | None] = mapped_column(ForeignKey("electoral_units.id"))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Field(Base):
+    """A petition field (lĩnh vực); each commune keeps its own list."""
+
+    __tablename__ = "fields"
+    __table_args__ = (UniqueConstraint("commune_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Agency(Base):
+    """A body that answers petitions: a commune department, a provincial body, a utility."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (UniqueConstraint("commune_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    competence: Mapped[str] = mapped_column(String(16), default="commune")
+
+
+class Delegate(Base):
+    """A People's Council delegate elected in one electoral unit."""
+
+    __tablename__ = "delegates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    electoral_unit_id: Mapped[int | None] = mapped_column(ForeignKey("electoral_units.id"))
+    title: Mapped[str] = mapped_column(String(200), default="")

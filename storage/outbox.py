@@ -1,0 +1,143 @@
+"""The outbox: queueing messages and the dispatcher's claim / settle operations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import ChannelIdentity, OutboxMessage
+from storage.models.base import utcnow
+
+URGENT = 1
+ROUTINE = 5
+
+
+def enqueue_message(
+    db: AsyncSession,
+    identity: ChannelIdentity,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str | None = None,
+    priority: int = ROUTINE,
+    not_before: datetime | None = None,
+) -> OutboxMessage:
+    """Queue one message for one identity; it leaves when the transaction commits."""
+    row = OutboxMessage(
+        identity_id=identity.id,
+        channel=identity.channel,
+        chat_id=identity.external_id,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        priority=priority,
+        not_before=not_before or utcnow(),
+        status="pending",
+        attempts=0,
+    )
+    db.add(row)
+    return row
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
+        # A lease that ran out means its dispatcher died: the row is due again.
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+    )
+
+
+async def claim_due_rows(
+    db: AsyncSession, *, now: datetime | None = None, limit: int = 100, lease_seconds: int = 60
+) -> list[OutboxMessage]:
+    """Lease due rows, urgent first, keeping each recipient's messages in order.
+
+    A row waits while an earlier row for the same recipient is held back (not yet due, or
+    leased by another dispatcher), so a user never reads message 3 before message 2.
+    """
+    now = now or utcnow()
+    earlier = aliased(OutboxMessage)
+    held_back = exists().where(
+        earlier.identity_id == OutboxMessage.identity_id,
+        earlier.id < OutboxMessage.id,
+        or_(
+            and_(earlier.status == "pending", earlier.not_before > now),
+            and_(earlier.status == "sending", earlier.lease_until >= now),
+        ),
+    )
+    query = (
+        select(OutboxMessage)
+        .where(_claimable(now), ~held_back)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list((await db.execute(query)).scalars())
+    lease = now + timedelta(seconds=lease_seconds)
+    for row in rows:
+        row.status = "sending"
+        row.lease_until = lease
+        row.attempts += 1
+    return rows
+
+
+async def mark_sent_rows(db: AsyncSession, row_ids: list[int]) -> None:
+    """Settle many delivered rows at once (the dispatcher batches them)."""
+    for start in range(0, len(row_ids), 1000):
+        await db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids[start : start + 1000]))
+            .values(status="sent", sent_at=utcnow(), lease_until=None, last_error=None)
+        )
+
+
+async def postpone_row(db: AsyncSession, row_id: int, *, until: datetime, error: str) -> None:
+    await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="pending", not_before=until, lease_until=None, last_error=error[:500])
+    )
+
+
+async def release_row(db: AsyncSession, row_id: int, *, until: datetime) -> None:
+    """Give back a claimed row untried (an earlier message to the same person failed)."""
+    await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(
+            status="pending",
+            not_before=until,
+            lease_until=None,
+            attempts=OutboxMessage.attempts - 1,
+        )
+    )
+
+
+async def mark_dead(db: AsyncSession, row_id: int, *, error: str) -> None:
+    await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="dead", lease_until=None, last_error=error[:500])
+    )
+
+
+async def mark_unreachable(db: AsyncSession, row_id: int, *, error: str) -> None:
+    """The person blocked the bot: this row fails and the identity is skipped until they write."""
+    row = await db.get(OutboxMessage, row_id)
+    if row is None:
+        return
+    row.status = "failed"
+    row.lease_until = None
+    row.last_error = error[:500]
+    await db.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.id == row.identity_id)
+        .values(unreachable_at=utcnow())
+    )
+
+
+async def count_by_status(db: AsyncSession) -> dict[str, int]:
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    return {status: count for status, count in (await db.execute(query)).all()}

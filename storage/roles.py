@@ -1,0 +1,135 @@
+"""Roles scoped to a commune, the operator's first admin, and invite links for staff."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audit import record_action
+from storage.conversations import ensure_identity
+from storage.models import Commune, Invite, Person, RoleGrant
+from storage.models.base import utcnow
+
+ROLES = ("citizen", "delegate", "office", "agency", "admin")
+INVITABLE = ("delegate", "office", "agency", "admin")
+INVITE_PREFIX = "inv-"
+
+
+async def roles_of(db: AsyncSession, person_id: int) -> list[RoleGrant]:
+    query = select(RoleGrant).where(RoleGrant.person_id == person_id).order_by(RoleGrant.id)
+    return list((await db.execute(query)).scalars())
+
+
+async def grant_role(
+    db: AsyncSession,
+    person: Person,
+    commune: Commune,
+    role: str,
+    *,
+    actor_id: int | None,
+    actor_label: str = "person",
+    agency_id: int | None = None,
+) -> RoleGrant:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    query = select(RoleGrant).where(
+        RoleGrant.person_id == person.id,
+        RoleGrant.commune_id == commune.id,
+        RoleGrant.role == role,
+    )
+    grant = (await db.execute(query)).scalar_one_or_none()
+    if grant is None:
+        grant = RoleGrant(
+            person_id=person.id, commune_id=commune.id, role=role, agency_id=agency_id
+        )
+        db.add(grant)
+        await db.flush()
+        record_action(
+            db,
+            action="role.granted",
+            subject_type="person",
+            subject_id=person.id,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            after={"role": role, "commune": commune.code},
+        )
+    return grant
+
+
+async def create_first_admin(
+    db: AsyncSession, commune: Commune, channel: str, external_id: str
+) -> Person:
+    """Bind a commune's first admin to a Telegram or Zalo account (an operator's act)."""
+    identity = await ensure_identity(db, channel, external_id)
+    person = await db.get(Person, identity.person_id) if identity.person_id else None
+    if person is None:
+        person = Person(created_at=utcnow())
+        db.add(person)
+        await db.flush()
+        identity.person_id = person.id
+    await grant_role(db, person, commune, "admin", actor_id=None, actor_label="operator")
+    return person
+
+
+async def create_invites(
+    db: AsyncSession,
+    commune: Commune,
+    role: str,
+    count: int,
+    *,
+    days: int = 14,
+    agency_id: int | None = None,
+    delegate_id: int | None = None,
+) -> list[Invite]:
+    if role not in INVITABLE:
+        raise ValueError(f"role {role!r} cannot be invited")
+    invites = [
+        Invite(
+            token=secrets.token_urlsafe(12),
+            commune_id=commune.id,
+            role=role,
+            agency_id=agency_id,
+            delegate_id=delegate_id,
+            expires_at=utcnow() + timedelta(days=days),
+        )
+        for _ in range(count)
+    ]
+    db.add_all(invites)
+    await db.flush()
+    return invites
+
+
+@dataclass(frozen=True)
+class InviteAccepted:
+    role: str
+    commune_name: str
+
+
+@dataclass(frozen=True)
+class InviteRefused:
+    reason: str  # "unknown", "expired", "used"
+
+
+async def accept_invite(
+    db: AsyncSession, person: Person, token: str
+) -> InviteAccepted | InviteRefused:
+    query = select(Invite).where(Invite.token == token).with_for_update()
+    invite = (await db.execute(query)).scalar_one_or_none()
+    if invite is None:
+        return InviteRefused("unknown")
+    if invite.used_at is not None:
+        return InviteRefused("used")
+    if invite.expires_at < utcnow():
+        return InviteRefused("expired")
+    commune = await db.get(Commune, invite.commune_id)
+    assert commune is not None  # foreign key
+    invite.used_at = utcnow()
+    invite.used_by = person.id
+    await grant_role(
+        db, person, commune, invite.role, actor_id=person.id, agency_id=invite.agency_id
+    )
+    return InviteAccepted(role=invite.role, commune_name=commune.name)

@@ -1,0 +1,70 @@
+"""Operator commands: demo data, the first admin, and invite links that grant roles once."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import ChannelIdentity, RoleGrant
+from tests.chat import Chat, texts
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cutri(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+async def test_admin_create_binds_an_account_and_prints_invites_that_work_once(
+    tmp_path: Path,
+) -> None:
+    assert cutri(tmp_path, "seed-demo").returncode == 0
+    assert "not loaded" in cutri(tmp_path, "seed-demo", "--if-empty").stdout
+    created = cutri(tmp_path, "admin", "create", "--commune", "tan-thuan-tay",
+                    "--telegram", "424242")
+    assert created.returncode == 0, created.stderr
+    tokens = re.findall(r"office\s+/start (inv-\S+)", created.stdout)
+    assert len(tokens) == 3
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    staff = Chat(db, user_id="777")
+    await staff.send(f"/start {tokens[0]}")
+    replies = await staff.press("consent:yes")
+    assert "cán bộ Văn phòng" in texts(replies)
+    someone_else = Chat(db, user_id="778", runner=staff.runner)
+    await someone_else.send(f"/start {tokens[0]}")
+    replies = await someone_else.press("consent:yes")
+    assert "không còn hiệu lực" in texts(replies)
+    admin = Chat(db, user_id="424242", runner=staff.runner)
+    await admin.send("/start")
+    await admin.press("consent:yes")
+    replies = await admin.send("/menu")
+    assert "menu:invite" in [c.action for r in replies for c in r.choices]
+    links = texts(await admin.press("menu:invite"))
+    assert len(re.findall(r"/start inv-[A-Za-z0-9_-]{8,}", links)) == 2
+    async with db.transaction() as session:
+        roles = (
+            await session.execute(
+                select(ChannelIdentity.external_id, RoleGrant.role).join(
+                    RoleGrant, RoleGrant.person_id == ChannelIdentity.person_id
+                )
+            )
+        ).all()
+    await db.dispose()
+    assert sorted(roles) == [("424242", "admin"), ("777", "office")]
+
+
+def test_operator_mistakes_get_one_clear_line(tmp_path: Path) -> None:
+    cutri(tmp_path, "seed-demo")
+    wrong_commune = cutri(tmp_path, "admin", "create", "--commune", "nowhere", "--zalo", "abc")
+    assert wrong_commune.returncode == 2 and "no commune" in wrong_commune.stderr
+    wrong_id = cutri(tmp_path, "admin", "create", "--commune", "tan-thuan-tay",
+                     "--telegram", "@someone")
+    assert wrong_id.returncode == 2 and "number" in wrong_id.stderr
+    assert "Traceback" not in wrong_commune.stderr + wrong_id.stderr

@@ -1,0 +1,69 @@
+"""Shared fixtures: a migrated database per test on SQLite and, when configured, PostgreSQL.
+
+PostgreSQL tests use `TEST_DATABASE_URL` (CI sets it); without it they are skipped, but when
+it is set and the server does not answer, they fail rather than pass quietly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import Database
+from storage.migrate import upgrade_database
+from storage.models import Base
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade_database(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> str:
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    # Alembic runs its own event loop, so it gets a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade_database, PG_URL).result()
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "cutri.db"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite+aiosqlite:///{path}")
+    else:
+        database = Database(request.getfixturevalue("postgres_ready"))
+        await truncate_all(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Database]:
+    path = tmp_path / "cutri.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    yield database
+    await database.dispose()
+
+
+async def truncate_all(database: Database) -> None:
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    async with database.transaction() as session:
+        await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

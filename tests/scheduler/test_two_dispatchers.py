@@ -1,0 +1,63 @@
+"""Two dispatchers on one database share the outbox: every row goes out exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from bot.telegram import TelegramChannel
+from handlers.conversation import ConversationRunner
+from handlers.turn import HandlerConfig
+from handlers.values import Reply
+from scheduler.dispatcher import Channel, Dispatcher
+from scheduler.pacing import Pacer
+from storage.conversations import ensure_identity
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.outbox import enqueue_message
+from tests.fakes.telegram import FakeTelegram
+
+CHATS = [730000 + n for n in range(300)]
+
+
+async def test_two_dispatchers_deliver_each_row_once(db: Database) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite is for one process: one dispatcher per database file")
+    async with FakeTelegram() as telegram:
+        for chat in CHATS:
+            telegram.text(chat, "xin chào")
+        async with db.transaction() as session:
+            for chat in CHATS:
+                identity = await ensure_identity(session, "telegram", str(chat))
+                for n in range(2):
+                    enqueue_message(session, identity, Reply(text=f"tin {n}").to_payload())
+        other = Database(db.url)
+        dispatchers, channels = [], []
+        for database in (db, other):
+            channel = TelegramChannel(telegram.token, ConversationRunner(database, HandlerConfig()),
+                                      api_url=telegram.base_url)
+            channels.append(channel)
+            dispatchers.append(Dispatcher(
+                database, {"telegram": Channel(channel, Pacer(2000, per_chat_rate=100))},
+                batch_seconds=0.05,
+            ))
+        stop = asyncio.Event()
+        runs = [asyncio.create_task(d.run(stop)) for d in dispatchers]
+        for _ in range(200):
+            if len(telegram.sent) >= 2 * len(CHATS):
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.gather(*runs)
+        for channel in channels:
+            await channel.close()
+        await other.dispose()
+        per_chat = Counter(message["chat_id"] for message in telegram.sent)
+        assert set(per_chat.values()) == {2}, "a row went out twice or not at all"
+        assert all(telegram.texts_for(chat) == ["tin 0", "tin 1"] for chat in CHATS)
+    async with db.transaction() as session:
+        statuses = set((await session.execute(select(OutboxMessage.status))).scalars())
+    assert statuses == {"sent"}
