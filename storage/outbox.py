@@ -12,7 +12,10 @@ from sqlalchemy.orm import aliased
 from storage.models import ChannelIdentity, OutboxMessage
 from storage.models.base import utcnow
 
+# Lower goes first. A reply to someone who is chatting overtakes routine announcements, so a
+# 10,000-person broadcast never makes a citizen wait minutes for the bot's answer.
 URGENT = 1
+REPLY = 3
 ROUTINE = 5
 
 
@@ -22,7 +25,7 @@ def enqueue_message(
     payload: dict[str, Any],
     *,
     dedupe_key: str | None = None,
-    priority: int = ROUTINE,
+    priority: int = REPLY,
     not_before: datetime | None = None,
 ) -> OutboxMessage:
     """Queue one message for one identity; it leaves when the transaction commits."""
@@ -54,14 +57,16 @@ async def claim_due_rows(
 ) -> list[OutboxMessage]:
     """Lease due rows, urgent first, keeping each recipient's messages in order.
 
-    A row waits while an earlier row for the same recipient is held back (not yet due, or
-    leased by another dispatcher), so a user never reads message 3 before message 2.
+    Order holds among rows of the same priority (an urgent warning may overtake a routine
+    announcement): a row waits while an earlier row for the same recipient is held back (not
+    yet due, or leased by another dispatcher), so a user never reads message 3 before 2.
     """
     now = now or utcnow()
     earlier = aliased(OutboxMessage)
     held_back = exists().where(
         earlier.identity_id == OutboxMessage.identity_id,
         earlier.id < OutboxMessage.id,
+        earlier.priority <= OutboxMessage.priority,
         or_(
             and_(earlier.status == "pending", earlier.not_before > now),
             and_(earlier.status == "sending", earlier.lease_until >= now),
@@ -74,13 +79,48 @@ async def claim_due_rows(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = list((await db.execute(query)).scalars())
+    rows = await _drop_overtaking_rows(db, list((await db.execute(query)).scalars()))
     lease = now + timedelta(seconds=lease_seconds)
     for row in rows:
         row.status = "sending"
         row.lease_until = lease
         row.attempts += 1
     return rows
+
+
+async def _drop_overtaking_rows(
+    db: AsyncSession, rows: list[OutboxMessage]
+) -> list[OutboxMessage]:
+    """Keep only rows whose earlier unfinished rows are claimed in this same batch.
+
+    Another dispatcher may have just locked (SKIP LOCKED hid it from us) a recipient's message 2
+    without having committed its lease yet; our snapshot then shows it as plain pending, and
+    without this check we would send message 3 first. Dropped rows stay pending, untouched.
+    """
+    if not rows:
+        return rows
+    claimed = {row.id for row in rows}
+    unfinished = await db.execute(
+        select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.priority).where(
+            OutboxMessage.identity_id.in_(list({row.identity_id for row in rows})),
+            OutboxMessage.status.in_(("pending", "sending")),
+            OutboxMessage.id < max(claimed),
+        )
+    )
+    blockers: dict[int, list[tuple[int, int]]] = {}
+    for row_id, identity_id, priority in unfinished.all():
+        if row_id not in claimed:
+            blockers.setdefault(identity_id, []).append((row_id, priority))
+    kept = []
+    for row in sorted(rows, key=lambda r: r.id):
+        ahead = blockers.get(row.identity_id, [])
+        if any(row_id < row.id and priority <= row.priority for row_id, priority in ahead):
+            ahead.append((row.id, row.priority))
+            blockers[row.identity_id] = ahead
+        else:
+            kept.append(row)
+    kept.sort(key=lambda r: (r.priority, r.id))
+    return kept
 
 
 async def mark_sent_rows(db: AsyncSession, row_ids: list[int]) -> None:

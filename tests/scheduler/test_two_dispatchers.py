@@ -1,4 +1,4 @@
-"""Two dispatchers on one database share the outbox: every row goes out exactly once."""
+"""Several dispatchers on one database share the outbox: every row goes out once, in order."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from storage.outbox import enqueue_message
 from tests.fakes.telegram import FakeTelegram
 
 CHATS = [730000 + n for n in range(300)]
+PER_CHAT = 4
 
 
-async def test_two_dispatchers_deliver_each_row_once(db: Database) -> None:
+async def test_three_dispatchers_deliver_each_row_once_in_order(db: Database) -> None:
     if db.is_sqlite:
         pytest.skip("SQLite is for one process: one dispatcher per database file")
     async with FakeTelegram() as telegram:
@@ -32,11 +33,11 @@ async def test_two_dispatchers_deliver_each_row_once(db: Database) -> None:
         async with db.transaction() as session:
             for chat in CHATS:
                 identity = await ensure_identity(session, "telegram", str(chat))
-                for n in range(2):
+                for n in range(PER_CHAT):
                     enqueue_message(session, identity, Reply(text=f"tin {n}").to_payload())
-        other = Database(db.url)
+        others = [Database(db.url), Database(db.url)]
         dispatchers, channels = [], []
-        for database in (db, other):
+        for database in (db, *others):
             channel = TelegramChannel(telegram.token, ConversationRunner(database, HandlerConfig()),
                                       api_url=telegram.base_url)
             channels.append(channel)
@@ -47,17 +48,20 @@ async def test_two_dispatchers_deliver_each_row_once(db: Database) -> None:
         stop = asyncio.Event()
         runs = [asyncio.create_task(d.run(stop)) for d in dispatchers]
         for _ in range(200):
-            if len(telegram.sent) >= 2 * len(CHATS):
+            if len(telegram.sent) >= PER_CHAT * len(CHATS):
                 break
             await asyncio.sleep(0.1)
         stop.set()
         await asyncio.gather(*runs)
         for channel in channels:
             await channel.close()
-        await other.dispose()
+        for other in others:
+            await other.dispose()
         per_chat = Counter(message["chat_id"] for message in telegram.sent)
-        assert set(per_chat.values()) == {2}, "a row went out twice or not at all"
-        assert all(telegram.texts_for(chat) == ["tin 0", "tin 1"] for chat in CHATS)
+        assert set(per_chat.values()) == {PER_CHAT}, "a row went out twice or not at all"
+        in_order = [f"tin {n}" for n in range(PER_CHAT)]
+        out_of_order = [chat for chat in CHATS if telegram.texts_for(chat) != in_order]
+        assert out_of_order == [], "a recipient read a later message first"
     async with db.transaction() as session:
         statuses = set((await session.execute(select(OutboxMessage.status))).scalars())
     assert statuses == {"sent"}
