@@ -1,13 +1,8 @@
 """Reading what people type: accent-insensitive matching, since many type without diacritics."""
 
-import unicodedata
+from storage.folding import fold
 
-
-def fold(text: str) -> str:
-    """`"Đồng ý "` → `"dong y"`: lower case, no diacritics, single spaces."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.lower().split())
+__all__ = ["fold", "plain_label"]
 
 
 def plain_label(label: str) -> str:

@@ -28,6 +28,7 @@ from storage.models import (
     TopicMute,
 )
 from storage.models.base import utcnow
+from storage.notify import reachable_identity
 from storage.outbox import ROUTINE, URGENT, enqueue_message
 from storage.people import PERSONAL_DATA
 from storage.permissions import BROADCASTERS, require_role
@@ -320,7 +321,7 @@ async def finish_broadcasts(db: AsyncSession) -> list[int]:
         broadcast.status = "done"
         finished.append(broadcast.id)
         progress = await broadcast_progress(db, broadcast.id)
-        author = await _reachable_identity(db, broadcast.author_id)
+        author = await reachable_identity(db, broadcast.author_id)
         if progress is None or author is None:
             continue
         enqueue_message(
@@ -337,15 +338,3 @@ async def finish_broadcasts(db: AsyncSession) -> list[int]:
             dedupe_key=f"broadcast-report:{broadcast.id}",
         )
     return finished
-
-
-async def _reachable_identity(db: AsyncSession, person_id: int | None) -> ChannelIdentity | None:
-    if person_id is None:
-        return None
-    query = (
-        select(ChannelIdentity)
-        .where(ChannelIdentity.person_id == person_id, ChannelIdentity.unreachable_at.is_(None))
-        .order_by(ChannelIdentity.id)
-        .limit(1)
-    )
-    return (await db.execute(query)).scalar_one_or_none()

@@ -21,6 +21,7 @@ from storage.models import (
     RoleGrant,
 )
 from storage.models.base import utcnow
+from storage.petitions import anonymise_petitions
 
 # Bump when the privacy notice text changes: consent is given to one version of it.
 NOTICE_VERSION = "2026-11"
@@ -195,6 +196,7 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             .where(Consent.person_id == person.id, Consent.withdrawn_at.is_(None))
             .values(withdrawn_at=now)
         )
+        await anonymise_petitions(db, person.id)
         await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))
         await db.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
         identity_ids = list(

@@ -13,6 +13,7 @@ from storage.models.people import (
     Person,
     RoleGrant,
 )
+from storage.models.petitions import Petition, PetitionAttachment, PetitionCounter
 from storage.models.places import (
     Agency,
     Commune,
@@ -41,6 +42,9 @@ __all__ = [
     "LinkCode",
     "OutboxMessage",
     "Person",
+    "Petition",
+    "PetitionAttachment",
+    "PetitionCounter",
     "Province",
     "RoleGrant",
     "TopicMute",

@@ -1,6 +1,6 @@
 """Places and public bodies: provinces, communes, hamlets, electoral units, fields, agencies."""
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -24,6 +24,10 @@ class Commune(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="xa")
+    # Working days an agency has to answer a petition, unless its field says otherwise.
+    answer_days: Mapped[int] = mapped_column(default=15)
+    # Where, when and by whom citizens are received in person (lịch tiếp công dân).
+    reception_schedule: Mapped[str | None] = mapped_column(Text)
 
 
 class ElectoralUnit(Base):
@@ -61,6 +65,7 @@ class Field(Base):
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(default=0)
+    answer_days: Mapped[int | None]
 
 
 class Agency(Base):

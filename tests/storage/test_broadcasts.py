@@ -19,41 +19,14 @@ from storage.broadcasts import (
 )
 from storage.conversations import ensure_identity
 from storage.db import Database
-from storage.demo import seed_demo
-from storage.models import Commune, Hamlet, OutboxMessage, Person, Province, RoleGrant
+from storage.models import Commune, Hamlet, OutboxMessage, Province, RoleGrant
 from storage.models.base import utcnow
-from storage.people import forget_person, give_consent
+from storage.people import forget_person
 from storage.permissions import NotAllowed
 from storage.quiet_hours import QuietHours
-from storage.roles import grant_role
+from tests.factories import citizen, demo, staff
 
 NEVER_QUIET = QuietHours.parse("", "Asia/Ho_Chi_Minh")
-
-
-async def citizen(db: Database, external_id: str, hamlet_name: str,
-                  channel: str = "telegram") -> Person:
-    async with db.transaction() as session:
-        identity = await ensure_identity(session, channel, external_id)
-        person = await give_consent(session, identity)
-        hamlet = (
-            await session.execute(select(Hamlet).where(Hamlet.name == hamlet_name))
-        ).scalar_one()
-        person.hamlet_id = hamlet.id
-        return person
-
-
-async def staff(db: Database, external_id: str, role: str = "office") -> Person:
-    person = await citizen(db, external_id, "Ấp Tân Dân")
-    async with db.transaction() as session:
-        commune = (await session.execute(select(Commune))).scalars().first()
-        assert commune is not None
-        await grant_role(session, person, commune, role, actor_id=None, actor_label="test")
-    return person
-
-
-async def demo(db: Database) -> int:
-    async with db.transaction() as session:
-        return (await seed_demo(session)).id
 
 
 async def test_commune_broadcast_reaches_each_consenting_resident_once(db: Database) -> None:

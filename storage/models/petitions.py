@@ -1,0 +1,80 @@
+"""Petitions (kiến nghị): the petition, its attachments, and the per-commune code counter.
+
+A petition's history is its audit log entries (`subject_type == "petition"`): one record of
+who moved it, when, from what to what and why.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, utcnow
+
+
+class Petition(Base):
+    __tablename__ = "petitions"
+    __table_args__ = (
+        UniqueConstraint("commune_id", "code"),
+        # The staff inbox: a commune's petitions by status, newest first.
+        Index("ix_petitions_inbox", "commune_id", "status", "id"),
+        Index("ix_petitions_due", "commune_id", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    # Staff or delegate who typed it in for a voter met in person; the source says where.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(16), default="chat")
+    source_note: Mapped[str | None] = mapped_column(String(300))
+    voter_name: Mapped[str | None] = mapped_column(String(200))
+    hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"), index=True)
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"), index=True)
+    competence: Mapped[str | None] = mapped_column(String(16))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    # Lower-case, accents removed: what duplicate search compares.
+    content_folded: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    show_name: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_at: Mapped[datetime] = mapped_column(default=utcnow)
+    forwarded_at: Mapped[datetime | None]
+    due_on: Mapped[date | None]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answer_file: Mapped[str | None] = mapped_column(String(300))
+    answered_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class PetitionAttachment(Base):
+    """A photo, document or voice note, kept as the channel's file reference."""
+
+    __tablename__ = "petition_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(
+        ForeignKey("petitions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(16))
+    file_ref: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class PetitionCounter(Base):
+    """The last code number used per commune and year; its row lock makes codes unique."""
+
+    __tablename__ = "petition_counters"
+
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
