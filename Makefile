@@ -32,7 +32,7 @@ lint: $(STAMP)
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header --sort-output -o var/cutri.pot .
 	for lang in vi en; do \
-	  $(BIN)/pybabel update -i var/cutri.pot -d handlers/locales -D cutri -l $$lang --no-location --omit-header --no-fuzzy-matching; \
+	  $(BIN)/pybabel update -i var/cutri.pot -d handlers/locales -D cutri -l $$lang --omit-header --no-fuzzy-matching --ignore-obsolete; \
 	done
 
 clean:

@@ -1,7 +1,7 @@
 """Dates as Vietnamese readers expect them: dd/mm/yyyy, times in local time (24-hour)."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -33,3 +33,7 @@ def parse_local_datetime(text: str, timezone: str, now: datetime) -> datetime | 
     if year is None and moment < local_now:
         moment = moment.replace(year=moment.year + 1)
     return moment
+
+
+def format_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")

@@ -12,6 +12,8 @@ from storage.roles import roles_of
 async def main_menu_choices(turn: Turn) -> list[Choice]:
     _ = turn._
     choices = [
+        Choice("menu:petition", _("✍️ Send a petition")),
+        Choice("menu:mypetitions", _("📂 My petitions")),
         Choice("menu:mydata", _("📋 My data")),
         Choice("menu:hamlet", _("🏡 Change my hamlet")),
         Choice("menu:phone", _("📱 Phone number and linking")),
@@ -24,8 +26,11 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
         roles = {grant.role for grant in await roles_of(turn.db, turn.person.id)}
         staff = []
         if roles & {"office", "admin"}:
+            staff.append(Choice("menu:inbox", _("📥 Petition inbox")))
             staff += [Choice("menu:broadcast", _("📢 Send an announcement")),
                       Choice("menu:broadcasts", _("📊 Announcements sent"))]
+        if "agency" in roles:
+            staff.append(Choice("menu:agency", _("📥 Petitions to answer")))
         if "admin" in roles:
             staff.append(Choice("menu:invite", _("✉️ Invite staff and delegates")))
         choices = staff + choices

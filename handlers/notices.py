@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
+from handlers.dates import format_date
 from handlers.i18n import Translator, translator
-from handlers.values import Reply
+from handlers.petition_texts import status_name
+from handlers.values import Choice, Reply
 
 
 def _link_code(t: Translator, params: dict[str, Any]) -> Reply:
@@ -43,10 +46,70 @@ def _broadcast_report(t: Translator, params: dict[str, Any]) -> Reply:
     )
 
 
+def _petition_status(t: Translator, params: dict[str, Any]) -> Reply:
+    code = str(params.get("code", ""))
+    status = str(params.get("status", ""))
+    reason = str(params.get("reason", ""))
+    choices: tuple[Choice, ...] = ()
+    if status == "answered":
+        text = t._("Your petition {code} has been answered:\n\n{answer}\n\nDoes this answer "
+                   "settle the matter?", code=code, answer=params.get("answer", ""))
+        if params.get("has_file"):
+            text += "\n" + t._("A document comes with the answer; the commune office can give "
+                                "you a copy.")
+        petition_id = params.get("id")
+        choices = (Choice(f"pt:ok:{petition_id}", t._("👍 Yes, it is settled")),
+                   Choice(f"pt:reopen:{petition_id}", t._("👎 No, reopen it")))
+    elif status == "forwarded":
+        text = t._("Your petition {code} has been sent to {agency}, which is to answer it.",
+                   code=code, agency=params.get("agency", ""))
+    elif status == "merged":
+        text = t._("Your petition {code} has been joined with petition {into} about the same "
+                   "matter. You will receive its answer.", code=code, into=params.get("into", ""))
+    elif status in ("rejected", "reopened") or (status == "classified" and reason):
+        text = t._("Your petition {code} is now: {status}. Reason: {reason}", code=code,
+                   status=status_name(t, status), reason=reason)
+    else:
+        text = t._("Your petition {code} is now: {status}.", code=code,
+                   status=status_name(t, status))
+    return Reply(text=text, title=t._("Petition {code}", code=code), choices=choices)
+
+
+def _petition_new(t: Translator, params: dict[str, Any]) -> Reply:
+    petition_id = params.get("id")
+    return Reply(
+        text=t._("New petition {code} has arrived.", code=params.get("code", "")),
+        choices=(Choice(f"ip:{petition_id}", t._("Open it")),),
+    )
+
+
+def _petition_for_agency(t: Translator, params: dict[str, Any]) -> Reply:
+    petition_id = params.get("id")
+    due = params.get("due_on")
+    text = t._("Petition {code} has been sent to your agency.", code=params.get("code", ""))
+    if due:
+        text += " " + t._("Answer due: {date}", date=format_date(date.fromisoformat(str(due))))
+    return Reply(text=text, choices=(Choice(f"ap:{petition_id}", t._("Open it")),))
+
+
+def _petition_back_to_office(t: Translator, params: dict[str, Any]) -> Reply:
+    petition_id = params.get("id")
+    return Reply(
+        text=t._("Petition {code} is back with the office ({status}): {reason}",
+                 code=params.get("code", ""), status=status_name(t, str(params.get("status"))),
+                 reason=params.get("reason", "")),
+        choices=(Choice(f"ip:{petition_id}", t._("Open it")),),
+    )
+
+
 NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "link_code": _link_code,
     "broadcast": _broadcast,
     "broadcast_report": _broadcast_report,
+    "petition_status": _petition_status,
+    "petition_new": _petition_new,
+    "petition_for_agency": _petition_for_agency,
+    "petition_back_to_office": _petition_back_to_office,
 }
 
 

@@ -41,3 +41,21 @@ def action(name: str) -> Callable[[Step], Step]:
         return handler
 
     return register
+
+
+def find_action(choice: str | None) -> Step | None:
+    """The action for a pressed choice; `"pt:ok:42"` finds one registered as `"pt:ok:*"`."""
+    if not choice:
+        return None
+    if choice in ACTIONS:
+        return ACTIONS[choice]
+    head, _, tail = choice.rpartition(":")
+    if head and tail.isdigit():
+        return ACTIONS.get(f"{head}:*")
+    return None
+
+
+def choice_number(choice: str | None) -> int | None:
+    """The number at the end of a parameterised choice (`"pt:ok:42"` → 42)."""
+    tail = (choice or "").rpartition(":")[2]
+    return int(tail) if tail.isdigit() and len(tail) < 12 else None

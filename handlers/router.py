@@ -8,12 +8,17 @@ from typing import Any
 from handlers import (  # noqa: F401  (they register themselves)
     account,
     broadcast,
+    complaints,
     menu,
+    my_petitions,
     onboarding,
+    petition,
+    petition_agency,
+    petition_office,
     topics,
 )
 from handlers.menu import answer_unexpected, show_menu
-from handlers.registry import ACTIONS, COMMANDS, STEPS
+from handlers.registry import COMMANDS, STEPS, find_action
 from handlers.text import fold, plain_label
 from handlers.turn import Turn
 from handlers.values import Inbound, Kind
@@ -82,8 +87,9 @@ async def respond(turn: Turn) -> None:
             await handler(turn)
         return
     flow, step_name = turn.step
-    if inbound.kind is Kind.CHOICE and inbound.choice in ACTIONS and consented:
-        await ACTIONS[inbound.choice](turn)
+    pressed = find_action(inbound.choice) if inbound.kind is Kind.CHOICE else None
+    if pressed is not None and consented:
+        await pressed(turn)
         return
     if flow is not None and step_name is not None and (flow, step_name) in STEPS:
         await STEPS[(flow, step_name)](turn)

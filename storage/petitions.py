@@ -235,3 +235,15 @@ async def anonymise_petitions(db: AsyncSession, person_id: int) -> None:
         .where(Petition.person_id == person_id)
         .values(show_name=False, voter_name=None, address=None, latitude=None, longitude=None)
     )
+
+
+async def get_own_petition(db: AsyncSession, person: Person, petition_id: int) -> Petition | None:
+    """A petition the person sent, or one merged with theirs (they share its answer)."""
+    petition = await db.get(Petition, petition_id)
+    if petition is None or person.id not in await group_petitioners(db, petition):
+        return None
+    return petition
+
+
+async def get_petition(db: AsyncSession, petition_id: int) -> Petition | None:
+    return await db.get(Petition, petition_id)

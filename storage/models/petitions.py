@@ -49,7 +49,7 @@ class Petition(Base):
     forwarded_at: Mapped[datetime | None]
     due_on: Mapped[date | None]
     answer: Mapped[str | None] = mapped_column(Text)
-    answer_file: Mapped[str | None] = mapped_column(String(300))
+    answer_file: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
@@ -66,7 +66,7 @@ class PetitionAttachment(Base):
     )
     kind: Mapped[str] = mapped_column(String(8))
     channel: Mapped[str] = mapped_column(String(16))
-    file_ref: Mapped[str] = mapped_column(String(300))
+    file_ref: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(default=0)
 
 

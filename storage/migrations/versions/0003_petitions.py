@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("forwarded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("answer", sa.Text(), nullable=True),
-        sa.Column("answer_file", sa.String(length=300), nullable=True),
+        sa.Column("answer_file", sa.Text(), nullable=True),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -105,7 +105,7 @@ def upgrade() -> None:
         sa.Column("petition_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
-        sa.Column("file_ref", sa.String(length=300), nullable=False),
+        sa.Column("file_ref", sa.Text(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["petition_id"],
