@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", choices=["office", "delegate", "agency", "admin"],
                         required=True)
     invite.add_argument("--count", type=int, default=1)
+    invite.add_argument("--agency", help="for --role agency: the agency's name, as listed")
     return parser
 
 
@@ -123,7 +124,8 @@ async def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import Database
-    from storage.places import find_commune_by_code
+    from storage.folding import fold
+    from storage.places import find_commune_by_code, list_agencies
     from storage.roles import create_invites
 
     db = await _prepare(settings)
@@ -133,7 +135,17 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
         if commune is None:
             print(f"cutri: no commune with code {args.commune!r}", file=sys.stderr)
             return 2
-        for invite in await create_invites(session, commune, args.role, max(1, args.count)):
+        agency_id = None
+        if args.role == "agency":
+            agencies = {fold(a.name): a.id for a in await list_agencies(session, commune.id)}
+            agency_id = agencies.get(fold(args.agency or ""))
+            if agency_id is None:
+                print("cutri: --role agency needs --agency, one of: "
+                      + "; ".join(a.name for a in await list_agencies(session, commune.id)),
+                      file=sys.stderr)
+                return 2
+        for invite in await create_invites(session, commune, args.role, max(1, args.count),
+                                           agency_id=agency_id):
             print(f"{args.role:9} /start inv-{invite.token}")
     await db.dispose()
     return 0

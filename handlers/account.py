@@ -11,7 +11,7 @@ from handlers.turn import Turn
 from handlers.values import Choice
 from storage.people import describe_person, forget_person, set_locale
 from storage.phones import mask_phone
-from storage.places import get_commune
+from storage.places import get_commune, list_agencies
 from storage.roles import INVITE_PREFIX, create_invites, roles_of
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -152,7 +152,7 @@ async def menu_help(turn: Turn) -> None:
 
 @action("menu:invite")
 async def invite_staff(turn: Turn) -> None:
-    """Admins get fresh single-use links for office staff and delegates of their commune."""
+    """Admins get fresh single-use links for office staff, delegates and agency officers."""
     _ = turn._
     if turn.person is None:
         return
@@ -166,6 +166,11 @@ async def invite_staff(turn: Turn) -> None:
     for role in ("office", "delegate"):
         invite = (await create_invites(turn.db, commune, role, 1))[0]
         lines.append(f"{role_name(turn, role)}: {invite_link(turn, INVITE_PREFIX + invite.token)}")
+    # One link per agency: the officer who opens it answers that agency's petitions.
+    for agency in await list_agencies(turn.db, commune.id):
+        invite = (await create_invites(turn.db, commune, "agency", 1, agency_id=agency.id))[0]
+        lines.append(f"{role_name(turn, 'agency')} – {agency.name}: "
+                     f"{invite_link(turn, INVITE_PREFIX + invite.token)}")
     turn.say(
         "\n".join(lines)
         + "\n\n"

@@ -17,7 +17,7 @@ from storage.audit import record_action
 from storage.models import Agency, Commune, Field, Person, Petition, RoleGrant
 from storage.models.base import utcnow
 from storage.notify import notify_person
-from storage.petitions import LOCAL, group_petitioners
+from storage.petitions import LOCAL, OFFICE_ROLES, group_petitioners
 from storage.working_days import add_working_days
 
 
@@ -50,7 +50,7 @@ NEEDS_REASON = frozenset({(S.FORWARDED, S.CLASSIFIED)}) | {
 }
 OPEN = frozenset({S.RECEIVED, S.CLASSIFIED, S.FORWARDED, S.REOPENED})
 COMPETENCES = ("commune", "province", "central", "utility")
-STAFF = ("office", "admin")
+STAFF = OFFICE_ROLES
 # What each kind of actor may do; staff may do every move in the table.
 AGENCY_MOVES = frozenset({(S.FORWARDED, S.ANSWERED), (S.FORWARDED, S.CLASSIFIED)})
 PETITIONER_MOVES = frozenset(
@@ -193,7 +193,7 @@ async def _tell_agency(db: AsyncSession, petition: Petition) -> None:
 async def _tell_office(db: AsyncSession, petition: Petition, params: dict[str, Any]) -> None:
     staff = await db.execute(
         select(RoleGrant.person_id).where(
-            RoleGrant.commune_id == petition.commune_id, RoleGrant.role == "office"
+            RoleGrant.commune_id == petition.commune_id, RoleGrant.role.in_(OFFICE_ROLES)
         )
     )
     for person_id in set(staff.scalars()):

@@ -32,6 +32,9 @@ MAX_CONTENT = 4000
 MAX_ATTACHMENTS = 5
 ATTACHMENT_KINDS = ("photo", "file", "voice")
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+# Who hears of new petitions and of petitions coming back: in a small commune the admin is
+# often the office chief.
+OFFICE_ROLES = ("office", "admin")
 
 
 class BadPetition(ValueError):
@@ -171,7 +174,7 @@ async def submit_petition(
 async def notify_office(db: AsyncSession, petition: Petition) -> None:
     staff = await db.execute(
         select(RoleGrant.person_id)
-        .where(RoleGrant.commune_id == petition.commune_id, RoleGrant.role.in_(("office",)))
+        .where(RoleGrant.commune_id == petition.commune_id, RoleGrant.role.in_(OFFICE_ROLES))
         .distinct()
     )
     for person_id in staff.scalars():

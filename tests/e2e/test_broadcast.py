@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
+from tests.e2e.dialogue import onboard, step
 from tests.e2e.process import BotProcess
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.zalo import FakeZalo, new_user_id
@@ -12,39 +12,6 @@ from tests.fakes.zalo import FakeZalo, new_user_id
 OFFICE = 880001
 CITIZEN = 880002
 TEXT = 'Lịch tiêm chủng <sáng thứ Bảy> tại trạm y tế & nhà văn hóa "ấp Tân Dân" 💉'
-
-
-def button(telegram: FakeTelegram, chat: int, label_part: str) -> str:
-    for message in reversed(telegram.messages_for(chat)):
-        for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-            for key in row:
-                if label_part in key["text"]:
-                    return str(key["callback_data"])
-    raise AssertionError(f"no button with {label_part!r}: {telegram.texts_for(chat)[-3:]}")
-
-
-async def step(telegram: FakeTelegram, chat: int, press: str | None = None,
-               text: str | None = None) -> None:
-    before = len(telegram.messages_for(chat))
-    if press is not None:
-        telegram.press(chat, button(telegram, chat, press))
-    else:
-        telegram.text(chat, text or "")
-    await telegram.wait_for(chat, before + 1)
-    # A reply may be several messages: let it finish before pressing the next button.
-    while True:
-        count = len(telegram.messages_for(chat))
-        await asyncio.sleep(0.4)
-        if len(telegram.messages_for(chat)) == count:
-            return
-
-
-async def onboard(telegram: FakeTelegram, chat: int) -> None:
-    await step(telegram, chat, text="/start")
-    await step(telegram, chat, press="Đồng ý")
-    await step(telegram, chat, press="Tân Dân")
-    await step(telegram, chat, press="Bỏ qua")  # the name
-    await step(telegram, chat, text="Bỏ qua")  # the phone: a reply-keyboard button sends text
 
 
 async def test_office_announcement_reaches_citizens_on_both_channels(tmp_path: Path) -> None:

@@ -1,0 +1,49 @@
+"""Talking to the real bot process through the fake Telegram server, as a person would."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.fakes.telegram import FakeTelegram
+
+
+def button(telegram: FakeTelegram, chat: int, label_part: str) -> str:
+    for message in reversed(telegram.messages_for(chat)):
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+            for key in row:
+                if label_part in key["text"]:
+                    return str(key["callback_data"])
+    raise AssertionError(f"no button with {label_part!r}: {telegram.texts_for(chat)[-3:]}")
+
+
+async def step(telegram: FakeTelegram, chat: int, press: str | None = None,
+               text: str | None = None, *, webhook: bool = False) -> dict[str, object]:
+    """Press a button (by part of its label) or type a text, and wait for the whole reply.
+
+    With `webhook`, the update is POSTed to the bot's webhook as Telegram would; the update
+    is returned so that a test can deliver it again.
+    """
+    before = len(telegram.messages_for(chat))
+    if press is not None:
+        update = telegram.press(chat, button(telegram, chat, press))
+    else:
+        update = telegram.text(chat, text or "")
+    if webhook:
+        status, _body = await telegram.deliver(update)
+        assert status == 200
+    await telegram.wait_for(chat, before + 1)
+    # A reply may be several messages: let it finish before pressing the next button.
+    while True:
+        count = len(telegram.messages_for(chat))
+        await asyncio.sleep(0.4)
+        if len(telegram.messages_for(chat)) == count:
+            return update
+
+
+async def onboard(telegram: FakeTelegram, chat: int, *, webhook: bool = False) -> None:
+    await step(telegram, chat, text="/start", webhook=webhook)
+    await step(telegram, chat, press="Đồng ý", webhook=webhook)
+    await step(telegram, chat, press="Tân Dân", webhook=webhook)
+    await step(telegram, chat, press="Bỏ qua", webhook=webhook)  # the name
+    # The phone: a reply-keyboard button sends text.
+    await step(telegram, chat, text="Bỏ qua", webhook=webhook)
