@@ -1,0 +1,1 @@
+"""Printable documents: petition reports (DOCX, XLSX) and complaint/denunciation letters."""
