@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.files import file_route
 from bot.local_chat import LocalChat
 from bot.settings import Settings
 from bot.telegram import WEBHOOK_PATH as TELEGRAM_PATH
@@ -73,11 +74,12 @@ def build_process(settings: Settings) -> Process:
             api_url=settings.zalo_api_url,
             webhook_url=settings.zalo_webhook_url,
             webhook_secret=_secret(settings.zalo_webhook_secret),
+            public_url=settings.public_base_url,
         )
         channels["zalo"] = Channel(process.zalo, Pacer(
             settings.zalo_rate, per_chat_rate=settings.zalo_per_chat_rate))
     if settings.local_chat_enabled:
-        process.local = LocalChat(runner)
+        process.local = LocalChat(runner, public_url=settings.public_base_url)
         channels["local"] = Channel(process.local, Pacer(1000, per_chat_rate=100))
     process.dispatcher = Dispatcher(
         db,
@@ -103,6 +105,7 @@ def build_web_app(process: Process) -> web.Application:
         return web.json_response({"ok": status == 200}, status=status)
 
     app.router.add_get("/health", health)
+    app.router.add_routes([file_route(process.db)])
     if process.telegram is not None:
         app.router.add_post(TELEGRAM_PATH, process.telegram.webhook)
     if process.zalo is not None:

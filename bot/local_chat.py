@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.files import with_file_link
 from bot.render import render_plain
 from handlers.conversation import ConversationRunner
 from handlers.notices import render_payload
@@ -31,14 +32,16 @@ MAX_TEXT = 10_000
 
 
 class LocalChat:
-    def __init__(self, runner: ConversationRunner) -> None:
+    def __init__(self, runner: ConversationRunner, *,
+                 public_url: str = "http://127.0.0.1:8080") -> None:
+        self.public_url = public_url
         self.runner = runner
         self.mailboxes: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.arrived = asyncio.Condition()
         self._sequence = itertools.count(1)
 
     async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:
-        reply = render_payload(payload, payload.get("locale"))
+        reply = with_file_link(render_payload(payload, payload.get("locale")), self.public_url)
         async with self.arrived:
             self.mailboxes[chat_id].append(
                 {

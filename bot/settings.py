@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # Where people reach this server from outside, for file links on Zalo (which takes no
+    # files). Empty: the origin of ZALO_WEBHOOK_URL, else http://HTTP_HOST:HTTP_PORT.
+    public_url: str | None = None
 
     # The token-free chat page on the HTTP server; by default on when no platform token is set.
     local_chat: bool | None = None
@@ -54,7 +58,16 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int | None = Field(default=None, ge=2)
     link_code_minutes: int = Field(default=10, ge=1, le=120)
 
-    @field_validator("local_chat", "outbox_lease_seconds", mode="before")
+    @property
+    def public_base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.zalo_webhook_url:
+            parts = urlsplit(self.zalo_webhook_url)
+            return f"{parts.scheme}://{parts.netloc}"
+        return f"http://{self.http_host}:{self.http_port}"
+
+    @field_validator("local_chat", "outbox_lease_seconds", "public_url", mode="before")
     @classmethod
     def _blank_is_automatic(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -69,7 +82,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("telegram_api_url", "zalo_api_url", "telegram_webhook_url",
-                     "zalo_webhook_url")
+                     "zalo_webhook_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value == "":

@@ -24,6 +24,7 @@ from aiogram.exceptions import (
 from aiogram.types import (
     BotCommand,
     BotCommandScopeDefault,
+    BufferedInputFile,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -32,6 +33,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
+from bot.files import load_file
 from bot.render import render_telegram
 from bot.waiting import sleep_or_stop, unless_stopped
 from bot.webhook_auth import carries_secret
@@ -203,6 +205,8 @@ class TelegramChannel:
     async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:
         reply = render_payload(payload, payload.get("locale"))
         try:
+            if reply.file is not None:
+                await self._send_file(int(chat_id), *reply.file)
             for message in render_telegram(reply):
                 await self.bot.send_message(
                     chat_id=int(chat_id),
@@ -223,6 +227,18 @@ class TelegramChannel:
         except TelegramAPIError as error:
             return Rejected(error=error.message)
         return Sent()
+
+
+    async def _send_file(self, chat_id: int, token: str, name: str) -> None:
+        loaded = await load_file(self.runner.db, token)
+        if loaded is None:
+            # Expired before it could leave: the text still goes, and says what it was.
+            log.warning("file expired before sending", extra={"channel": CHANNEL})
+            return
+        filename, content = loaded
+        await self.bot.send_document(
+            chat_id=chat_id, document=BufferedInputFile(content, filename=filename)
+        )
 
 
 def to_markup(markup: dict[str, Any] | None) -> Markup | None:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
+from bot.files import with_file_link
 from bot.render import ZALO_LIMIT, render_plain
 from bot.waiting import sleep_or_stop, unless_stopped
 from bot.webhook_auth import carries_secret
@@ -89,8 +90,10 @@ class ZaloChannel:
         api_url: str,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        public_url: str = "http://127.0.0.1:8080",
     ) -> None:
         self.runner = runner
+        self.public_url = public_url
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         # The token sits in the URL path: httpx's own request logging is kept quiet (bot.logs).
@@ -165,7 +168,7 @@ class ZaloChannel:
         return web.json_response({"ok": True})
 
     async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:
-        reply = render_payload(payload, payload.get("locale"))
+        reply = with_file_link(render_payload(payload, payload.get("locale")), self.public_url)
         try:
             for text in render_plain(reply, ZALO_LIMIT):
                 await self.call("sendMessage", chat_id=chat_id, text=text)

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import re
 
+from handlers.documents.complaint_letter import build_complaint_letter_docx
 from handlers.menu import show_menu
+from handlers.registry import step
 from handlers.turn import Turn
+from handlers.values import Choice
+from storage.files import store_file
 from storage.folding import fold
-from storage.places import commune_of_person
+from storage.petitions import LOCAL
+from storage.places import commune_of_person, get_hamlet, province_of
+
+FLOW = "complaint"
 
 # Folded words, so "khieu nai" typed without accents is caught too.
 _COMPLAINT = re.compile(r"\b(khieu nai|khieu kien|to cao|don thu|to giac)\b")
@@ -38,4 +45,38 @@ async def show_complaint_route(turn: Turn) -> None:
         _("Bring your identity card and any papers about the matter. Nothing you wrote here "
           "has been filed."),
     ])
-    await show_menu(turn, text)
+    content = str(turn.data.get("content", "")) if turn.conversation.flow == "petition" else ""
+    turn.go(FLOW, "letter", content=content)
+    turn.say(text, choices=[
+        Choice("lt:complaint", _("📄 A complaint letter to print and sign")),
+        Choice("lt:denunciation", _("📄 A denunciation letter to print and sign")),
+        Choice("menu:main", _("↩ Main menu")),
+    ])
+
+
+@step(FLOW, "letter")
+async def on_letter(turn: Turn) -> None:
+    kind = (turn.inbound.choice or "").removeprefix("lt:")
+    if kind not in ("complaint", "denunciation"):
+        await show_menu(turn)
+        return
+    person = turn.person
+    commune = await commune_of_person(turn.db, person)
+    hamlet = await get_hamlet(turn.db, person.hamlet_id) if person and person.hamlet_id else None
+    province = await province_of(turn.db, commune) if commune else None
+    address = ", ".join(part for part in (hamlet.name if hamlet else "",
+                                          commune.name if commune else "") if part)
+    letter = build_complaint_letter_docx(
+        kind, commune.name if commune else "", province.name if province else "",
+        name=(person.full_name if person else None) or "",
+        address=address, phone=(person.phone if person else None) or "",
+        content=str(turn.data.get("content", "")),
+        today=turn.now.astimezone(LOCAL).date(),
+    )
+    name = "don-khieu-nai.docx" if kind == "complaint" else "don-to-cao.docx"
+    stored = store_file(turn.db, name, letter, owner_id=person.id if person else None)
+    turn.end()
+    turn.say(turn._("Here is the letter. Print it, complete the dotted lines by hand, sign it "
+                    "and bring or send it to the commune People's Committee."),
+             file=(stored.token, stored.name))
+    await show_menu(turn)

@@ -26,7 +26,8 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
         roles = {grant.role for grant in await roles_of(turn.db, turn.person.id)}
         staff = []
         if roles & {"office", "admin"}:
-            staff.append(Choice("menu:inbox", _("📥 Petition inbox")))
+            staff += [Choice("menu:inbox", _("📥 Petition inbox")),
+                      Choice("menu:report", _("📊 Petition report"))]
             staff += [Choice("menu:broadcast", _("📢 Send an announcement")),
                       Choice("menu:broadcasts", _("📊 Announcements sent"))]
         if "agency" in roles:

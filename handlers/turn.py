@@ -73,6 +73,7 @@ class Turn:
         choices: list[Choice] | tuple[Choice, ...] = (),
         ask_contact: str | None = None,
         remove_keyboard: bool = False,
+        file: tuple[str, str] | None = None,
     ) -> None:
         hint = None
         if choices or ask_contact:
@@ -85,6 +86,7 @@ class Turn:
                 ask_contact=ask_contact,
                 remove_keyboard=remove_keyboard,
                 hint=hint,
+                file=file,
             )
         )
 

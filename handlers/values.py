@@ -59,6 +59,8 @@ class Reply:
     ask_contact: str | None = None
     remove_keyboard: bool = False
     hint: str | None = field(default=None, compare=False)
+    # A stored file sent with the text: (token, file name); see storage.files.
+    file: tuple[str, str] | None = None
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
@@ -72,6 +74,8 @@ class Reply:
             payload["remove_keyboard"] = True
         if self.hint:
             payload["hint"] = self.hint
+        if self.file:
+            payload["file"] = list(self.file)
         return payload
 
     @classmethod
@@ -83,4 +87,6 @@ class Reply:
             ask_contact=payload.get("ask_contact"),
             remove_keyboard=bool(payload.get("remove_keyboard", False)),
             hint=payload.get("hint"),
+            file=(str(payload["file"][0]), str(payload["file"][1])) if payload.get("file")
+            else None,
         )

@@ -21,6 +21,7 @@ from storage.models import (
     RoleGrant,
 )
 from storage.models.base import utcnow
+from storage.models.files import StoredFile
 from storage.petitions import anonymise_petitions
 
 # Bump when the privacy notice text changes: consent is given to one version of it.
@@ -197,6 +198,8 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             .values(withdrawn_at=now)
         )
         await anonymise_petitions(db, person.id)
+        # Generated letters carry the name and address typed into them.
+        await db.execute(delete(StoredFile).where(StoredFile.owner_id == person.id))
         await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))
         await db.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
         identity_ids = list(

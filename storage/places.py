@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Agency, Commune, Field, Hamlet, Person
+from storage.models import Agency, Commune, Field, Hamlet, Person, Province
 
 
 async def list_communes(db: AsyncSession) -> list[Commune]:
@@ -63,3 +63,7 @@ async def commune_of_person(db: AsyncSession, person: Person | None) -> Commune 
         return None
     hamlet = await db.get(Hamlet, person.hamlet_id)
     return await db.get(Commune, hamlet.commune_id) if hamlet is not None else None
+
+
+async def province_of(db: AsyncSession, commune: Commune) -> Province | None:
+    return await db.get(Province, commune.province_id)

@@ -4,6 +4,7 @@ from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, TopicMute
 from storage.models.conversation import Conversation, InboundEvent
+from storage.models.files import StoredFile
 from storage.models.outbox import OutboxMessage
 from storage.models.people import (
     ChannelIdentity,
@@ -47,5 +48,6 @@ __all__ = [
     "PetitionCounter",
     "Province",
     "RoleGrant",
+    "StoredFile",
     "TopicMute",
 ]

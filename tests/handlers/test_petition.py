@@ -1,4 +1,4 @@
-"""Petitions in the bot: a citizen sends one, the office and an agency work it, the answer returns."""
+"""Petitions in the bot: sent by a citizen, worked by the office and an agency, answered."""
 
 from __future__ import annotations
 

@@ -1,0 +1,93 @@
+"""Generated files leave as documents on Telegram, as expiring links on Zalo, and download once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import aiohttp
+from aiohttp import web
+
+from bot.files import file_route, file_url
+from bot.telegram import TelegramChannel
+from bot.zalo import ZaloChannel
+from handlers.conversation import ConversationRunner
+from handlers.turn import HandlerConfig
+from handlers.values import Reply
+from storage.db import Database
+from storage.files import purge_expired_files, store_file
+from storage.models.base import utcnow
+from tests.e2e.process import free_port
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.zalo import FakeZalo, new_user_id
+
+CONTENT = b"PK\x03\x04 not really a docx, but bytes are bytes"
+NAME = "báo cáo kiến nghị.docx"
+
+
+async def keep(db: Database, *, days: float = 0) -> str:
+    async with db.transaction() as session:
+        stored = store_file(session, NAME, CONTENT, owner_id=None,
+                            now=utcnow() - timedelta(days=days))
+        return stored.token
+
+
+def payload(token: str) -> dict[str, object]:
+    return Reply(text="Báo cáo tháng 11", file=(token, NAME)).to_payload()
+
+
+async def test_a_stored_file_downloads_by_its_link_until_it_expires(db: Database) -> None:
+    token = await keep(db)
+    expired = await keep(db, days=31)
+    app = web.Application()
+    app.router.add_routes([file_route(db)])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(file_url(base, token, NAME)) as response:
+                assert response.status == 200
+                assert await response.read() == CONTENT
+                assert "attachment" in response.headers["Content-Disposition"]
+            for wrong in (file_url(base, expired, NAME), file_url(base, "guess", NAME)):
+                async with http.get(wrong) as response:
+                    assert response.status == 404
+    finally:
+        await runner.cleanup()
+    async with db.transaction() as session:
+        assert await purge_expired_files(session) == 1
+
+
+async def test_telegram_gets_the_file_as_a_document_then_the_text(db: Database) -> None:
+    token = await keep(db)
+    async with FakeTelegram() as telegram:
+        telegram.text(550001, "xin chào")
+        channel = TelegramChannel(telegram.token, ConversationRunner(db, HandlerConfig()),
+                                  api_url=telegram.base_url)
+        try:
+            assert type(await channel.send("550001", payload(token))).__name__ == "Sent"
+        finally:
+            await channel.close()
+        methods = [entry["method"] for entry in telegram.sent]
+        assert methods == ["sendDocument", "sendMessage"]
+        document = telegram.sent[0]["message"]["document"]
+        assert document["file_name"] == NAME and document["file_size"] == len(CONTENT)
+        assert telegram.violations == []
+
+
+async def test_zalo_gets_a_link_because_it_takes_no_files(db: Database) -> None:
+    token = await keep(db)
+    async with FakeZalo() as zalo:
+        user = new_user_id()
+        zalo.text(user, "chào")
+        channel = ZaloChannel(zalo.token, ConversationRunner(db, HandlerConfig()),
+                              api_url=zalo.base_url, public_url="https://cutri.example.vn")
+        try:
+            await channel.send(user, payload(token))
+        finally:
+            await channel.client.aclose()
+        (text,) = zalo.texts_for(user)
+        assert file_url("https://cutri.example.vn", token, NAME) in text
+        assert text.startswith("Báo cáo tháng 11")
