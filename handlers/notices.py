@@ -102,6 +102,27 @@ def _petition_back_to_office(t: Translator, params: dict[str, Any]) -> Reply:
     )
 
 
+def _petition_deadline(t: Translator, params: dict[str, Any]) -> Reply:
+    due = format_date(date.fromisoformat(str(params.get("due_on"))))
+    code = params.get("code", "")
+    if params.get("_overdue"):
+        text = t._("⏰ Petition {code} was due on {date} and is still not answered.", code=code,
+                   date=due)
+    else:
+        text = t._("Petition {code} is due on {date}.", code=code, date=due)
+    return Reply(text=text, choices=(Choice(f"ap:{params.get('id')}", t._("Open it")),))
+
+
+def _petitions_overdue_digest(t: Translator, params: dict[str, Any]) -> Reply:
+    codes = ", ".join(str(code) for code in params.get("codes", []))
+    return Reply(
+        title=t._("Overdue petitions"),
+        text=t._("{count} petitions are past their answer date at the agencies: {codes}",
+                 count=params.get("count", 0), codes=codes),
+        choices=(Choice("menu:inbox", t._("📥 Petition inbox")),),
+    )
+
+
 NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "link_code": _link_code,
     "broadcast": _broadcast,
@@ -110,6 +131,9 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "petition_new": _petition_new,
     "petition_for_agency": _petition_for_agency,
     "petition_back_to_office": _petition_back_to_office,
+    "petition_due_soon": _petition_deadline,
+    "petition_overdue": lambda t, params: _petition_deadline(t, {**params, "_overdue": True}),
+    "petitions_overdue_digest": _petitions_overdue_digest,
 }
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from storage.broadcasts import finish_broadcasts
 from storage.db import Database
+from storage.files import purge_expired_files
+from storage.petition_deadlines import remind_petition_deadlines
+from storage.working_days import is_working_day
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +22,20 @@ async def close_finished_broadcasts(db: Database) -> None:
         finished = await finish_broadcasts(session)
     if finished:
         log.info("broadcasts finished", extra={"outcome": len(finished)})
+
+
+async def chase_petition_answers(db: Database, timezone: str) -> None:
+    today = datetime.now(ZoneInfo(timezone)).date()
+    if not is_working_day(today):
+        return
+    async with db.transaction() as session:
+        chased = await remind_petition_deadlines(session, today)
+    log.info("petition deadlines chased", extra={"outcome": chased.overdue})
+
+
+async def drop_expired_files(db: Database) -> None:
+    async with db.transaction() as session:
+        await purge_expired_files(session)
 
 
 def build_scheduler(db: Database, timezone: str) -> AsyncIOScheduler:
@@ -29,5 +48,20 @@ def build_scheduler(db: Database, timezone: str) -> AsyncIOScheduler:
         id="close-finished-broadcasts",
         max_instances=1,
         coalesce=True,
+    )
+    # 08:00 local, when the offices open; a process that was down then catches up until noon.
+    scheduler.add_job(
+        chase_petition_answers,
+        "cron",
+        hour=8,
+        args=[db, timezone],
+        id="chase-petition-answers",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=4 * 3600,
+    )
+    scheduler.add_job(
+        drop_expired_files, "cron", hour=3, args=[db], id="drop-expired-files",
+        max_instances=1, coalesce=True, misfire_grace_time=12 * 3600,
     )
     return scheduler

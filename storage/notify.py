@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelIdentity
-from storage.outbox import ROUTINE, enqueue_message
+from storage.outbox import ROUTINE, enqueue_message, enqueue_once
 
 
 async def reachable_identity(db: AsyncSession, person_id: int | None) -> ChannelIdentity | None:
@@ -33,15 +33,21 @@ async def notify_person(
     dedupe_key: str | None = None,
     priority: int = ROUTINE,
 ) -> bool:
-    """Queue a notice (rendered in the reader's language when it leaves); False if unreachable."""
+    """Queue a notice (rendered in the reader's language when it leaves).
+
+    False if the person cannot be reached, or if a notice with `dedupe_key` was queued before.
+    """
     identity = await reachable_identity(db, person_id)
     if identity is None:
         return False
+    payload = {"notice": notice, "params": params, "locale": identity.locale}
+    if dedupe_key is not None:
+        return await enqueue_once(db, identity, payload, dedupe_key=dedupe_key,
+                                  priority=priority)
     enqueue_message(
         db,
         identity,
-        {"notice": notice, "params": params, "locale": identity.locale},
-        dedupe_key=dedupe_key,
+        payload,
         priority=priority,
     )
     return True

@@ -9,6 +9,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.db import insert_ignoring_conflicts
 from storage.models import ChannelIdentity, OutboxMessage
 from storage.models.base import utcnow
 
@@ -42,6 +43,39 @@ def enqueue_message(
     )
     db.add(row)
     return row
+
+
+async def enqueue_once(
+    db: AsyncSession,
+    identity: ChannelIdentity,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str,
+    priority: int = ROUTINE,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a message unless one with this key was ever queued; False if it was.
+
+    For notices that two replicas or a restart could both try to send (a daily reminder):
+    the unique key decides, so the loser's transaction still commits.
+    """
+    result = await db.execute(
+        insert_ignoring_conflicts(
+            db,
+            OutboxMessage,
+            identity_id=identity.id,
+            channel=identity.channel,
+            chat_id=identity.external_id,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            priority=priority,
+            not_before=not_before or utcnow(),
+            status="pending",
+            attempts=0,
+            created_at=utcnow(),
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def _claimable(now: datetime) -> Any:
