@@ -30,6 +30,8 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
                       Choice("menu:report", _("📊 Petition report"))]
             staff += [Choice("menu:broadcast", _("📢 Send an announcement")),
                       Choice("menu:broadcasts", _("📊 Announcements sent"))]
+        if roles & {"delegate", "office", "admin"}:
+            staff.append(Choice("menu:collect", _("📝 Enter petitions from a meeting")))
         if "agency" in roles:
             staff.append(Choice("menu:agency", _("📥 Petitions to answer")))
         if "admin" in roles:

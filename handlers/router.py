@@ -15,6 +15,7 @@ from handlers import (  # noqa: F401  (they register themselves)
     petition,
     petition_agency,
     petition_office,
+    petition_on_behalf,
     petition_report,
     topics,
 )

@@ -27,6 +27,7 @@ from storage.models import (
 )
 from storage.models.base import utcnow
 from storage.notify import notify_person
+from storage.permissions import require_role
 
 MAX_CONTENT = 4000
 MAX_ATTACHMENTS = 5
@@ -35,6 +36,7 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 # Who hears of new petitions and of petitions coming back: in a small commune the admin is
 # often the office chief.
 OFFICE_ROLES = ("office", "admin")
+ENTERERS = ("delegate", "office", "admin")
 
 
 class BadPetition(ValueError):
@@ -126,6 +128,9 @@ async def submit_petition(
 ) -> Submitted:
     """Record a petition with its code; the office is told. Commits with the caller's turn."""
     await _check_draft(db, draft)
+    if entered_by is not None:
+        # Only a delegate or the office types in what a voter said at a meeting.
+        await require_role(db, entered_by, draft.commune_id, ENTERERS)
     now = now or utcnow()
     content = draft.content.strip()
     petition = Petition(

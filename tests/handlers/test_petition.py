@@ -7,7 +7,15 @@ from sqlalchemy import func, select
 from handlers.values import Kind
 from storage.db import Database
 from storage.demo import seed_demo
-from storage.models import Agency, Commune, Field, Petition, PetitionAttachment, RoleGrant
+from storage.models import (
+    Agency,
+    Commune,
+    Field,
+    Hamlet,
+    Petition,
+    PetitionAttachment,
+    RoleGrant,
+)
 from tests.chat import Chat, actions, texts
 
 AGENCY = "Phòng Kinh tế xã"
@@ -181,3 +189,34 @@ async def test_a_sixth_attachment_is_refused(db: Database) -> None:
     async with db.transaction() as session:
         assert (await session.execute(select(func.count()).select_from(PetitionAttachment))
                 ).scalar() == 5
+
+
+async def test_a_delegate_enters_what_voters_said_at_a_meeting(db: Database) -> None:
+    office, _officer, citizen = await setup(db)
+    delegate = Chat(db, user_id="9200", runner=office.runner)
+    await delegate.onboard(2)
+    person = await delegate.person()
+    async with db.transaction() as session:
+        commune = (await session.execute(select(Commune))).scalars().first()
+        hamlet = (await session.execute(select(Hamlet).where(Hamlet.name == "Ấp Tân Hùng"))
+                  ).scalar_one()
+        assert person is not None and commune is not None
+        session.add(RoleGrant(person_id=person.id, commune_id=commune.id, role="delegate"))
+    assert "rp:month" not in actions(await citizen.press("menu:collect"))
+    await delegate.press("menu:collect")
+    await delegate.send("Tiếp xúc cử tri ấp Tân Hùng, 20/11/2026")
+    for voter, text in (("Trần Văn Sáu", "Xin nạo vét kênh Tân Hùng"), (None, "Thiếu đèn")):
+        if voter:
+            await delegate.send(voter)
+        else:
+            await delegate.press("ob:skip")
+        await delegate.press(f"oh:{hamlet.id}")
+        await delegate.press(await field_action(db, "agriculture", "ofd"))
+        recorded = await delegate.send(text)
+        assert "KN-" in texts(recorded)
+        await delegate.press("ob:next")
+    async with db.transaction() as session:
+        rows = (await session.execute(select(Petition).order_by(Petition.id))).scalars().all()
+        assert [(p.voter_name, p.source, p.hamlet_id, p.person_id) for p in rows] == [
+            ("Trần Văn Sáu", "meeting", hamlet.id, None), (None, "meeting", hamlet.id, None)]
+        assert rows[0].source_note == "Tiếp xúc cử tri ấp Tân Hùng, 20/11/2026"
