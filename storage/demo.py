@@ -23,6 +23,12 @@ from storage.models import (
 
 PROVINCE = ("dong-thap", "Tỉnh Đồng Tháp")
 COMMUNE = ("tan-thuan-tay", "Xã Tân Thuận Tây")
+# The law has the commune chairman receive citizens at least one day a month, and the
+# reception office every working week; the days here are invented.
+RECEPTION = (
+    "Thứ Năm hằng tuần, 7:30–11:00, Phòng tiếp công dân, Trụ sở UBND xã. "
+    "Chủ tịch UBND xã tiếp công dân định kỳ ngày 15 hằng tháng."
+)
 HAMLETS = [  # (code, name, electoral unit number)
     ("ttt-tan-dan", "Ấp Tân Dân", 1),
     ("ttt-tan-hung", "Ấp Tân Hùng", 2),
@@ -74,7 +80,8 @@ async def seed_demo(db: AsyncSession) -> Commune:
     province = Province(code=PROVINCE[0], name=PROVINCE[1])
     db.add(province)
     await db.flush()
-    commune = Commune(province_id=province.id, code=COMMUNE[0], name=COMMUNE[1], kind="xa")
+    commune = Commune(province_id=province.id, code=COMMUNE[0], name=COMMUNE[1], kind="xa",
+                      reception_schedule=RECEPTION)
     db.add(commune)
     await db.flush()
     units = {}
