@@ -30,19 +30,27 @@ def enqueue_message(
     not_before: datetime | None = None,
 ) -> OutboxMessage:
     """Queue one message for one identity; it leaves when the transaction commits."""
-    row = OutboxMessage(
-        identity_id=identity.id,
-        channel=identity.channel,
-        chat_id=identity.external_id,
-        payload=payload,
-        dedupe_key=dedupe_key,
-        priority=priority,
-        not_before=not_before or utcnow(),
-        status="pending",
-        attempts=0,
-    )
+    row = OutboxMessage(**_new_row(identity, payload, dedupe_key, priority, not_before))
     db.add(row)
     return row
+
+
+def _new_row(
+    identity: ChannelIdentity, payload: dict[str, Any], dedupe_key: str | None, priority: int,
+    not_before: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "identity_id": identity.id,
+        "channel": identity.channel,
+        "chat_id": identity.external_id,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "priority": priority,
+        "not_before": not_before or utcnow(),
+        "status": "pending",
+        "attempts": 0,
+        "created_at": utcnow(),
+    }
 
 
 async def enqueue_once(
@@ -61,18 +69,7 @@ async def enqueue_once(
     """
     result = await db.execute(
         insert_ignoring_conflicts(
-            db,
-            OutboxMessage,
-            identity_id=identity.id,
-            channel=identity.channel,
-            chat_id=identity.external_id,
-            payload=payload,
-            dedupe_key=dedupe_key,
-            priority=priority,
-            not_before=not_before or utcnow(),
-            status="pending",
-            attempts=0,
-            created_at=utcnow(),
+            db, OutboxMessage, **_new_row(identity, payload, dedupe_key, priority, not_before)
         )
     )
     return bool(getattr(result, "rowcount", 0))
