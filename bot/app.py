@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.files import file_route
+from bot.files import Fetchers, file_route
 from bot.local_chat import LocalChat
 from bot.settings import Settings
 from bot.telegram import WEBHOOK_PATH as TELEGRAM_PATH
@@ -105,7 +105,8 @@ def build_web_app(process: Process) -> web.Application:
         return web.json_response({"ok": status == 200}, status=status)
 
     app.router.add_get("/health", health)
-    app.router.add_routes([file_route(process.db)])
+    fetchers: Fetchers = {"telegram": process.telegram.download} if process.telegram else {}
+    app.router.add_routes([file_route(process.db, fetchers)])
     if process.telegram is not None:
         app.router.add_post(TELEGRAM_PATH, process.telegram.webhook)
     if process.zalo is not None:

@@ -6,7 +6,8 @@ file's random token (unguessable) and stops working when the file expires.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from aiohttp import web
@@ -31,19 +32,42 @@ def with_file_link(reply: Reply, public_url: str) -> Reply:
     return replace(reply, text=f"{reply.text}\n\n{line}" if reply.text else line, file=None)
 
 
-async def load_file(db: Database, token: str) -> tuple[str, bytes] | None:
+@dataclass(frozen=True)
+class FileToSend:
+    name: str
+    mime: str
+    content: bytes | None
+    # Where a file we did not copy lives: "telegram:<file_id>", "zalo:<url>".
+    source: str | None
+
+
+# Fetches a platform's file by its id there: "telegram" -> the Telegram adapter's download.
+Fetchers = dict[str, Callable[[str], Awaitable[bytes]]]
+
+
+async def load_file(db: Database, token: str) -> FileToSend | None:
     async with db.transaction() as session:
         stored = await file_by_token(session, token)
-        return (stored.name, stored.content) if stored is not None else None
+        if stored is None:
+            return None
+        return FileToSend(stored.name, stored.mime, stored.content, stored.source)
 
 
-def file_route(db: Database) -> web.RouteDef:
+def file_route(db: Database, fetchers: Fetchers | None = None) -> web.RouteDef:
     async def download(request: web.Request) -> web.Response:
-        async with db.transaction() as session:
-            stored = await file_by_token(session, request.match_info["token"])
-            if stored is None:
-                raise web.HTTPNotFound(text="This link has expired or does not exist.")
-            name, mime, content = stored.name, stored.mime, stored.content
+        found = await load_file(db, request.match_info["token"])
+        if found is None:
+            raise web.HTTPNotFound(text="This link has expired or does not exist.")
+        content = found.content
+        if content is None:
+            platform, _, ref = (found.source or "").partition(":")
+            if platform == "zalo" and ref.startswith("https://"):
+                raise web.HTTPFound(ref)  # Zalo's own file link
+            fetch = (fetchers or {}).get(platform)
+            if fetch is None:
+                raise web.HTTPNotFound(text="This file cannot be fetched now.")
+            content = await fetch(ref)
+        name, mime = found.name, found.mime
         return web.Response(
             body=content,
             content_type=mime,

@@ -86,7 +86,8 @@ def message_to_inbound(message: Message, update_id: str) -> Inbound | None:
     if message.photo:
         return Inbound(kind=Kind.PHOTO, file_ref=message.photo[-1].file_id, text=caption, **base)
     if message.document is not None:
-        return Inbound(kind=Kind.FILE, file_ref=message.document.file_id, text=caption, **base)
+        return Inbound(kind=Kind.FILE, file_ref=message.document.file_id, text=caption,
+                       file_name=message.document.file_name, **base)
     voice = message.voice or message.audio or message.video_note
     if voice is not None:
         return Inbound(kind=Kind.VOICE, file_ref=voice.file_id, text=caption, **base)
@@ -235,10 +236,23 @@ class TelegramChannel:
             # Expired before it could leave: the text still goes, and says what it was.
             log.warning("file expired before sending", extra={"channel": CHANNEL})
             return
-        filename, content = loaded
-        await self.bot.send_document(
-            chat_id=chat_id, document=BufferedInputFile(content, filename=filename)
-        )
+        document: BufferedInputFile | str
+        if loaded.content is not None:
+            document = BufferedInputFile(loaded.content, filename=loaded.name)
+        elif (loaded.source or "").startswith("telegram:"):
+            document = (loaded.source or "").removeprefix("telegram:")  # re-sent by its id
+        else:
+            document = (loaded.source or "").partition(":")[2]  # a URL Telegram fetches
+        await self.bot.send_document(chat_id=chat_id, document=document)
+
+    async def download(self, file_id: str) -> bytes:
+        """A user's file from Telegram (up to the Bot API's 20 MB), for channels without files."""
+        telegram_file = await self.bot.get_file(file_id)
+        if telegram_file.file_path is None:
+            raise ValueError("Telegram gave no file path")
+        buffer = await self.bot.download_file(telegram_file.file_path)
+        assert buffer is not None
+        return buffer.read()
 
 
 def to_markup(markup: dict[str, Any] | None) -> Markup | None:

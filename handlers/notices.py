@@ -54,9 +54,6 @@ def _petition_status(t: Translator, params: dict[str, Any]) -> Reply:
     if status == "answered":
         text = t._("Your petition {code} has been answered:\n\n{answer}\n\nDoes this answer "
                    "settle the matter?", code=code, answer=params.get("answer", ""))
-        if params.get("has_file"):
-            text += "\n" + t._("A document comes with the answer; the commune office can give "
-                                "you a copy.")
         petition_id = params.get("id")
         choices = (Choice(f"pt:ok:{petition_id}", t._("👍 Yes, it is settled")),
                    Choice(f"pt:reopen:{petition_id}", t._("👎 No, reopen it")))
@@ -72,7 +69,9 @@ def _petition_status(t: Translator, params: dict[str, Any]) -> Reply:
     else:
         text = t._("Your petition {code} is now: {status}.", code=code,
                    status=status_name(t, status))
-    return Reply(text=text, title=t._("Petition {code}", code=code), choices=choices)
+    attached = params.get("file")
+    return Reply(text=text, title=t._("Petition {code}", code=code), choices=choices,
+                 file=(str(attached[0]), str(attached[1])) if attached else None)
 
 
 def _petition_new(t: Translator, params: dict[str, Any]) -> Reply:

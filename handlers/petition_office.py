@@ -16,6 +16,7 @@ from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.duplicates import find_similar_petitions
+from storage.files import refer_to_platform_file
 from storage.models import Petition
 from storage.permissions import communes_where
 from storage.petition_views import PAGE, list_inbox, petition_card
@@ -270,7 +271,6 @@ async def on_answer(turn: Turn) -> None:
         return
     inbound = turn.inbound
     text = inbound.text.strip()
-    file_ref = inbound.file_ref if inbound.kind in (Kind.FILE, Kind.PHOTO) else None
     if inbound.kind not in (Kind.TEXT, Kind.FILE, Kind.PHOTO) or not text:
         turn.say(turn._("Please type the answer in words (with a document, as its caption)."))
         return
@@ -278,8 +278,15 @@ async def on_answer(turn: Turn) -> None:
         turn.say(turn._("The answer has {length} characters; the limit is {limit}. Please "
                         "shorten it.", length=len(text), limit=MAX_CONTENT))
         return
+    file_token = None
+    if inbound.kind in (Kind.FILE, Kind.PHOTO) and inbound.file_ref:
+        # The document stays on its platform; citizens on other channels get our link to it.
+        name = inbound.file_name or (
+            f"tra-loi-{petition.code}." + ("jpg" if inbound.kind is Kind.PHOTO else "pdf"))
+        file_token = refer_to_platform_file(
+            turn.db, name, f"{inbound.channel}:{inbound.file_ref}", owner_id=None).token
     try:
-        await answer_petition(turn.db, petition, turn.person, text=text, file_ref=file_ref,
+        await answer_petition(turn.db, petition, turn.person, text=text, file_ref=file_token,
                               now=turn.now)
     except (BadMove, NotYours) as error:
         await _refused(turn, petition, error)

@@ -37,6 +37,7 @@ class Inbound:
     latitude: float | None = None
     longitude: float | None = None
     file_ref: str | None = None
+    file_name: str | None = None
     language_code: str | None = None
 
 

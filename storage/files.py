@@ -13,6 +13,8 @@ from storage.models.base import utcnow
 from storage.models.files import StoredFile
 
 KEEP = timedelta(days=30)
+# An agency's answer is part of the petition's record: its document stays reachable.
+ANSWER_KEEP = timedelta(days=5 * 365)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,6 +35,23 @@ def store_file(
     stored = StoredFile(
         token=secrets.token_urlsafe(16), name=name, mime=guess_mime(name), content=content,
         owner_id=owner_id, created_at=now, expires_at=now + KEEP,
+    )
+    db.add(stored)
+    return stored
+
+
+def refer_to_platform_file(
+    db: AsyncSession, name: str, source: str, *, owner_id: int | None,
+    now: datetime | None = None,
+) -> StoredFile:
+    """A file that stays where it was sent (`"telegram:<file_id>"`), under a token of ours.
+
+    Telegram re-sends it by its id; other channels get our link, which fetches it on demand.
+    """
+    now = now or utcnow()
+    stored = StoredFile(
+        token=secrets.token_urlsafe(16), name=name, mime=guess_mime(name), content=None,
+        source=source, owner_id=owner_id, created_at=now, expires_at=now + ANSWER_KEEP,
     )
     db.add(stored)
     return stored

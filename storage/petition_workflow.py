@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
+from storage.files import file_by_token
 from storage.models import Agency, Commune, Field, Person, Petition, RoleGrant
 from storage.models.base import utcnow
 from storage.notify import notify_person
@@ -157,7 +158,9 @@ async def _announce(db: AsyncSession, petition: Petition, to: Status, reason: st
         params["reason"] = reason
     if to is S.ANSWERED:
         params["answer"] = petition.answer or ""
-        params["has_file"] = petition.answer_file is not None
+        attached = await file_by_token(db, petition.answer_file) if petition.answer_file else None
+        if attached is not None:
+            params["file"] = [attached.token, attached.name]
     if to is S.MERGED and petition.merged_into_id is not None:
         into = await db.get(Petition, petition.merged_into_id)
         params["into"] = into.code if into else ""

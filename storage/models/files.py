@@ -1,8 +1,8 @@
-"""Files the bot sends: reports and letters, kept for a while so every channel can fetch them."""
+"""Files the bot sends: reports, letters and answers' documents, kept so every channel gets them."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -18,7 +18,10 @@ class StoredFile(Base):
     token: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     mime: Mapped[str] = mapped_column(String(100))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Empty for a file that stays on the platform it came from (`source`, e.g.
+    # "telegram:<file_id>" for a document an agency officer answered with).
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    source: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)

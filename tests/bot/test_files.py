@@ -7,14 +7,14 @@ from datetime import timedelta
 import aiohttp
 from aiohttp import web
 
-from bot.files import file_route, file_url
+from bot.files import file_route, file_url, with_file_link
 from bot.telegram import TelegramChannel
 from bot.zalo import ZaloChannel
 from handlers.conversation import ConversationRunner
 from handlers.turn import HandlerConfig
 from handlers.values import Reply
 from storage.db import Database
-from storage.files import purge_expired_files, store_file
+from storage.files import purge_expired_files, refer_to_platform_file, store_file
 from storage.models.base import utcnow
 from tests.e2e.process import free_port
 from tests.fakes.telegram import FakeTelegram
@@ -91,3 +91,38 @@ async def test_zalo_gets_a_link_because_it_takes_no_files(db: Database) -> None:
         (text,) = zalo.texts_for(user)
         assert file_url("https://cutri.example.vn", token, NAME) in text
         assert text.startswith("Báo cáo tháng 11")
+
+
+async def test_an_answer_sent_as_a_telegram_document_reaches_a_zalo_citizen_by_link(
+    db: Database,
+) -> None:
+    async with FakeTelegram() as telegram:
+        officer = 550002
+        sent = telegram.send_document(officer, file_name="cong-van-tra-loi.pdf")
+        file_id = sent["message"]["document"]["file_id"]
+        async with db.transaction() as session:
+            token = refer_to_platform_file(session, "cong-van-tra-loi.pdf",
+                                           f"telegram:{file_id}", owner_id=None).token
+        channel = TelegramChannel(telegram.token, ConversationRunner(db, HandlerConfig()),
+                                  api_url=telegram.base_url)
+        app = web.Application()
+        app.router.add_routes([file_route(db, {"telegram": channel.download})])
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            link = with_file_link(Reply(text="Trả lời", file=(token, "cong-van-tra-loi.pdf")),
+                                  f"http://127.0.0.1:{port}").text.rsplit(" ", 1)[1]
+            async with aiohttp.ClientSession() as http, http.get(link) as response:
+                assert response.status == 200
+                assert await response.read() == FakeTelegram.file_bytes(file_id)
+            # On Telegram the same answer goes out as the officer's own document, by its id.
+            telegram.text(550001, "xin chào")
+            await channel.send("550001", payload(token) | {"file": [token, "x.pdf"]})
+            assert telegram.sent[0]["message"]["document"]["file_id"] == file_id
+        finally:
+            await runner.cleanup()
+            await channel.close()
+        assert telegram.downloads == [file_id]
+        assert telegram.violations == []

@@ -237,6 +237,7 @@ class FakeTelegram:
 
         self.calls: list[Json] = []
         self.sent: list[Json] = []
+        self.downloads: list[str] = []
         self.violations: list[str] = []
         self.answered_callbacks: list[Json] = []
         self.commands: dict[tuple[str, str], list[Json]] = {}
@@ -289,6 +290,7 @@ class FakeTelegram:
             "forwardMessage": self._copy_message,
             "sendMediaGroup": self._send_media_group,
             "getChat": self._get_chat,
+            "getFile": self._get_file,
         }
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -296,6 +298,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_download)
         # Control routes for a fake in another process (benchmarks); not part of the Bot API.
         app.router.add_get("/_fake/stats", self._handle_stats)
         app.router.add_post("/_fake/chats", self._handle_remember_chats)
@@ -983,6 +986,29 @@ class FakeTelegram:
 
     async def _get_me(self, call: _Call) -> Json:
         return self.bot_user
+
+    @staticmethod
+    def file_bytes(file_id: str) -> bytes:
+        """What a user's file holds, as served by the download route: stable per file_id."""
+        return f"%PDF-1.4 fake content of {file_id}".encode()
+
+    async def _get_file(self, call: _Call) -> Json:
+        file_id = str(call.params["file_id"])
+        if not file_id.startswith("fake-file-"):
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"unique-{file_id}",
+                "file_size": len(self.file_bytes(file_id)),
+                "file_path": f"documents/{file_id}.pdf"}
+
+    async def _handle_download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=404, text="Not Found")
+        file_id = request.match_info["path"].rsplit("/", 1)[-1].removesuffix(".pdf")
+        if not file_id.startswith("fake-file-"):
+            return web.Response(status=404, text="Not Found")
+        self.downloads.append(file_id)
+        return web.Response(body=self.file_bytes(file_id),
+                            content_type="application/octet-stream")
 
     async def _generic(self, call: _Call) -> Any:
         if call.spec.returns == ("Boolean",):

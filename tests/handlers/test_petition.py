@@ -220,3 +220,17 @@ async def test_a_delegate_enters_what_voters_said_at_a_meeting(db: Database) -> 
         assert [(p.voter_name, p.source, p.hamlet_id, p.person_id) for p in rows] == [
             ("Trần Văn Sáu", "meeting", hamlet.id, None), (None, "meeting", hamlet.id, None)]
         assert rows[0].source_note == "Tiếp xúc cử tri ấp Tân Hùng, 20/11/2026"
+
+
+async def test_an_answer_with_a_document_brings_the_document_to_the_citizen(
+    db: Database,
+) -> None:
+    office, _officer, citizen = await setup(db)
+    code = await send_petition(db, citizen, "Xin cấp lại sổ hộ nghèo", photos=0)
+    pid = await petition_id(db, code)
+    await office.press(f"io:answer:{pid}")
+    await office.deliver(kind=Kind.FILE, file_ref="fake-file-77", file_name="cong-van-15.pdf",
+                         text="Trả lời theo Công văn số 15/UBND")
+    answer = [r for r in await citizen.new_replies() if r.file is not None]
+    assert [r.file[1] for r in answer if r.file] == ["cong-van-15.pdf"]
+    assert "Công văn số 15" in answer[0].text
