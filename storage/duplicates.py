@@ -21,7 +21,9 @@ from storage.petition_workflow import OPEN
 
 THRESHOLD = 70.0
 WINDOW = timedelta(days=180)
-CANDIDATES = 5000
+# A commune's open petitions of half a year fit well within this; more would only slow
+# every merge screen (bench/petitions: the scan is in Python).
+CANDIDATES = 2000
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ async def find_similar_petitions(
     limit: int = 5,
 ) -> list[Similar]:
     query = (
-        select(Petition.id, Petition.code, Petition.content, Petition.content_folded)
+        select(Petition.id, Petition.content_folded)
         .where(
             Petition.commune_id == commune_id,
             Petition.status.in_([s.value for s in OPEN] + ["answered"]),
@@ -46,12 +48,20 @@ async def find_similar_petitions(
         .order_by(Petition.id.desc())
         .limit(CANDIDATES)
     )
-    rows = [row for row in (await db.execute(query)).all() if row.id != exclude_id]
+    candidates = {pid: text for pid, text in (await db.execute(query)).all() if pid != exclude_id}
     matches = process.extract(
-        fold(text), [row.content_folded for row in rows], scorer=fuzz.token_set_ratio,
-        score_cutoff=THRESHOLD, limit=limit,
+        fold(text), candidates, scorer=fuzz.token_set_ratio, score_cutoff=THRESHOLD, limit=limit
     )
-    return [
-        Similar(rows[index].id, rows[index].code, rows[index].content, score)
-        for _choice, score, index in matches
-    ]
+    if not matches:
+        return []
+    found = {
+        pid: (code, content)
+        for pid, code, content in (
+            await db.execute(
+                select(Petition.id, Petition.code, Petition.content).where(
+                    Petition.id.in_([pid for _text, _score, pid in matches])
+                )
+            )
+        ).all()
+    }
+    return [Similar(pid, *found[pid], score) for _text, score, pid in matches if pid in found]

@@ -72,17 +72,16 @@ async def list_inbox(
 ) -> tuple[list[InboxLine], int]:
     """One page of a commune's petitions under a filter, newest first, and how many match."""
     ids = _filtered(commune_id, name, today)
-    total = (
-        await db.execute(select(func.count()).select_from(ids.subquery()))
-    ).scalar_one()
+    total = (await db.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
+    # Page the ids first, then read the rows: a prepared statement's generic plan otherwise
+    # looks up every matching petition before sorting (bench/petitions, 1M rows).
+    page = ids.order_by(Petition.id.desc()).offset(offset).limit(limit).subquery()
     query = (
         select(Petition.id, Petition.code, Petition.status, Hamlet.name, Petition.content,
                Petition.due_on)
+        .join(page, page.c.id == Petition.id)
         .outerjoin(Hamlet, Hamlet.id == Petition.hamlet_id)
-        .where(Petition.id.in_(ids))
         .order_by(Petition.id.desc())
-        .offset(offset)
-        .limit(limit)
     )
     lines = [InboxLine(*row) for row in (await db.execute(query)).all()]
     return lines, total

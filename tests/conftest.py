@@ -6,6 +6,7 @@ it is set and the server does not answer, they fail rather than pass quietly.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -33,10 +34,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_ready() -> str:
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
-    # Alembic runs its own event loop, so it gets a thread of its own.
+    # Alembic runs its own event loop, so it gets a thread of its own. The schema is built
+    # afresh: a database left by an older checkout would otherwise keep its old tables.
     with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, empty_schema(PG_URL)).result()
         pool.submit(upgrade_database, PG_URL).result()
     return PG_URL
+
+
+async def empty_schema(url: str) -> None:
+    database = Database(url)
+    try:
+        async with database.transaction() as session:
+            await session.execute(text("DROP SCHEMA public CASCADE"))
+            await session.execute(text("CREATE SCHEMA public"))
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -19,6 +19,13 @@ class Petition(Base):
         # The staff inbox: a commune's petitions by status, newest first.
         Index("ix_petitions_inbox", "commune_id", "status", "id"),
         Index("ix_petitions_due", "commune_id", "status", "due_on"),
+        # An agency's queue, nearest deadline first, read in index order.
+        Index("ix_petitions_agency_queue", "agency_id", "status", "due_on", "id"),
+        # Inbox filters by hamlet or field: counted and paged from the index alone.
+        Index("ix_petitions_hamlet_inbox", "hamlet_id", "commune_id", "status", "id"),
+        Index("ix_petitions_field_inbox", "field_id", "commune_id", "status", "id"),
+        # Duplicate search reads a commune's newest petitions, not everyone's.
+        Index("ix_petitions_commune_recent", "commune_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,10 +39,10 @@ class Petition(Base):
     source: Mapped[str] = mapped_column(String(16), default="chat")
     source_note: Mapped[str | None] = mapped_column(String(300))
     voter_name: Mapped[str | None] = mapped_column(String(200))
-    hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"), index=True)
-    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"), index=True)
+    hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"))
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"))
     competence: Mapped[str | None] = mapped_column(String(16))
-    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     content: Mapped[str] = mapped_column(Text)
     # Lower-case, accents removed: what duplicate search compares.
     content_folded: Mapped[str] = mapped_column(Text)

@@ -92,10 +92,8 @@ async def wait_until(condition: Callable[[], bool], what: str, *, seconds: float
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'cutri.db'}"
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    return url  # emptied by prepare_database
+    # A freshly built schema (conftest), emptied again by prepare_database.
+    return str(request.getfixturevalue("postgres_ready"))
 
 
 async def test_a_broadcast_killed_five_times_reaches_everyone_with_few_duplicates(

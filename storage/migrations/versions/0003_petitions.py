@@ -89,10 +89,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("commune_id", "code", name=op.f("uq_petitions_commune_id_code")),
     )
     with op.batch_alter_table("petitions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_petitions_agency_id"), ["agency_id"], unique=False)
         batch_op.create_index("ix_petitions_due", ["commune_id", "status", "due_on"], unique=False)
-        batch_op.create_index(batch_op.f("ix_petitions_field_id"), ["field_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_petitions_hamlet_id"), ["hamlet_id"], unique=False)
+        batch_op.create_index(
+            "ix_petitions_agency_queue", ["agency_id", "status", "due_on", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_petitions_hamlet_inbox", ["hamlet_id", "commune_id", "status", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_petitions_field_inbox", ["field_id", "commune_id", "status", "id"], unique=False
+        )
+        batch_op.create_index("ix_petitions_commune_recent", ["commune_id", "id"], unique=False)
         batch_op.create_index("ix_petitions_inbox", ["commune_id", "status", "id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_petitions_merged_into_id"), ["merged_into_id"], unique=False
@@ -149,10 +156,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_petitions_person_id"))
         batch_op.drop_index(batch_op.f("ix_petitions_merged_into_id"))
         batch_op.drop_index("ix_petitions_inbox")
-        batch_op.drop_index(batch_op.f("ix_petitions_hamlet_id"))
-        batch_op.drop_index(batch_op.f("ix_petitions_field_id"))
+        batch_op.drop_index("ix_petitions_commune_recent")
+        batch_op.drop_index("ix_petitions_field_inbox")
+        batch_op.drop_index("ix_petitions_hamlet_inbox")
+        batch_op.drop_index("ix_petitions_agency_queue")
         batch_op.drop_index("ix_petitions_due")
-        batch_op.drop_index(batch_op.f("ix_petitions_agency_id"))
 
     op.drop_table("petitions")
     op.drop_table("petition_counters")
