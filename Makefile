@@ -41,3 +41,4 @@ clean:
 bench: $(STAMP)
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$$TEST_DATABASE_URL} $(BIN)/python -m bench.handling
 	$(BIN)/python -m bench.broadcast
+	-$(BIN)/python -m bench.petitions
