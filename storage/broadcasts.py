@@ -62,7 +62,7 @@ def audience_people(commune_id: int, audience: dict[str, Any]) -> Select[tuple[i
     raise BadBroadcast(f"unknown audience {kind!r}")
 
 
-def _recipients(
+def audience_recipients(
     commune_id: int, audience: dict[str, Any], topic: str, urgent: bool
 ) -> Select[tuple[int, int, str | None]]:
     """(person, identity, locale): one reachable channel account per consenting person."""
@@ -92,7 +92,7 @@ def _recipients(
 async def count_audience(
     db: AsyncSession, commune_id: int, audience: dict[str, Any], topic: str, urgent: bool
 ) -> int:
-    query = _recipients(commune_id, audience, topic, urgent)
+    query = audience_recipients(commune_id, audience, topic, urgent)
     return (await db.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
 
 
@@ -137,7 +137,8 @@ async def queue_broadcast(
     db.add(broadcast)
     await db.flush()
     rows = (
-        await db.execute(_recipients(draft.commune_id, draft.audience, draft.topic, draft.urgent))
+        await db.execute(audience_recipients(draft.commune_id, draft.audience, draft.topic,
+                                             draft.urgent))
     ).all()
     priority = URGENT if draft.urgent else ROUTINE
     values = [

@@ -69,6 +69,7 @@ class PetitionDraft:
     source: str = "chat"
     source_note: str | None = None
     voter_name: str | None = None
+    meeting_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ async def submit_petition(
         entered_by_id=entered_by.id if entered_by is not None else None,
         source=draft.source,
         source_note=draft.source_note,
+        meeting_id=draft.meeting_id,
         voter_name=draft.voter_name,
         hamlet_id=draft.hamlet_id,
         field_id=draft.field_id,

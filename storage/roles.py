@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
 from storage.conversations import ensure_identity
-from storage.models import Commune, Invite, Person, RoleGrant
+from storage.models import Commune, Delegate, Invite, Person, RoleGrant
 from storage.models.base import utcnow
 
 ROLES = ("citizen", "delegate", "office", "agency", "admin")
@@ -132,4 +132,9 @@ async def accept_invite(
     await grant_role(
         db, person, commune, invite.role, actor_id=person.id, agency_id=invite.agency_id
     )
+    if invite.delegate_id is not None:
+        # The delegate record (name, electoral unit) now reaches this chat account.
+        delegate = await db.get(Delegate, invite.delegate_id)
+        if delegate is not None:
+            delegate.person_id = person.id
     return InviteAccepted(role=invite.role, commune_name=commune.name)

@@ -24,6 +24,14 @@ from storage.models.places import (
     Hamlet,
     Province,
 )
+from storage.models.voter_contact import (
+    ContactRound,
+    CouncilSession,
+    Meeting,
+    MeetingDelegate,
+    Reminder,
+    ReminderDelivery,
+)
 
 __all__ = [
     "Agency",
@@ -33,7 +41,9 @@ __all__ = [
     "ChannelIdentity",
     "Commune",
     "Consent",
+    "ContactRound",
     "Conversation",
+    "CouncilSession",
     "Delegate",
     "ElectoralUnit",
     "Field",
@@ -41,12 +51,16 @@ __all__ = [
     "InboundEvent",
     "Invite",
     "LinkCode",
+    "Meeting",
+    "MeetingDelegate",
     "OutboxMessage",
     "Person",
     "Petition",
     "PetitionAttachment",
     "PetitionCounter",
     "Province",
+    "Reminder",
+    "ReminderDelivery",
     "RoleGrant",
     "StoredFile",
     "TopicMute",

@@ -38,6 +38,7 @@ class Petition(Base):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(16), default="chat")
     source_note: Mapped[str | None] = mapped_column(String(300))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
     voter_name: Mapped[str | None] = mapped_column(String(200))
     hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"))
     field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"))
