@@ -14,6 +14,7 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
     choices = [
         Choice("menu:petition", _("✍️ Send a petition")),
         Choice("menu:mypetitions", _("📂 My petitions")),
+        Choice("menu:meetings", _("📅 Voter-contact meetings")),
         Choice("menu:mydata", _("📋 My data")),
         Choice("menu:hamlet", _("🏡 Change my hamlet")),
         Choice("menu:phone", _("📱 Phone number and linking")),
@@ -30,6 +31,8 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
                       Choice("menu:report", _("📊 Petition report"))]
             staff += [Choice("menu:broadcast", _("📢 Send an announcement")),
                       Choice("menu:broadcasts", _("📊 Announcements sent"))]
+        if "delegate" in roles:
+            staff.append(Choice("menu:mymeetings", _("🗓 My meetings")))
         if roles & {"delegate", "office", "admin"}:
             staff.append(Choice("menu:collect", _("📝 Enter petitions from a meeting")))
         if "agency" in roles:

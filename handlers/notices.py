@@ -8,6 +8,7 @@ from typing import Any
 
 from handlers.dates import format_date
 from handlers.i18n import Translator, translator
+from handlers.meeting_notices import MEETING_NOTICES
 from handlers.petition_texts import status_name
 from handlers.values import Choice, Reply
 
@@ -133,6 +134,7 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "petition_due_soon": _petition_deadline,
     "petition_overdue": lambda t, params: _petition_deadline(t, {**params, "_overdue": True}),
     "petitions_overdue_digest": _petitions_overdue_digest,
+    **MEETING_NOTICES,
 }
 
 

@@ -18,6 +18,7 @@ from handlers import (  # noqa: F401  (they register themselves)
     petition_on_behalf,
     petition_report,
     topics,
+    voter_contact,
 )
 from handlers.menu import answer_unexpected, show_menu
 from handlers.registry import COMMANDS, STEPS, find_action

@@ -12,9 +12,11 @@ from storage.broadcasts import finish_broadcasts
 from storage.db import Database
 from storage.files import purge_expired_files
 from storage.petition_deadlines import remind_petition_deadlines
+from storage.reminders import fire_due_reminders
 from storage.working_days import is_working_day
 
 log = logging.getLogger(__name__)
+REMINDER_BATCH = 200
 
 
 async def close_finished_broadcasts(db: Database) -> None:
@@ -31,6 +33,15 @@ async def chase_petition_answers(db: Database, timezone: str) -> None:
     async with db.transaction() as session:
         chased = await remind_petition_deadlines(session, today)
     log.info("petition deadlines chased", extra={"outcome": chased.overdue})
+
+
+async def send_due_reminders(db: Database) -> None:
+    """Reminders fall due at whole minutes (07:00...); a few seconds late is fine."""
+    while True:
+        async with db.transaction() as session:
+            fired = await fire_due_reminders(session)
+        if fired < REMINDER_BATCH:
+            return
 
 
 async def drop_expired_files(db: Database) -> None:
@@ -59,6 +70,10 @@ def build_scheduler(db: Database, timezone: str) -> AsyncIOScheduler:
         max_instances=1,
         coalesce=True,
         misfire_grace_time=4 * 3600,
+    )
+    scheduler.add_job(
+        send_due_reminders, "interval", seconds=20, args=[db], id="send-due-reminders",
+        max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         drop_expired_files, "cron", hour=3, args=[db], id="drop-expired-files",

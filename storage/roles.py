@@ -136,5 +136,8 @@ async def accept_invite(
         # The delegate record (name, electoral unit) now reaches this chat account.
         delegate = await db.get(Delegate, invite.delegate_id)
         if delegate is not None:
+            seat_holder = await db.get(Person, delegate.person_id)
+            if person.full_name is None and seat_holder is not None:
+                person.full_name = seat_holder.full_name  # as the office entered it
             delegate.person_id = person.id
     return InviteAccepted(role=invite.role, commune_name=commune.name)

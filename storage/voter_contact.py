@@ -276,3 +276,37 @@ async def report_meeting(
                   actor_id=person.id, after={"voters_present": voters_present,
                                              "petitions": codes})
     return codes
+
+
+async def get_meeting(db: AsyncSession, meeting_id: int) -> Meeting | None:
+    return await db.get(Meeting, meeting_id)
+
+
+async def unit_of_person(db: AsyncSession, person: Person | None) -> ElectoralUnit | None:
+    if person is None or person.hamlet_id is None:
+        return None
+    hamlet = await db.get(Hamlet, person.hamlet_id)
+    if hamlet is None or hamlet.electoral_unit_id is None:
+        return None
+    return await db.get(ElectoralUnit, hamlet.electoral_unit_id)
+
+
+async def meetings_of_delegate(
+    db: AsyncSession, person: Person, since: datetime, *, limit: int = 10
+) -> list[tuple[Meeting, MeetingDelegate]]:
+    """The delegate's meetings from `since` on (and held ones still owing opinions)."""
+    query = (
+        select(Meeting, MeetingDelegate)
+        .join(MeetingDelegate, MeetingDelegate.meeting_id == Meeting.id)
+        .join(Delegate, Delegate.id == MeetingDelegate.delegate_id)
+        .where(Delegate.person_id == person.id, Meeting.status != "cancelled")
+        .where((Meeting.starts_at >= since) | MeetingDelegate.opinions_sent_at.is_(None))
+        .order_by(Meeting.starts_at)
+        .limit(limit)
+    )
+    return [(m, d) for m, d in (await db.execute(query)).tuples().all()]
+
+
+async def unit_name(db: AsyncSession, meeting: Meeting) -> str:
+    unit = await db.get(ElectoralUnit, meeting.electoral_unit_id)
+    return unit.name if unit else ""

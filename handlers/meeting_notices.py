@@ -1,0 +1,121 @@
+"""Reminders and changes about voter-contact meetings, written out in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from handlers.dates import format_date, format_datetime
+from handlers.i18n import N_, Translator
+from handlers.values import Choice, Reply
+
+ZONE = "Asia/Ho_Chi_Minh"
+TIMING = {"before": N_("before the session"), "after": N_("after the session")}
+
+
+def _when(params: dict[str, Any]) -> str:
+    return format_datetime(datetime.fromisoformat(str(params["starts_at"])), ZONE)
+
+
+def _day(params: dict[str, Any], key: str) -> str:
+    value = params.get(key)
+    return format_date(date.fromisoformat(str(value))) if value else ""
+
+
+def meeting_lines(t: Translator, params: dict[str, Any]) -> str:
+    lines = [t._("Time: {value}", value=_when(params)),
+             t._("Place: {value}", value=params.get("place", ""))]
+    if params.get("agenda"):
+        lines.append(t._("Agenda: {value}", value=params["agenda"]))
+    return "\n".join(lines)
+
+
+def _line(t: Translator, params: dict[str, Any]) -> tuple[str, list[Choice]]:
+    """One reminder as a line of text and its buttons (shared by the digest)."""
+    kind = str(params.get("kind"))
+    mid = params.get("meeting_id")
+    unit = params.get("unit", "")
+    if kind in ("meeting_d3", "meeting_d1"):
+        head = (t._("Tomorrow: voter-contact meeting of {unit}.", unit=unit) if kind == "meeting_d1"
+                else t._("In three days: voter-contact meeting of {unit}.", unit=unit))
+        return head + "\n" + meeting_lines(t, params), [
+            Choice(f"mt:yes:{mid}", t._("✅ I will attend")),
+            Choice(f"mt:no:{mid}", t._("❌ I cannot attend"))]
+    if kind in ("meeting_ahead_citizens", "meeting_today_citizens"):
+        head = (t._("Today: your delegates meet the voters of {unit}.", unit=unit)
+                if kind == "meeting_today_citizens"
+                else t._("In three days your delegates meet the voters of {unit}. Come and "
+                         "speak: your opinions go to the People's Council.", unit=unit))
+        return head + "\n" + meeting_lines(t, params), [
+            Choice(f"mq:{mid}", t._("❓ Send a question for the meeting"))]
+    if kind in ("opinions_soon", "opinions_due", "opinions_overdue"):
+        text = {
+            "opinions_soon": N_("The opinions voters gave at your meeting of {day} are due at "
+                                "the office on {due}."),
+            "opinions_due": N_("Today ({due}) is the last day to send the opinions voters gave "
+                               "at your meeting of {day}."),
+            "opinions_overdue": N_("⏰ The opinions from your meeting of {day} were due on {due} "
+                                   "and have not arrived."),
+        }[kind]
+        day = _when(params).split(" ")[-1]
+        return t._(text, day=day, due=_day(params, "due_on")), [
+            Choice(f"mr:{mid}", t._("📝 Report the meeting"))]
+    timing = t._(TIMING.get(str(params.get("timing")), ""))
+    if kind == "round_open":
+        return t._("The voter-contact round {timing} ({session}) runs from {start} to {end}.",
+                   timing=timing, session=params.get("session", ""),
+                   start=_day(params, "window_start"), end=_day(params, "window_end")), [
+            Choice("menu:mymeetings", t._("🗓 My meetings"))]
+    if kind == "documents_due":
+        return t._("The documents for the voter-contact round {timing} ({session}) must reach "
+                   "the delegates by {day}.", timing=timing, session=params.get("session", ""),
+                   day=_day(params, "documents_by")), []
+    return t._("The Front's consolidated report on the round {timing} ({session}) is due on "
+               "{day}.", timing=timing, session=params.get("session", ""),
+               day=_day(params, "front_report_by")), []
+
+
+def _reminder(t: Translator, params: dict[str, Any]) -> Reply:
+    text, choices = _line(t, params)
+    attached = params.get("file")
+    return Reply(text=text, title=t._("Voter contact"), choices=tuple(choices),
+                 file=(str(attached[0]), str(attached[1])) if attached else None)
+
+
+def _digest(t: Translator, params: dict[str, Any]) -> Reply:
+    texts, choices = [], []
+    for item in params.get("items", []):
+        text, buttons = _line(t, dict(item))
+        texts.append("• " + text)
+        choices += buttons
+    return Reply(text="\n\n".join(texts), title=t._("Today's voter-contact reminders"),
+                 choices=tuple(choices[:8]))
+
+
+def _moved(t: Translator, params: dict[str, Any]) -> Reply:
+    return Reply(title=t._("Meeting changed"),
+                 text=t._("The voter-contact meeting of {unit} has a new time or place:",
+                          unit=params.get("unit", "")) + "\n" + meeting_lines(t, params))
+
+
+def _cancelled(t: Translator, params: dict[str, Any]) -> Reply:
+    return Reply(title=t._("Meeting cancelled"),
+                 text=t._("The voter-contact meeting of {unit} on {when} is cancelled.",
+                          unit=params.get("unit", ""), when=_when(params)))
+
+
+def _cannot_attend(t: Translator, params: dict[str, Any]) -> Reply:
+    return Reply(text=t._("Delegate {name} cannot attend the meeting on {when} at {place}.",
+                          name=params.get("delegate", ""), when=_when(params),
+                          place=params.get("place", "")))
+
+
+MEETING_NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
+    "meeting_reminder": _reminder,
+    "round_reminder": _reminder,
+    "reminder_digest": _digest,
+    "meeting_moved": _moved,
+    "meeting_cancelled": _cancelled,
+    "delegate_cannot_attend": _cannot_attend,
+}

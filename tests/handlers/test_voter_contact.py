@@ -1,0 +1,106 @@
+"""Voter contact in the bot: a citizen's calendar and question, a delegate's replies and report."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.demo import seed_demo
+from storage.models import (
+    Commune,
+    Delegate,
+    ElectoralUnit,
+    Meeting,
+    MeetingDelegate,
+    Petition,
+    RoleGrant,
+)
+from storage.models.base import utcnow
+from storage.reminders import fire_due_reminders
+from storage.voter_contact import MeetingDraft, add_meeting, create_round, create_session
+from tests.chat import Chat, actions, texts
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+async def setup(db: Database) -> tuple[Chat, Chat, Chat, int]:
+    """Office, a delegate of unit 1 (Ấp Tân Dân), a citizen there; a meeting in five days."""
+    async with db.transaction() as session:
+        await seed_demo(session)
+    office = Chat(db, user_id="7001")
+    delegate = Chat(db, user_id="7002", runner=office.runner)
+    citizen = Chat(db, user_id="7003", runner=office.runner, channel="zalo")
+    for chat in (office, delegate, citizen):
+        await chat.onboard(1)
+    office_person, delegate_person = await office.person(), await delegate.person()
+    assert office_person is not None and delegate_person is not None
+    async with db.transaction() as session:
+        commune = (await session.execute(select(Commune))).scalars().first()
+        assert commune is not None
+        session.add(RoleGrant(person_id=office_person.id, commune_id=commune.id, role="office"))
+        session.add(RoleGrant(person_id=delegate_person.id, commune_id=commune.id,
+                              role="delegate"))
+        unit = (await session.execute(select(ElectoralUnit).where(ElectoralUnit.number == 1))
+                ).scalar_one()
+        seat = (await session.execute(select(Delegate).where(
+            Delegate.electoral_unit_id == unit.id).order_by(Delegate.id))).scalars().first()
+        assert seat is not None
+        seat.person_id = delegate_person.id
+    today = utcnow().astimezone(LOCAL).date()
+    async with db.transaction() as session:
+        council = await create_session(session, office_person, commune.id,
+                                       "Kỳ họp thường lệ cuối năm", today + timedelta(days=20),
+                                       today + timedelta(days=22))
+        contact_round = await create_round(session, office_person, council, "before", today,
+                                           today + timedelta(days=15))
+        meeting = await add_meeting(session, office_person, contact_round, MeetingDraft(
+            unit.id, "Nhà văn hóa ấp Tân Dân",
+            datetime.combine(today + timedelta(days=5), time(7, 30), tzinfo=LOCAL),
+            agenda="Thông báo dự kiến nội dung kỳ họp"))
+        meeting_id = meeting.id
+    for chat in (office, delegate, citizen):
+        await chat.new_replies()
+    return office, delegate, citizen, meeting_id
+
+
+async def test_a_citizen_sees_the_meeting_and_sends_a_question_for_it(db: Database) -> None:
+    _office, _delegate, citizen, meeting_id = await setup(db)
+    calendar = await citizen.press("menu:meetings")
+    assert "Nhà văn hóa ấp Tân Dân" in texts(calendar)
+    assert f"mq:{meeting_id}" in actions(calendar)
+    await citizen.press(f"mq:{meeting_id}")
+    receipt = texts(await citizen.send("Bao giờ làm lại cầu Tân Dân?"))
+    assert "KN-" in receipt
+    async with db.transaction() as session:
+        petition = (await session.execute(select(Petition))).scalar_one()
+        assert (petition.meeting_id, petition.source) == (meeting_id, "question")
+
+
+async def test_a_delegate_answers_the_reminder_and_reports_the_meeting(db: Database) -> None:
+    office, delegate, _citizen, meeting_id = await setup(db)
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        await fire_due_reminders(session, now=meeting.starts_at - timedelta(hours=20))
+    reminder = await delegate.new_replies()
+    assert f"mt:no:{meeting_id}" in actions(reminder)
+    await delegate.press(f"mt:no:{meeting_id}")
+    assert "không thể dự" in texts(await office.new_replies())
+    await delegate.press(f"mr:{meeting_id}")
+    assert "mo:done" not in actions(await delegate.send("nhiều lắm"))  # not a number
+    await delegate.send("45")
+    await delegate.send("Xin lắp đèn đường tổ 3")
+    await delegate.send("Đề nghị nạo vét kênh Tân Dân")
+    done = texts(await delegate.press("mo:done"))
+    assert "45" in done and done.count("KN-") == 2
+    async with db.transaction() as session:
+        petitions = (await session.execute(select(Petition))).scalars().all()
+        record = (await session.execute(select(MeetingDelegate).join(
+            Delegate, Delegate.id == MeetingDelegate.delegate_id).where(
+            MeetingDelegate.meeting_id == meeting_id, Delegate.person_id.is_not(None),
+            MeetingDelegate.attendance == "cannot_attend"))).scalar_one()
+    assert {p.meeting_id for p in petitions} == {meeting_id}
+    assert record.opinions_sent_at is not None
