@@ -11,7 +11,7 @@ from handlers.turn import Turn
 from handlers.values import Choice
 from storage.people import describe_person, forget_person, set_locale
 from storage.phones import mask_phone
-from storage.places import get_commune, list_agencies
+from storage.places import get_commune, list_agencies, list_delegate_seats
 from storage.roles import INVITE_PREFIX, create_invites, roles_of
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -163,9 +163,14 @@ async def invite_staff(turn: Turn) -> None:
     commune = await get_commune(turn.db, communes[0])
     assert commune is not None
     lines = []
-    for role in ("office", "delegate"):
-        invite = (await create_invites(turn.db, commune, role, 1))[0]
-        lines.append(f"{role_name(turn, role)}: {invite_link(turn, INVITE_PREFIX + invite.token)}")
+    invite = (await create_invites(turn.db, commune, "office", 1))[0]
+    lines.append(f"{role_name(turn, 'office')}: {invite_link(turn, INVITE_PREFIX + invite.token)}")
+    # One link per delegate seat, so reminders about their meetings reach the right person.
+    for delegate_id, name in await list_delegate_seats(turn.db, commune.id):
+        invite = (await create_invites(turn.db, commune, "delegate", 1,
+                                       delegate_id=delegate_id))[0]
+        lines.append(f"{role_name(turn, 'delegate')} – {name}: "
+                     f"{invite_link(turn, INVITE_PREFIX + invite.token)}")
     # One link per agency: the officer who opens it answers that agency's petitions.
     for agency in await list_agencies(turn.db, commune.id):
         invite = (await create_invites(turn.db, commune, "agency", 1, agency_id=agency.id))[0]

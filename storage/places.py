@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Agency, Commune, Field, Hamlet, Person, Province
+from storage.models import Agency, Commune, Delegate, Field, Hamlet, Person, Province
 
 
 async def list_communes(db: AsyncSession) -> list[Commune]:
@@ -67,3 +67,14 @@ async def commune_of_person(db: AsyncSession, person: Person | None) -> Commune 
 
 async def province_of(db: AsyncSession, commune: Commune) -> Province | None:
     return await db.get(Province, commune.province_id)
+
+
+async def list_delegate_seats(db: AsyncSession, commune_id: int) -> list[tuple[int, str]]:
+    """(delegate id, name) of the commune's delegates, as the office entered them."""
+    query = (
+        select(Delegate.id, Person.full_name)
+        .join(Person, Person.id == Delegate.person_id)
+        .where(Delegate.commune_id == commune_id)
+        .order_by(Delegate.id)
+    )
+    return [(delegate_id, name or "") for delegate_id, name in (await db.execute(query)).all()]

@@ -47,8 +47,9 @@ async def test_admin_create_binds_an_account_and_prints_invites_that_work_once(
     replies = await admin.send("/menu")
     assert "menu:invite" in [c.action for r in replies for c in r.choices]
     links = texts(await admin.press("menu:invite"))
-    # Office, delegate, and one link for each of the demo commune's six agencies.
-    assert len(re.findall(r"/start inv-[A-Za-z0-9_-]{8,}", links)) == 2 + 6
+    # Office, one link per delegate seat (eight) and per agency (six).
+    assert len(re.findall(r"/start inv-[A-Za-z0-9_-]{8,}", links)) == 1 + 8 + 6
+    assert "Nguyễn Văn Hùng: /start inv-" in links
     assert "Phòng Kinh tế xã: /start inv-" in links
     async with db.transaction() as session:
         roles = (

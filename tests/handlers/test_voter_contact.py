@@ -20,6 +20,7 @@ from storage.models import (
 )
 from storage.models.base import utcnow
 from storage.reminders import fire_due_reminders
+from storage.roles import create_invites
 from storage.voter_contact import MeetingDraft, add_meeting, create_round, create_session
 from tests.chat import Chat, actions, texts
 
@@ -104,3 +105,23 @@ async def test_a_delegate_answers_the_reminder_and_reports_the_meeting(db: Datab
             MeetingDelegate.attendance == "cannot_attend"))).scalar_one()
     assert {p.meeting_id for p in petitions} == {meeting_id}
     assert record.opinions_sent_at is not None
+
+
+async def test_a_delegate_invited_for_a_seat_gets_that_seats_meetings(db: Database) -> None:
+    _office, _delegate, _citizen, meeting_id = await setup(db)
+    async with db.transaction() as session:
+        commune = (await session.execute(select(Commune))).scalars().first()
+        seat = (await session.execute(select(Delegate).join(
+            ElectoralUnit, ElectoralUnit.id == Delegate.electoral_unit_id).where(
+            ElectoralUnit.number == 1).order_by(Delegate.id.desc()))).scalars().first()
+        assert commune is not None and seat is not None
+        (invite,) = await create_invites(session, commune, "delegate", 1, delegate_id=seat.id)
+        token = invite.token
+    newcomer = Chat(db, user_id="7004")
+    await newcomer.send(f"/start inv-{token}")
+    await newcomer.press("consent:yes")
+    person = await newcomer.person()
+    assert person is not None and person.full_name == "Trần Thị Lan"  # the seat's name
+    meetings = await newcomer.press("menu:mymeetings")
+    assert "Nhà văn hóa ấp Tân Dân" in texts(meetings)
+    assert meeting_id
