@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.files import Fetchers, file_route
 from bot.local_chat import LocalChat
+from bot.plan_imports import process_plan_imports
 from bot.settings import Settings
 from bot.telegram import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.telegram import TelegramChannel
@@ -96,6 +97,16 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
+def platform_fetchers(process: Process) -> Fetchers:
+    """How to fetch a user's file from each platform that is switched on."""
+    fetchers: Fetchers = {}
+    if process.telegram is not None:
+        fetchers["telegram"] = process.telegram.download
+    if process.zalo is not None:
+        fetchers["zalo"] = process.zalo.download
+    return fetchers
+
+
 def build_web_app(process: Process) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
 
@@ -105,8 +116,7 @@ def build_web_app(process: Process) -> web.Application:
         return web.json_response({"ok": status == 200}, status=status)
 
     app.router.add_get("/health", health)
-    fetchers: Fetchers = {"telegram": process.telegram.download} if process.telegram else {}
-    app.router.add_routes([file_route(process.db, fetchers)])
+    app.router.add_routes([file_route(process.db, platform_fetchers(process))])
     if process.telegram is not None:
         app.router.add_post(TELEGRAM_PATH, process.telegram.webhook)
     if process.zalo is not None:
@@ -131,6 +141,9 @@ async def run_process(settings: Settings) -> None:
     await site.start()
     tasks = [asyncio.create_task(process.dispatcher.run(process.stop))]
     clock = build_scheduler(process.db, settings.timezone)
+    clock.add_job(process_plan_imports, "interval", seconds=3,
+                  args=[process.db, platform_fetchers(process)], id="process-plan-imports",
+                  max_instances=1, coalesce=True)
     clock.start()
     if process.telegram is not None:
         await process.telegram.start()

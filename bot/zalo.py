@@ -28,6 +28,8 @@ CHANNEL = "zalo"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/webhook/zalo"
 POLL_SECONDS = 30
+# Plan files are small spreadsheets; anything far larger is not one.
+MAX_DOWNLOAD = 10 * 1024 * 1024
 
 EVENT_KINDS = {
     "message.text.received": Kind.TEXT,
@@ -125,6 +127,14 @@ class ZaloChannel:
                             secret_token=self.webhook_secret)
         else:
             await self.call("deleteWebhook")
+
+    async def download(self, url: str) -> bytes:
+        """A file a user sent (Zalo hands out a URL), for the plan import."""
+        response = await self.client.get(url)
+        response.raise_for_status()
+        if len(response.content) > MAX_DOWNLOAD:
+            raise ValueError("file too large")
+        return response.content
 
     async def close(self) -> None:
         await self.client.aclose()

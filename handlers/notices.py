@@ -10,6 +10,7 @@ from handlers.dates import format_date
 from handlers.i18n import Translator, translator
 from handlers.meeting_notices import MEETING_NOTICES
 from handlers.petition_texts import status_name
+from handlers.plan_upload import plan_failed, plan_imported, plan_refused
 from handlers.values import Choice, Reply
 
 
@@ -135,6 +136,9 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "petition_overdue": lambda t, params: _petition_deadline(t, {**params, "_overdue": True}),
     "petitions_overdue_digest": _petitions_overdue_digest,
     **MEETING_NOTICES,
+    "plan_imported": plan_imported,
+    "plan_refused": plan_refused,
+    "plan_import_failed": plan_failed,
 }
 
 

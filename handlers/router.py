@@ -17,6 +17,7 @@ from handlers import (  # noqa: F401  (they register themselves)
     petition_office,
     petition_on_behalf,
     petition_report,
+    plan_upload,
     topics,
     voter_contact,
 )

@@ -28,6 +28,7 @@ from itertools import islice
 from typing import Literal, TypeVar
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
@@ -147,7 +148,7 @@ _COLUMNS = (
 )
 _BY_FIELD = {column.field: column for column in _COLUMNS}
 
-# Problem keys for the cross-row checks, and the fields they compare.
+# What every row of one session, and of one round, must agree on.
 _SESSION_FIELDS = ("session_opens", "session_closes")
 _ROUND_FIELDS = ("window_start", "window_end", "documents_days", "opinions_days",
                  "front_report_by")
@@ -167,6 +168,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 T = TypeVar("T")
 _RawRow = tuple[int, Sequence[object]]
+# Where a problem about a whole row sorts among that row's cell problems: after them.
+_AFTER_CELLS = 1 << 30
 
 
 class _Unreadable(Exception):
@@ -253,7 +256,7 @@ def _csv_rows(data: bytes) -> tuple[list[_RawRow], bool]:
         raise _Unreadable()
     first_line, _, rest = text.partition("\n")
     # Excel writes and hides a "sep=;" line; the row numbers the user sees start after it.
-    declared = re.fullmatch(r"sep=(.)", first_line.strip())
+    declared = re.fullmatch(r"sep=(.)", first_line.rstrip("\r"))
     if declared:
         delimiter, text = declared.group(1), rest
     else:
@@ -399,7 +402,7 @@ class _PlanReader:
     def _report(self, row: int, field_name: str | None, key: str, params: dict[str, str]
                 ) -> None:
         if field_name is None:
-            position, column = len(self._positions) + 1000, ""
+            position, column = _AFTER_CELLS, ""
         else:
             position, column = self._positions[field_name], self._written[field_name]
         self._problems.append((position, PlanProblem(row, column, key, params)))
@@ -431,7 +434,7 @@ class _PlanReader:
             self._written[column.field] = _line(value)
         for column in _COLUMNS:
             if column.required and column.field not in self._positions:
-                self._problems.append((len(_COLUMNS) + 1000, PlanProblem(
+                self._problems.append((_AFTER_CELLS, PlanProblem(
                     row, "", "missing_column", {"column": column.header})))
 
     # One row -------------------------------------------------------------------------
@@ -477,33 +480,36 @@ class _PlanReader:
         return draft
 
     def _check_dates(self, draft: _Draft) -> None:
-        row = draft.row
-        opens, closes = draft.session_opens, draft.session_closes
+        """The dates of one row against each other; checks needing a missing date are skipped."""
+        row, opens, closes = draft.row, draft.session_opens, draft.session_closes
+        session: tuple[date, date] | None = None
+        if opens is not None and closes is not None:
+            if closes < opens:
+                self._report(row, "session_closes", "session_reversed",
+                             {"opens": _day(opens), "closes": _day(closes)})
+            else:
+                session = (opens, closes)
         start, end = draft.window_start, draft.window_end
-        session_ok = opens is not None and closes is not None and opens <= closes
-        window_ok = start is not None and end is not None and start <= end
-        if opens is not None and closes is not None and not session_ok:
-            self._report(row, "session_closes", "session_reversed",
-                         {"opens": _day(opens), "closes": _day(closes)})
-        if start is not None and end is not None and not window_ok:
+        if start is None or end is None:
+            return
+        if end < start:
             self._report(row, "window_end", "window_reversed",
                          {"start": _day(start), "end": _day(end)})
-        if window_ok and start is not None and end is not None:
-            if draft.day is not None and not start <= draft.day <= end:
-                self._report(row, "day", "outside_window", {
-                    "value": _day(draft.day), "start": _day(start), "end": _day(end)})
-            if draft.front_report_by is not None and draft.front_report_by < start:
-                self._report(row, "front_report_by", "report_before_window", {
-                    "value": _day(draft.front_report_by), "window_start": _day(start)})
-        if (session_ok and window_ok and opens is not None and closes is not None
-                and start is not None and end is not None and draft.timing is not None):
-            early = draft.timing == "before" and end > opens
-            late = draft.timing == "after" and start < closes
-            if early or late:
-                self._report(row, "window_end" if early else "window_start", "round_timing", {
-                    "timing": draft.timing, "window_start": _day(start),
-                    "window_end": _day(end), "session_opens": _day(opens),
-                    "session_closes": _day(closes)})
+            return
+        if draft.day is not None and not start <= draft.day <= end:
+            self._report(row, "day", "outside_window", {
+                "value": _day(draft.day), "start": _day(start), "end": _day(end)})
+        if draft.front_report_by is not None and draft.front_report_by < start:
+            self._report(row, "front_report_by", "report_before_window", {
+                "value": _day(draft.front_report_by), "window_start": _day(start)})
+        if session is None or draft.timing is None:
+            return
+        early = draft.timing == "before" and end > session[0]
+        late = draft.timing == "after" and start < session[1]
+        if early or late:
+            self._report(row, "window_end" if early else "window_start", "round_timing", {
+                "timing": draft.timing, "window_start": _day(start), "window_end": _day(end),
+                "session_opens": _day(session[0]), "session_closes": _day(session[1])})
 
     def _parse_unit(self, value: object) -> int:
         number = self._unit_number(value)
@@ -594,12 +600,14 @@ class _PlanReader:
             key = ((fold(draft.session_title or ""), draft.timing), name)
             return getattr(draft, name) if key not in shared else shared[key][0]
 
+        if any(column.required and column.field not in self._positions for column in _COLUMNS):
+            return []  # no row is complete; the missing column is the problem
         troubled = self._rows_with_problems()
         meetings: list[PlannedMeeting] = []
         for draft in drafts:
             if draft.row in troubled:
                 continue
-            # A row without problems has every required value.
+            # With every required column there, a row without problems has all its values.
             assert draft.session_title is not None and draft.session_opens is not None
             assert draft.session_closes is not None and draft.timing is not None
             assert draft.window_start is not None and draft.window_end is not None
@@ -775,7 +783,7 @@ def _minute(seconds: float, value: object) -> time:
 
 
 def _parse_timing(value: object) -> Timing:
-    text = fold(_text_of(value))
+    text = re.sub(r"^dot ", "", fold(_text_of(value)))  # "Đợt trước kỳ họp"
     if text.startswith(("truoc", "before")):
         return "before"
     if text.startswith(("sau", "after")):
@@ -859,10 +867,10 @@ def build_plan_template_xlsx(*, units: Mapping[int, str], example_year: int) -> 
                for position, column in enumerate(_COLUMNS, start=1)}
     # Drop-down lists that still accept anything typed: a unit number is fine too.
     timing_list = DataValidation(type="list", formula1='"Trước kỳ họp,Sau kỳ họp"',
-                                 allow_blank=True)
+                                 allowBlank=True)
     timing_list.add(f"{letters['timing']}2:{letters['timing']}{MAX_ROWS + 1}")
     unit_list = DataValidation(
-        type="list", allow_blank=True,
+        type="list", allowBlank=True,
         formula1=f"'{GUIDE_SHEET}'!$B${first_unit_row}:$B${last_unit_row}")
     unit_list.add(f"{letters['unit']}2:{letters['unit']}{MAX_ROWS + 1}")
     sheet.add_data_validation(timing_list)
@@ -899,9 +907,11 @@ def _example_rows(units: Mapping[int, str], year: int) -> list[dict[str, object]
 
 
 def _example_place(unit_name: str) -> str:
-    hamlet = re.match(r"(ấp|thôn|bản|làng|tổ dân phố|khu phố)\s", unit_name, re.IGNORECASE)
+    """`"Nhà văn hóa ấp Tân Dân"` for a unit named after its hamlet, as plans usually read."""
+    hamlet = re.search(r"\b(ấp|thôn|bản|làng|tổ dân phố|khu phố)\s+([^(),;]+)", unit_name,
+                       re.IGNORECASE)
     if hamlet:
-        return f"Nhà văn hóa {hamlet.group(1).lower()}{unit_name[hamlet.end(1):]}"
+        return f"Nhà văn hóa {hamlet.group(1).lower()} {hamlet.group(2).strip()}"
     return "Nhà văn hóa khu dân cư"
 
 
@@ -933,11 +943,8 @@ def _write_guide(guide: Worksheet, units: Mapping[int, str]) -> int:
     return len(lines)
 
 
-def _put(cell: object, value: object) -> None:
+def _put(cell: Cell | MergedCell, value: object) -> None:
     """Stores `value`; strings always as text (a name starting with "=" is not a formula)."""
-    from openpyxl.cell.cell import Cell
-
-    assert isinstance(cell, Cell)
     if value is None:
         return
     cell.value = value  # type: ignore[assignment]

@@ -29,6 +29,7 @@ from storage.models.voter_contact import (
     CouncilSession,
     Meeting,
     MeetingDelegate,
+    PlanImport,
     Reminder,
     ReminderDelivery,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "Petition",
     "PetitionAttachment",
     "PetitionCounter",
+    "PlanImport",
     "Province",
     "Reminder",
     "ReminderDelivery",

@@ -6,6 +6,7 @@ of the plan and differ per commune.
 """
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -116,3 +117,24 @@ class ReminderDelivery(Base):
     reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
                                            index=True)
+
+
+class PlanImport(Base):
+    """A plan file the office sent, waiting to be fetched, checked and imported.
+
+    Fetching a file from the platform is slow network work, so it happens in a background job
+    and not inside the conversation that received it.
+    """
+
+    __tablename__ = "plan_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    file_token: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None]
