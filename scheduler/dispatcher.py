@@ -8,7 +8,8 @@
   `retry_after`. Server errors and timeouts back off exponentially with jitter; a blocked chat
   marks its identity unreachable; a row that keeps failing ends dead with its reason kept.
 - Results are settled in small batches a few times a second: a kill can only repeat the
-  messages sent since the last settle.
+  messages sent since the last settle, and their number is capped (sending waits for the
+  database rather than running ahead of it).
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ class Dispatcher:
         self.lease_seconds = lease_seconds or int(30 + 3 * self.batch_size / total_rate)
         self.wake = asyncio.Event()
         self._settled: list[tuple[Claimed, Delivery | _Held]] = []
+        # Sent but not yet recorded: what a kill would send again. Capped, so a slow database
+        # makes sending wait instead of letting the unrecorded pile (and duplicates) grow.
+        self.max_unsettled = max(20, int(total_rate * SETTLE_SECONDS * 1.5))
+        self._settling = 0
+        self._settle_done = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -145,6 +151,9 @@ class Dispatcher:
         if channel is None:
             return Rejected(error=f"no sender for channel {row.channel}")
         await channel.pacer.wait_turn(row.chat_id)
+        while len(self._settled) + self._settling >= self.max_unsettled:
+            self._settle_done.clear()
+            await self._settle_done.wait()
         try:
             result = await channel.sender.send(row.chat_id, row.payload)
         except Exception as failure:  # a sender bug must not stop the whole dispatcher
@@ -164,6 +173,14 @@ class Dispatcher:
         settled, self._settled = self._settled, []
         if not settled:
             return
+        self._settling = len(settled)
+        try:
+            await self._record(settled)
+        finally:
+            self._settling = 0
+            self._settle_done.set()
+
+    async def _record(self, settled: list[tuple[Claimed, Delivery | _Held]]) -> None:
         held_until: dict[int, datetime] = {}
         async with self.db.transaction() as db:
             await mark_sent_rows(db, [row.id for row, result in settled

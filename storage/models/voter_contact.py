@@ -77,7 +77,7 @@ class MeetingDelegate(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"),
                                              index=True)
-    attendance: Mapped[str] = mapped_column(String(12), default="invited")
+    attendance: Mapped[str] = mapped_column(String(16), default="invited")
     opinions_sent_at: Mapped[datetime | None]
 
 

@@ -157,7 +157,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
         sa.Column("delegate_id", sa.Integer(), nullable=False),
-        sa.Column("attendance", sa.String(length=12), nullable=False),
+        sa.Column("attendance", sa.String(length=16), nullable=False),
         sa.Column("opinions_sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["delegate_id"],
