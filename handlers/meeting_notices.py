@@ -93,16 +93,21 @@ def _digest(t: Translator, params: dict[str, Any]) -> Reply:
                  choices=tuple(choices[:8]))
 
 
+def _why(t: Translator, params: dict[str, Any]) -> str:
+    return "\n" + t._("Reason: {value}", value=params["reason"]) if params.get("reason") else ""
+
+
 def _moved(t: Translator, params: dict[str, Any]) -> Reply:
     return Reply(title=t._("Meeting changed"),
                  text=t._("The voter-contact meeting of {unit} has a new time or place:",
-                          unit=params.get("unit", "")) + "\n" + meeting_lines(t, params))
+                          unit=params.get("unit", "")) + "\n" + meeting_lines(t, params)
+                 + _why(t, params))
 
 
 def _cancelled(t: Translator, params: dict[str, Any]) -> Reply:
     return Reply(title=t._("Meeting cancelled"),
                  text=t._("The voter-contact meeting of {unit} on {when} is cancelled.",
-                          unit=params.get("unit", ""), when=_when(params)))
+                          unit=params.get("unit", ""), when=_when(params)) + _why(t, params))
 
 
 def _cannot_attend(t: Translator, params: dict[str, Any]) -> Reply:

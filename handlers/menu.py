@@ -29,7 +29,8 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
         if roles & {"office", "admin"}:
             staff += [Choice("menu:inbox", _("📥 Petition inbox")),
                       Choice("menu:report", _("📊 Petition report")),
-                      Choice("menu:plan", _("🗓 Import the voter-contact plan"))]
+                      Choice("menu:plan", _("🗓 Import the voter-contact plan")),
+                      Choice("menu:officemeetings", _("🕑 Move or cancel a meeting"))]
             staff += [Choice("menu:broadcast", _("📢 Send an announcement")),
                       Choice("menu:broadcasts", _("📊 Announcements sent"))]
         if "delegate" in roles:

@@ -353,7 +353,9 @@ def _plan_next_nudge(db: AsyncSession, reminder: Reminder) -> None:
     ))
 
 
-async def tell_those_told(db: AsyncSession, meeting: Meeting, notice: str) -> None:
+async def tell_those_told(
+    db: AsyncSession, meeting: Meeting, notice: str, reason: str | None = None
+) -> None:
     """Everyone a reminder about this meeting reached hears that it moved or was cancelled."""
     query = (
         select(ReminderDelivery.person_id)
@@ -362,6 +364,8 @@ async def tell_those_told(db: AsyncSession, meeting: Meeting, notice: str) -> No
         .distinct()
     )
     facts = await _meeting_facts(db, meeting)
+    if reason:
+        facts["reason"] = reason
     for person_id in (await db.execute(query)).scalars():
         await notify_person(db, person_id, notice, facts,
                             dedupe_key=f"{notice}:{meeting.id}:v{meeting.version}:{person_id}")

@@ -160,7 +160,7 @@ async def move_meeting(
     meeting.version += 1
     record_action(db, action="meeting.moved", subject_type="meeting", subject_id=meeting.id,
                   actor_id=actor.id, before=before, after=_snapshot(meeting), reason=reason)
-    await tell_those_told(db, meeting, "meeting_moved")
+    await tell_those_told(db, meeting, "meeting_moved", reason)
     await plan_meeting_reminders(db, meeting, commune_id, now=now)
 
 
@@ -177,7 +177,7 @@ async def cancel_meeting(
     meeting.version += 1
     record_action(db, action="meeting.cancelled", subject_type="meeting", subject_id=meeting.id,
                   actor_id=actor.id, before=before, after=_snapshot(meeting), reason=reason)
-    await tell_those_told(db, meeting, "meeting_cancelled")
+    await tell_those_told(db, meeting, "meeting_cancelled", reason)
     await plan_meeting_reminders(db, meeting, commune_id, now=now)
 
 
@@ -310,3 +310,18 @@ async def meetings_of_delegate(
 async def unit_name(db: AsyncSession, meeting: Meeting) -> str:
     unit = await db.get(ElectoralUnit, meeting.electoral_unit_id)
     return unit.name if unit else ""
+
+
+async def upcoming_meetings_of_commune(
+    db: AsyncSession, commune_id: int, now: datetime, *, limit: int = 20
+) -> list[Meeting]:
+    query = (
+        select(Meeting)
+        .join(ContactRound, ContactRound.id == Meeting.round_id)
+        .join(CouncilSession, CouncilSession.id == ContactRound.session_id)
+        .where(CouncilSession.commune_id == commune_id, Meeting.status == "planned",
+               Meeting.starts_at >= now)
+        .order_by(Meeting.starts_at)
+        .limit(limit)
+    )
+    return list((await db.execute(query)).scalars())

@@ -21,8 +21,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.table import CT_Row
+from docx.oxml.text.paragraph import CT_P
 from docx.shared import Cm, Length, Pt
-from docx.table import _Cell
+from docx.table import Table, _Cell, _Row
+from docx.text.paragraph import Paragraph
+from docx.text.parfmt import ParagraphFormat
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font
@@ -33,6 +36,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from handlers.documents.layout import (
     TEXT_WIDTH,
     Container,
+    Stamp,
+    append_to_body,
     borderless_table,
     clean_text,
     date_phrase,
@@ -41,6 +46,7 @@ from handlers.documents.layout import (
     national_motto,
     new_document,
     paragraph,
+    paragraph_stamp,
     place_name,
     rule,
     run,
@@ -199,10 +205,14 @@ def _title(document: DocxDocument, heading: ReportHeading) -> None:
 def _body_text(container: Container, text: str, *, bold: bool = False,
                italic: bool = False) -> None:
     # One paragraph per line: Word stretches a justified line that ends in a manual break.
-    for line in clean_text(text).split("\n"):
-        if line.strip():
-            paragraph(container, line.strip(), bold=bold, italic=italic, first_line=INDENT,
-                      align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=6)
+    for line in _lines(text):
+        paragraph(container, line, bold=bold, italic=italic, first_line=INDENT,
+                  align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=6)
+
+
+def _lines(text: str) -> list[str]:
+    """`text`'s non-blank lines, stripped."""
+    return [line.strip() for line in clean_text(text).split("\n") if line.strip()]
 
 
 def _section_figures(document: DocxDocument, figures: Figures) -> None:
@@ -227,36 +237,75 @@ def _section_petitions(document: DocxDocument, rows: Sequence[ReportRow]) -> Non
     if not rows:
         _body_text(document, NO_PETITIONS)
         return
+    # Thousands of paragraphs, which python-docx would add in quadratic time: they are
+    # stamped instead and added in one go (see `Stamp`).
+    stamps = _Stamps.prepare(document)
+    added: list[CT_P] = []
     number = 0
     groups = [(key, [row for row in rows if competence_of(row) == key]) for key in COMPETENCES]
     present = [(key, members) for key, members in groups if members]
     for group_index, (competence, members) in enumerate(present, start=1):
-        _body_text(
-            document,
-            f"{group_index}. {COMPETENCE_HEADINGS[competence]} "
-            f"({len(members)} ý kiến, kiến nghị)",
-            bold=True,
-        )
-        # Python's sort is stable, so petitions keep their given order inside a field.
-        by_field = sorted(members, key=lambda row: _last_if_blank(row.field))
+        heading = (f"{group_index}. {COMPETENCE_HEADINGS[competence]} "
+                   f"({len(members)} ý kiến, kiến nghị)")
+        added += [stamps.group(line) for line in _lines(heading)]
+        # Python's sort is stable, so petitions keep their given order inside a field. The
+        # keys are worked out once per field, not once per petition.
+        field_keys = {field: _last_if_blank(field) for field in {row.field for row in members}}
+        by_field = sorted(members, key=lambda row: field_keys[row.field])
         fields = [(field, list(items)) for field, items in groupby(by_field, lambda r: r.field)]
         for field_index, (field, items) in enumerate(fields, start=1):
             if field or len(fields) > 1:
-                _body_text(document, f"{group_index}.{field_index}. {field or UNKNOWN_FIELD}",
-                           bold=True, italic=True)
+                heading = f"{group_index}.{field_index}. {field or UNKNOWN_FIELD}"
+                added += [stamps.field(line) for line in _lines(heading)]
             for row in items:
                 number += 1
-                _petition(document, number, row)
+                added += _petition(stamps, number, row)
+    append_to_body(document, added)
 
 
-def _petition(document: DocxDocument, number: int, row: ReportRow) -> None:
-    lines = [line.strip() for line in clean_text(row.content).split("\n") if line.strip()]
-    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
-    first = paragraph(document, first_line=INDENT, align=justify, after=3)
-    run(first, f"({number}) ", bold=True)
-    run(first, lines[0] if lines else "")
-    for line in lines[1:]:
-        paragraph(document, line, first_line=INDENT, align=justify, after=3)
+@dataclass(frozen=True)
+class _Stamps:
+    """The kinds of paragraph in the petitions section, each built once by the usual helpers."""
+
+    group: Stamp[CT_P]  # "1. Thuộc thẩm quyền cấp xã (3 ý kiến, kiến nghị)"
+    field: Stamp[CT_P]  # "1.1. Giao thông, xây dựng, thủy lợi"
+    lead: Stamp[CT_P]  # "(1) " and the petition's first line
+    line: Stamp[CT_P]  # any further line of the petition or of its answer
+    facts: Stamp[CT_P]  # "Mã: …. Ấp/khu phố: …. Tình trạng: …."
+    answer: Stamp[CT_P]  # "Trả lời (ngày …): " and the answer's first line
+
+    @classmethod
+    def prepare(cls, document: DocxDocument) -> _Stamps:
+        def stamp(build: Callable[[Container], object]) -> Stamp[CT_P]:
+            return paragraph_stamp(document, build)
+
+        return cls(
+            group=stamp(lambda into: _body_text(into, "x", bold=True)),
+            field=stamp(lambda into: _body_text(into, "x", bold=True, italic=True)),
+            lead=stamp(lambda into: _labelled(into, "x", "x")),
+            line=stamp(lambda into: _petition_paragraph(into, "x")),
+            facts=stamp(lambda into: _petition_paragraph(into, "x", size=13, italic=True)),
+            answer=stamp(lambda into: _labelled(into, "x", "x", italic=True)),
+        )
+
+
+def _petition_paragraph(container: Container, text: str = "", *, size: float | None = None,
+                        italic: bool = False) -> Paragraph:
+    return paragraph(container, text, size=size, italic=italic, first_line=INDENT,
+                     align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=3)
+
+
+def _labelled(container: Container, label: str, text: str, *, italic: bool = False) -> None:
+    """A petition paragraph that starts with a bold (and maybe `italic`) `label`."""
+    added = _petition_paragraph(container)
+    run(added, label, bold=True, italic=italic)
+    run(added, text)
+
+
+def _petition(stamps: _Stamps, number: int, row: ReportRow) -> list[CT_P]:
+    lines = _lines(row.content)
+    added = [stamps.lead(f"({number}) ", lines[0] if lines else "")]
+    added += [stamps.line(line) for line in lines[1:]]
     status = row.status
     if row.overdue and "quá hạn" not in status.lower():
         status = f"{status} (quá hạn)" if status else "Quá hạn"
@@ -266,17 +315,14 @@ def _petition(document: DocxDocument, number: int, row: ReportRow) -> None:
         *([f"Cơ quan giải quyết: {row.agency}"] if row.agency else []),
         f"Tình trạng: {status}" if status else "",
     ]
-    last = paragraph(document, ". ".join(fact for fact in facts if fact) + ".", size=13,
-                     italic=True, first_line=INDENT, align=justify, after=3)
-    answer = [line.strip() for line in clean_text(row.answer).split("\n") if line.strip()]
+    added.append(stamps.facts(". ".join(fact for fact in facts if fact) + "."))
+    answer = _lines(row.answer)
     if answer:
         when = f" (ngày {row.answered_on:%d/%m/%Y})" if row.answered_on else ""
-        last = paragraph(document, first_line=INDENT, align=justify, after=3)
-        run(last, f"Trả lời{when}: ", bold=True, italic=True)
-        run(last, answer[0])
-        for line in answer[1:]:
-            last = paragraph(document, line, first_line=INDENT, align=justify, after=3)
-    last.paragraph_format.space_after = Pt(12)
+        added.append(stamps.answer(f"Trả lời{when}: ", answer[0]))
+        added += [stamps.line(line) for line in answer[1:]]
+    ParagraphFormat(added[-1]).space_after = Pt(12)
+    return added
 
 
 def _signatures(document: DocxDocument, heading: ReportHeading) -> None:
@@ -322,16 +368,29 @@ def _annex(document: DocxDocument, heading: ReportHeading, rows: Sequence[Report
     _repeat_as_header(header._tr)
     for cell, (label, _) in zip(header.cells, ANNEX_COLUMNS, strict=True):
         _cell_text(cell, label, bold=True, align=center)
-    for index, row in enumerate(rows, start=1):
-        values = (str(index), row.code, row.hamlet, row.voter, row.content, row.agency,
-                  row.status)
-        for column, (cell, value) in enumerate(zip(table.add_row().cells, values, strict=True)):
-            _cell_text(cell, value, align=center if column == 0 else None)
-    if not rows:
+    if rows:
+        # Widths first: `add_row` copies them from the grid into the model row.
+        fix_widths(table, widths)
+        _annex_rows(table, table.add_row(), rows)
+    else:
         merged = table.add_row().cells
         _cell_text(merged[0].merge(merged[-1]), "Không có ý kiến, kiến nghị.", italic=True,
                    align=center)
-    fix_widths(table, widths)
+        fix_widths(table, widths)  # after the merge, which adds up the widths it finds
+
+
+def _annex_rows(table: Table, model: _Row, rows: Sequence[ReportRow]) -> None:
+    """Formats `model`, a fresh row, the usual way, then fills `table` with a copy of it per
+    petition (the fast path, see `Stamp`)."""
+    for column, cell in enumerate(model.cells):
+        _cell_text(cell, "x", align=WD_ALIGN_PARAGRAPH.CENTER if column == 0 else None)
+    stamp = Stamp(model._tr)
+    # An empty value gets no run at all, as `_cell_text` does.
+    table._tbl.extend(
+        stamp(*(value or None for value in (str(index), row.code, row.hamlet, row.voter,
+                                            row.content, row.agency, row.status)))
+        for index, row in enumerate(rows, start=1)
+    )
 
 
 def _repeat_as_header(row: CT_Row) -> None:

@@ -125,3 +125,28 @@ async def test_a_delegate_invited_for_a_seat_gets_that_seats_meetings(db: Databa
     meetings = await newcomer.press("menu:mymeetings")
     assert "Nhà văn hóa ấp Tân Dân" in texts(meetings)
     assert meeting_id
+
+
+async def test_the_office_moves_a_meeting_and_those_told_hear_of_it(db: Database) -> None:
+    office, delegate, _citizen, meeting_id = await setup(db)
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        await fire_due_reminders(session, now=meeting.starts_at - timedelta(hours=20))
+        new_start = meeting.starts_at + timedelta(days=2, hours=7)
+    await delegate.new_replies()
+    listed = await office.press("menu:officemeetings")
+    assert f"mtg:{meeting_id}" in actions(listed)
+    await office.press(f"mtg:{meeting_id}")
+    await office.press(f"mtgmv:{meeting_id}")
+    asked_again = await office.send("31/02/2026 14:00")
+    assert "mtgmv" not in texts(asked_again) and "25/11" in texts(asked_again)
+    await office.send(new_start.astimezone(LOCAL).strftime("%d/%m/%Y %H:%M")
+                      + "\nHội trường UBND xã")
+    done = texts(await office.send("Trùng lịch tiêm chủng"))
+    assert new_start.astimezone(LOCAL).strftime("%d/%m/%Y") in done
+    told = texts(await delegate.new_replies())
+    assert "Hội trường UBND xã" in told and "Trùng lịch tiêm chủng" in told
+    async with db.transaction() as session:
+        moved = await session.get(Meeting, meeting_id)
+        assert moved is not None and moved.version == 2 and moved.starts_at == new_start
