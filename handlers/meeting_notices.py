@@ -36,9 +36,12 @@ def _line(t: Translator, params: dict[str, Any]) -> tuple[str, list[Choice]]:
     kind = str(params.get("kind"))
     mid = params.get("meeting_id")
     unit = params.get("unit", "")
-    if kind in ("meeting_d3", "meeting_d1"):
-        head = (t._("Tomorrow: voter-contact meeting of {unit}.", unit=unit) if kind == "meeting_d1"
-                else t._("In three days: voter-contact meeting of {unit}.", unit=unit))
+    if kind in ("meeting_d3", "meeting_d1", "meeting_today"):
+        head = {
+            "meeting_today": t._("Today: voter-contact meeting of {unit}.", unit=unit),
+            "meeting_d1": t._("Tomorrow: voter-contact meeting of {unit}.", unit=unit),
+            "meeting_d3": t._("In three days: voter-contact meeting of {unit}.", unit=unit),
+        }[kind]
         return head + "\n" + meeting_lines(t, params), [
             Choice(f"mt:yes:{mid}", t._("✅ I will attend")),
             Choice(f"mt:no:{mid}", t._("❌ I cannot attend"))]

@@ -6,7 +6,7 @@ held: how many voters came and each opinion they gave, which becomes a petition.
 
 from __future__ import annotations
 
-from handlers.dates import format_datetime
+from handlers.dates import format_date, format_datetime
 from handlers.i18n import N_
 from handlers.menu import show_menu
 from handlers.registry import action, choice_number, command, step
@@ -21,6 +21,7 @@ from storage.voter_contact import (
     get_meeting,
     meeting_delegate_names,
     meetings_of_delegate,
+    opinions_deadline,
     report_meeting,
     set_attendance,
     unit_name,
@@ -117,6 +118,9 @@ async def show_my_meetings(turn: Turn) -> None:
         block = _describe(turn, meeting, unit, [])
         if record.attendance == "cannot_attend":
             block += "\n" + turn._("You said you cannot attend.")
+        elif record.opinions_sent_at is None:
+            block += "\n" + turn._("Voters' opinions due at the office: {date}",
+                                    date=format_date(await opinions_deadline(turn.db, meeting)))
         blocks.append(block)
         if meeting.starts_at <= turn.now and record.opinions_sent_at is None:
             choices.append(Choice(f"mr:{meeting.id}", turn._("📝 Report {unit}", unit=unit)))

@@ -51,6 +51,8 @@ MEETING_KINDS = {
     # kind: (audience, days before the meeting, local hour)
     "meeting_d3": ("delegates", 3, DELEGATE_HOUR),
     "meeting_d1": ("delegates", 1, DELEGATE_HOUR),
+    # In the delegates' morning digest with whatever else falls due that day.
+    "meeting_today": ("delegates", 0, DELEGATE_HOUR),
     "meeting_ahead_citizens": ("citizens", 3, CITIZEN_AHEAD_HOUR),
     "meeting_today_citizens": ("citizens", 0, CITIZEN_MORNING_HOUR),
 }

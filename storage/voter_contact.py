@@ -29,7 +29,12 @@ from storage.models.base import utcnow
 from storage.notify import notify_person
 from storage.permissions import NotAllowed, require_role
 from storage.petitions import LOCAL, OFFICE_ROLES, PetitionDraft, submit_petition
-from storage.reminders import plan_meeting_reminders, plan_round_reminders, tell_those_told
+from storage.reminders import (
+    opinions_due_on,
+    plan_meeting_reminders,
+    plan_round_reminders,
+    tell_those_told,
+)
 
 
 class BadPlan(ValueError):
@@ -325,3 +330,11 @@ async def upcoming_meetings_of_commune(
         .limit(limit)
     )
     return list((await db.execute(query)).scalars())
+
+
+async def opinions_deadline(db: AsyncSession, meeting: Meeting) -> date:
+    """When the delegates' collected opinions are due at the office for this meeting."""
+    contact_round = await db.get(ContactRound, meeting.round_id)
+    assert contact_round is not None
+    return opinions_due_on(meeting.starts_at.astimezone(LOCAL).date(),
+                           contact_round.opinions_days)

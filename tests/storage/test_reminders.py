@@ -231,7 +231,8 @@ async def test_a_year_of_reminders_goes_out_once_at_the_right_time_to_the_right_
             else:
                 assert delegate_ids.get(person) == unit, (kind, item)
                 expected = {"meeting_d3": (day - timedelta(days=3), time(7, 0)),
-                            "meeting_d1": (day - timedelta(days=1), time(7, 0))}.get(
+                            "meeting_d1": (day - timedelta(days=1), time(7, 0)),
+                            "meeting_today": (day, time(7, 0))}.get(
                                 kind, (when.date(), time(7, 0)))
             assert (when.date(), when.time()) == expected, (kind, when, meeting_id)
             if kind == "opinions_overdue":
@@ -243,7 +244,9 @@ async def test_a_year_of_reminders_goes_out_once_at_the_right_time_to_the_right_
     held = [mid for mid, m in meetings.items() if m.status == "planned"]
     for mid in held:
         unit = unit_number[meetings[mid].electoral_unit_id]
-        for kind in ("meeting_d3", "meeting_d1"):
+        kinds = ("meeting_d3", "meeting_d1") + (
+            ("meeting_today",) if local(meetings[mid].starts_at).time() > time(7, 0) else ())
+        for kind in kinds:
             assert {p for (k, m, p) in delivered if k == kind and m == mid} == {
                 p.id for p in year.delegates[unit]}
         for kind in ("meeting_ahead_citizens", "meeting_today_citizens"):
