@@ -8,19 +8,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.dates import format_datetime, parse_local_datetime
+from handlers.dates import format_date, format_datetime, parse_local_datetime
 from handlers.i18n import N_
+from handlers.meeting_notices import TIMING
 from handlers.menu import show_menu
 from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.models import Meeting
 from storage.permissions import NotAllowed, communes_where
+from storage.petitions import LOCAL
 from storage.voter_contact import (
     BadPlan,
+    MeetingDraft,
+    add_meeting,
     cancel_meeting,
+    electoral_units,
     get_meeting,
+    get_round,
     move_meeting,
+    open_rounds,
     unit_name,
     upcoming_meetings_of_commune,
 )
@@ -43,11 +50,16 @@ async def list_office_meetings(turn: Turn) -> None:
         return
     meetings = await upcoming_meetings_of_commune(turn.db, communes[0], turn.now)
     if not meetings:
-        await show_menu(turn, turn._("No meeting is planned. Import the plan first."))
+        turn.end()
+        turn.say(turn._("No meeting is planned yet."), choices=[
+            Choice("mtgadd:start", turn._("➕ Add a meeting")),
+            Choice("menu:plan", turn._("🗓 Import the voter-contact plan")),
+            Choice("menu:main", turn._("↩ Main menu"))])
         return
     turn.end()
     choices = [Choice(f"mtg:{m.id}", f"{format_datetime(m.starts_at, turn.config.timezone)} · "
                                     f"{await unit_name(turn.db, m)}") for m in meetings]
+    choices.append(Choice("mtgadd:start", turn._("➕ Add a meeting")))
     choices.append(Choice("menu:main", turn._("↩ Main menu")))
     turn.say(turn._("Choose a meeting to move or cancel."), title=turn._("Coming meetings"),
              choices=choices)
@@ -156,3 +168,74 @@ async def on_cancel_reason(turn: Turn) -> None:
         return
     await show_menu(turn, turn._("The meeting is cancelled; no reminder will go out for it and "
                                  "those who had been told are told."))
+
+
+@action("mtgadd:start")
+async def start_adding(turn: Turn) -> None:
+    communes = await communes_where(turn.db, turn.person, STAFF)
+    if not communes:
+        await show_menu(turn, turn._("Only the commune office can change meetings."))
+        return
+    rounds = await open_rounds(turn.db, communes[0], turn.now.astimezone(LOCAL).date())
+    if not rounds:
+        await show_menu(turn, turn._("There is no voter-contact round open. Import the plan "
+                                     "with its rounds first."))
+        return
+    turn.go(FLOW, "add_round", commune_id=communes[0])
+    turn.say(turn._("Which round?"), choices=[
+        Choice(f"ar:{r.id}", f"{s.title} · {turn._(TIMING[r.timing])} · "
+                             f"{format_date(r.window_start)}–{format_date(r.window_end)}")
+        for r, s in rounds] + [_cancel(turn)])
+
+
+@step(FLOW, "add_round")
+async def on_add_round(turn: Turn) -> None:
+    contact_round = await get_round(turn.db, choice_number(turn.inbound.choice) or 0)
+    if contact_round is None:
+        await start_adding(turn)
+        return
+    units = await electoral_units(turn.db, int(turn.data["commune_id"]))
+    turn.go(FLOW, "add_unit", round_id=contact_round.id)
+    turn.say(turn._("Which electoral unit?"),
+             choices=[Choice(f"au:{u.id}", u.name) for u in units] + [_cancel(turn)])
+
+
+@step(FLOW, "add_unit")
+async def on_add_unit(turn: Turn) -> None:
+    unit_id = choice_number(turn.inbound.choice)
+    units = {u.id for u in await electoral_units(turn.db, int(turn.data["commune_id"]))}
+    if unit_id not in units:
+        turn.say(turn._("Please choose a unit from the list."), choices=[_cancel(turn)])
+        return
+    turn.go(FLOW, "add_when", unit_id=unit_id)
+    turn.say(turn._("Day and time, and the place on a second line, e.g.\n25/11/2026 14:00\n"
+                    "Nhà văn hóa ấp Tân Dân"), choices=[_cancel(turn)])
+
+
+@step(FLOW, "add_when")
+async def on_add_when(turn: Turn) -> None:
+    lines = turn.inbound.text.strip().split("\n", 1) if turn.inbound.kind is Kind.TEXT else [""]
+    moment = parse_local_datetime(lines[0], turn.config.timezone, turn.now)
+    place = " ".join(lines[1].split()) if len(lines) > 1 else ""
+    if moment is None or moment <= turn.now or not place or len(place) > 300:
+        turn.say(turn._("Please type a coming day and time, then the place on a second line."),
+                 choices=[_cancel(turn)])
+        return
+    contact_round = await get_round(turn.db, int(turn.data["round_id"]))
+    if contact_round is None or turn.person is None:
+        await show_menu(turn)
+        return
+    try:
+        meeting = await add_meeting(turn.db, turn.person, contact_round, MeetingDraft(
+            int(turn.data["unit_id"]), place, moment), now=turn.now)
+    except BadPlan as error:
+        text = (turn._("That day is outside the round's window; nothing was added.")
+                if error.reason == "outside_window" else turn._("Nothing was added."))
+        await show_menu(turn, text)
+        return
+    except NotAllowed:
+        await show_menu(turn, turn._("Only the commune office can change meetings."))
+        return
+    await show_menu(turn, turn._("Meeting added on {when}. The unit's delegates and voters will "
+                                 "be reminded.", when=format_datetime(meeting.starts_at,
+                                                                      turn.config.timezone)))

@@ -338,3 +338,25 @@ async def opinions_deadline(db: AsyncSession, meeting: Meeting) -> date:
     assert contact_round is not None
     return opinions_due_on(meeting.starts_at.astimezone(LOCAL).date(),
                            contact_round.opinions_days)
+
+
+async def open_rounds(db: AsyncSession, commune_id: int, today: date) -> list[
+        tuple[ContactRound, CouncilSession]]:
+    """Rounds whose window has not closed: where a new meeting can still go."""
+    query = (
+        select(ContactRound, CouncilSession)
+        .join(CouncilSession, CouncilSession.id == ContactRound.session_id)
+        .where(CouncilSession.commune_id == commune_id, ContactRound.window_end >= today)
+        .order_by(ContactRound.window_start)
+    )
+    return [(r, s) for r, s in (await db.execute(query)).tuples().all()]
+
+
+async def get_round(db: AsyncSession, round_id: int) -> ContactRound | None:
+    return await db.get(ContactRound, round_id)
+
+
+async def electoral_units(db: AsyncSession, commune_id: int) -> list[ElectoralUnit]:
+    query = select(ElectoralUnit).where(ElectoralUnit.commune_id == commune_id).order_by(
+        ElectoralUnit.number)
+    return list((await db.execute(query)).scalars())

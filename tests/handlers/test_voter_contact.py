@@ -150,3 +150,30 @@ async def test_the_office_moves_a_meeting_and_those_told_hear_of_it(db: Database
     async with db.transaction() as session:
         moved = await session.get(Meeting, meeting_id)
         assert moved is not None and moved.version == 2 and moved.starts_at == new_start
+
+
+async def test_the_office_adds_a_meeting_in_the_bot(db: Database) -> None:
+    office, _delegate, _citizen, _meeting = await setup(db)
+    await office.press("menu:officemeetings")
+    rounds = await office.press("mtgadd:start")
+    (round_choice,) = [a for a in actions(rounds) if a.startswith("ar:")]
+    units = await office.press(round_choice)
+    async with db.transaction() as session:
+        unit_id = (await session.execute(select(ElectoralUnit.id).where(
+            ElectoralUnit.number == 3))).scalar_one()
+    assert f"au:{unit_id}" in actions(units)
+    await office.press(f"au:{unit_id}")
+    day = (utcnow().astimezone(LOCAL) + timedelta(days=7)).strftime("%d/%m/%Y")
+    assert "au:" not in texts(await office.send(f"{day} 14:00"))  # the place is missing
+    added = texts(await office.send(f"{day} 14:00\nNhà văn hóa ấp Tân Chủ"))
+    assert day in added
+    far = (utcnow().astimezone(LOCAL) + timedelta(days=40)).strftime("%d/%m/%Y")
+    await office.press("mtgadd:start")
+    await office.press(round_choice)
+    await office.press(f"au:{unit_id}")
+    refused = texts(await office.send(f"{far} 14:00\nNhà văn hóa ấp Tân Chủ"))
+    assert "nằm ngoài" in refused
+    async with db.transaction() as session:
+        places = list((await session.execute(select(Meeting.place).where(
+            Meeting.electoral_unit_id == unit_id))).scalars())
+    assert places == ["Nhà văn hóa ấp Tân Chủ"]
