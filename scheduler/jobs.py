@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from storage.broadcasts import finish_broadcasts
 from storage.db import Database
+from storage.dialogues import expire_offers_and_release
 from storage.files import purge_expired_files
 from storage.petition_deadlines import remind_petition_deadlines
 from storage.reminders import fire_due_reminders
@@ -44,6 +45,11 @@ async def send_due_reminders(db: Database) -> None:
             return
 
 
+async def pass_on_dialogue_seats(db: Database) -> None:
+    async with db.transaction() as session:
+        await expire_offers_and_release(session)
+
+
 async def drop_expired_files(db: Database) -> None:
     async with db.transaction() as session:
         await purge_expired_files(session)
@@ -73,6 +79,10 @@ def build_scheduler(db: Database, timezone: str) -> AsyncIOScheduler:
     )
     scheduler.add_job(
         send_due_reminders, "interval", seconds=20, args=[db], id="send-due-reminders",
+        max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        pass_on_dialogue_seats, "interval", seconds=60, args=[db], id="pass-on-dialogue-seats",
         max_instances=1, coalesce=True,
     )
     scheduler.add_job(

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
+from storage.dialogues import erase_household_data
 from storage.models import (
     ChannelIdentity,
     Commune,
@@ -198,6 +199,7 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             .values(withdrawn_at=now)
         )
         await anonymise_petitions(db, person.id)
+        await erase_household_data(db, person.id)
         # Generated letters carry the name and address typed into them.
         await db.execute(delete(StoredFile).where(StoredFile.owner_id == person.id))
         await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))

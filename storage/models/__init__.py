@@ -4,6 +4,7 @@ from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, TopicMute
 from storage.models.conversation import Conversation, InboundEvent
+from storage.models.dialogues import Dialogue, HamletQuota, Registration
 from storage.models.files import StoredFile
 from storage.models.outbox import OutboxMessage
 from storage.models.people import (
@@ -46,9 +47,11 @@ __all__ = [
     "Conversation",
     "CouncilSession",
     "Delegate",
+    "Dialogue",
     "ElectoralUnit",
     "Field",
     "Hamlet",
+    "HamletQuota",
     "InboundEvent",
     "Invite",
     "LinkCode",
@@ -61,6 +64,7 @@ __all__ = [
     "PetitionCounter",
     "PlanImport",
     "Province",
+    "Registration",
     "Reminder",
     "ReminderDelivery",
     "RoleGrant",

@@ -1,0 +1,291 @@
+"""Dialogue registrations: hamlet seats, waiting lists and offers, under the quota row's lock.
+
+A seat is taken only while its hamlet's quota row is locked, so two households never take the
+last seat together, and the (dialogue, household) key means one household registers once. A
+freed seat is offered to the next waiting household of the same hamlet, who has the dialogue's
+`offer_hours` to accept before it passes on; after the release time, seats a hamlet did not
+fill go to any waiting household, in the order they asked.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audit import record_action
+from storage.models import Dialogue, Hamlet, HamletQuota, Person, Registration, RoleGrant
+from storage.models.base import utcnow
+from storage.notify import notify_person
+from storage.petitions import OFFICE_ROLES
+
+CATEGORIES = ("poor", "near_poor", "newly_non_poor", "other")
+# Seed 003's topics: the default list of a new dialogue.
+TOPICS = ("poor_list_review", "benefits", "vocational_training", "job_loans",
+          "labour_export", "other")
+ACTIVE = ("registered", "waiting", "offered")
+FILL_ALERTS = (80, 100)
+
+
+class RegistrationRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RegistrationForm:
+    hamlet_id: int
+    representative: str
+    category: str
+    topics: tuple[str, ...]
+    questions: str = ""
+
+
+@dataclass(frozen=True)
+class Registered:
+    registration: Registration
+
+
+@dataclass(frozen=True)
+class Waitlisted:
+    registration: Registration
+    ahead: int  # households of the same hamlet waiting before this one
+
+
+def released(dialogue: Dialogue, now: datetime) -> bool:
+    return dialogue.release_at is not None and now >= dialogue.release_at
+
+
+async def lock_quota(db: AsyncSession, dialogue_id: int, hamlet_id: int) -> HamletQuota | None:
+    query = (
+        select(HamletQuota)
+        .where(HamletQuota.dialogue_id == dialogue_id, HamletQuota.hamlet_id == hamlet_id)
+        .with_for_update()
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def _free_quota_anywhere(db: AsyncSession, dialogue_id: int) -> HamletQuota | None:
+    """After the release: any hamlet's unfilled seat (rows skipped if another holds them)."""
+    query = (
+        select(HamletQuota)
+        .where(HamletQuota.dialogue_id == dialogue_id, HamletQuota.taken < HamletQuota.seats)
+        .order_by(HamletQuota.hamlet_id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def _check_form(db: AsyncSession, dialogue: Dialogue, form: RegistrationForm,
+                      now: datetime) -> None:
+    if dialogue.status != "open":
+        raise RegistrationRefused("closed")
+    if now > dialogue.registration_until:
+        raise RegistrationRefused("past_deadline")
+    if form.category not in dialogue.categories:
+        raise RegistrationRefused("not_invited")
+    if not form.topics or any(topic not in dialogue.topics for topic in form.topics):
+        raise RegistrationRefused("bad_topic")
+    hamlet = await db.get(Hamlet, form.hamlet_id)
+    if hamlet is None or hamlet.commune_id != dialogue.commune_id:
+        raise RegistrationRefused("bad_hamlet")
+    if not form.representative.strip():
+        raise RegistrationRefused("no_name")
+
+
+def _checkin_code() -> str:
+    """Six digits shown at the door; unique per dialogue (a clash is retried)."""
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+async def _insert(db: AsyncSession, registration: Registration, person: Person) -> None:
+    """Add a new registration under a savepoint: a clash on the household means it is already
+    registered (another request won the race); a clash on a random code is tried again."""
+    for _attempt in range(5):
+        registration.checkin_code = _checkin_code()
+        registration.code = "new-" + secrets.token_hex(5)
+        try:
+            async with db.begin_nested():
+                db.add(registration)
+            break
+        except IntegrityError:
+            taken = (await db.execute(select(Registration.id).where(
+                Registration.dialogue_id == registration.dialogue_id,
+                Registration.person_id == person.id))).scalar_one_or_none()
+            if taken is not None:
+                raise RegistrationRefused("already") from None
+    else:
+        raise RegistrationRefused("busy")
+    # The number people read: by the row's id, which no other registration can share.
+    registration.code = f"DT{registration.dialogue_id}-{registration.id:05d}"
+
+
+async def register_household(
+    db: AsyncSession, dialogue: Dialogue, person: Person, form: RegistrationForm, *,
+    now: datetime | None = None,
+) -> Registered | Waitlisted:
+    """Take a seat in the household's hamlet quota, or a place on its waiting list."""
+    now = now or utcnow()
+    await _check_form(db, dialogue, form, now)
+    quota = await lock_quota(db, dialogue.id, form.hamlet_id)
+    if quota is None:
+        raise RegistrationRefused("bad_hamlet")
+    existing = (await db.execute(select(Registration).where(
+        Registration.dialogue_id == dialogue.id, Registration.person_id == person.id))
+    ).scalar_one_or_none()
+    if existing is not None and existing.status in (*ACTIVE, "attended"):
+        raise RegistrationRefused("already")
+    seat = quota if quota.taken < quota.seats else None
+    if seat is None and released(dialogue, now):
+        seat = await _free_quota_anywhere(db, dialogue.id)
+    registration = existing or Registration(dialogue_id=dialogue.id, person_id=person.id)
+    registration.hamlet_id = form.hamlet_id
+    registration.representative = form.representative.strip()[:200]
+    registration.category = form.category
+    registration.topics = list(form.topics)
+    registration.questions = form.questions.strip()
+    registration.status = "registered" if seat is not None else "waiting"
+    registration.seat_hamlet_id = seat.hamlet_id if seat is not None else None
+    registration.offered_until = None
+    registration.created_at = now
+    if existing is None:
+        await _insert(db, registration, person)
+    await db.flush()
+    if seat is not None:
+        seat.taken += 1
+        await _alert_fill(db, dialogue, seat)
+    record_action(db, action=f"dialogue.{registration.status}", subject_type="registration",
+                  subject_id=registration.id, actor_id=person.id,
+                  after={"dialogue": dialogue.id, "hamlet": form.hamlet_id})
+    if seat is not None:
+        return Registered(registration)
+    ahead = (await db.execute(select(func.count()).where(
+        Registration.dialogue_id == dialogue.id, Registration.hamlet_id == form.hamlet_id,
+        Registration.status == "waiting", Registration.id < registration.id))).scalar_one()
+    return Waitlisted(registration, ahead)
+
+
+async def _alert_fill(db: AsyncSession, dialogue: Dialogue, quota: HamletQuota) -> None:
+    """The office hears when a hamlet's seats are 80% and 100% taken."""
+    level = 100 * quota.taken // max(quota.seats, 1)
+    for alert in FILL_ALERTS:
+        if level >= alert:
+            staff = await db.execute(select(RoleGrant.person_id).where(
+                RoleGrant.commune_id == dialogue.commune_id,
+                RoleGrant.role.in_(OFFICE_ROLES)).distinct())
+            hamlet = await db.get(Hamlet, quota.hamlet_id)
+            for person_id in staff.scalars():
+                await notify_person(db, person_id, "dialogue_fill", {
+                    "dialogue": dialogue.title, "hamlet": hamlet.name if hamlet else "",
+                    "taken": quota.taken, "seats": quota.seats, "level": alert},
+                    dedupe_key=f"dialogue-fill:{quota.id}:{alert}:{person_id}")
+
+
+async def _offer_next(db: AsyncSession, dialogue: Dialogue, quota: HamletQuota,
+                      now: datetime) -> Registration | None:
+    """Hold the quota's free seat for the next waiting household (quota row already locked)."""
+    query = select(Registration).where(Registration.dialogue_id == dialogue.id,
+                                       Registration.status == "waiting")
+    if not released(dialogue, now):
+        query = query.where(Registration.hamlet_id == quota.hamlet_id)
+    nxt = (await db.execute(query.order_by(Registration.id).limit(1).with_for_update(
+        skip_locked=True))).scalar_one_or_none()
+    if nxt is None:
+        return None
+    nxt.status = "offered"
+    nxt.seat_hamlet_id = quota.hamlet_id
+    nxt.offered_until = now + timedelta(hours=dialogue.offer_hours)
+    quota.taken += 1
+    record_action(db, action="dialogue.offered", subject_type="registration",
+                  subject_id=nxt.id, after={"until": nxt.offered_until.isoformat()})
+    await notify_person(db, nxt.person_id, "dialogue_offer", {
+        "registration": nxt.id, "dialogue": dialogue.title,
+        "until": nxt.offered_until.isoformat()}, dedupe_key=f"dialogue-offer:{nxt.id}:"
+                                                           f"{nxt.offered_until.isoformat()}")
+    return nxt
+
+
+async def _free_seat(db: AsyncSession, dialogue: Dialogue, hamlet_id: int,
+                     now: datetime) -> None:
+    quota = await lock_quota(db, dialogue.id, hamlet_id)
+    if quota is None:
+        return
+    quota.taken = max(0, quota.taken - 1)
+    await _offer_next(db, dialogue, quota, now)
+
+
+async def cancel_registration(db: AsyncSession, registration: Registration, *,
+                              now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if registration.status not in ACTIVE:
+        raise RegistrationRefused("not_active")
+    dialogue = await db.get(Dialogue, registration.dialogue_id)
+    assert dialogue is not None
+    held_seat = registration.status in ("registered", "offered")
+    registration.status = "cancelled"
+    seat_hamlet, registration.seat_hamlet_id = registration.seat_hamlet_id, None
+    record_action(db, action="dialogue.cancelled", subject_type="registration",
+                  subject_id=registration.id, actor_id=registration.person_id)
+    if held_seat and seat_hamlet is not None:
+        await _free_seat(db, dialogue, seat_hamlet, now)
+
+
+async def accept_offer(db: AsyncSession, registration: Registration, *,
+                       now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if registration.status != "offered" or registration.offered_until is None:
+        raise RegistrationRefused("no_offer")
+    if now > registration.offered_until:
+        raise RegistrationRefused("offer_expired")
+    registration.status = "registered"
+    registration.offered_until = None
+    record_action(db, action="dialogue.accepted", subject_type="registration",
+                  subject_id=registration.id, actor_id=registration.person_id)
+
+
+async def expire_offers_and_release(db: AsyncSession, *, now: datetime | None = None) -> int:
+    """Offers not taken up in time pass on; after the release time, free seats go to anyone.
+
+    Run by the scheduler every minute; returns how many offers were made.
+    """
+    now = now or utcnow()
+    offers = 0
+    late = (await db.execute(select(Registration).where(
+        Registration.status == "offered", Registration.offered_until < now)
+        .order_by(Registration.id).with_for_update(skip_locked=True))).scalars().all()
+    for registration in late:
+        dialogue = await db.get(Dialogue, registration.dialogue_id)
+        assert dialogue is not None
+        registration.status = "expired"
+        seat_hamlet, registration.seat_hamlet_id = registration.seat_hamlet_id, None
+        record_action(db, action="dialogue.offer_expired", subject_type="registration",
+                      subject_id=registration.id)
+        if seat_hamlet is not None:
+            quota = await lock_quota(db, dialogue.id, seat_hamlet)
+            if quota is not None:
+                quota.taken = max(0, quota.taken - 1)
+                offers += await _offer_next(db, dialogue, quota, now) is not None
+    open_dialogues = (await db.execute(select(Dialogue).where(
+        Dialogue.status == "open", Dialogue.release_at <= now,
+        Dialogue.starts_at > now))).scalars().all()
+    for dialogue in open_dialogues:
+        while (quota := await _free_quota_anywhere(db, dialogue.id)) is not None:
+            if await _offer_next(db, dialogue, quota, now) is None:
+                break
+            offers += 1
+    return offers
+
+
+async def erase_household_data(db: AsyncSession, person_id: int) -> None:
+    """After /forget: the household category and the representative's name go."""
+    await db.execute(
+        update(Registration)
+        .where(Registration.person_id == person_id)
+        .values(category=None, representative=None)
+    )
