@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from handlers.dates import format_date
+from handlers.dialogue_notices import DIALOGUE_NOTICES
 from handlers.i18n import Translator, translator
 from handlers.meeting_notices import MEETING_NOTICES
 from handlers.petition_texts import status_name
@@ -136,6 +137,7 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "petition_overdue": lambda t, params: _petition_deadline(t, {**params, "_overdue": True}),
     "petitions_overdue_digest": _petitions_overdue_digest,
     **MEETING_NOTICES,
+    **DIALOGUE_NOTICES,
     "plan_imported": plan_imported,
     "plan_refused": plan_refused,
     "plan_import_failed": plan_failed,

@@ -9,6 +9,7 @@ from handlers import (  # noqa: F401  (they register themselves)
     account,
     broadcast,
     complaints,
+    dialogue,
     meetings_office,
     menu,
     my_petitions,

@@ -289,3 +289,11 @@ async def erase_household_data(db: AsyncSession, person_id: int) -> None:
         .where(Registration.person_id == person_id)
         .values(category=None, representative=None)
     )
+
+
+async def get_own_registration(db: AsyncSession, person: Person, registration_id: int
+                               ) -> Registration | None:
+    registration = await db.get(Registration, registration_id)
+    if registration is None or registration.person_id != person.id:
+        return None
+    return registration
