@@ -15,6 +15,7 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
         Choice("menu:petition", _("✍️ Send a petition")),
         Choice("menu:mypetitions", _("📂 My petitions")),
         Choice("menu:meetings", _("📅 Voter-contact meetings")),
+        Choice("menu:dialogue", _("🤝 Register for a dialogue")),
         Choice("menu:mydata", _("📋 My data")),
         Choice("menu:hamlet", _("🏡 Change my hamlet")),
         Choice("menu:phone", _("📱 Phone number and linking")),

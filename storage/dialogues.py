@@ -13,12 +13,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from icalendar import Calendar, Event
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
-from storage.models import Dialogue, Hamlet, HamletQuota, Person, Registration, RoleGrant
+from storage.models import (
+    Consent,
+    Dialogue,
+    Hamlet,
+    HamletQuota,
+    Person,
+    Registration,
+    RoleGrant,
+)
 from storage.models.base import utcnow
 from storage.notify import notify_person
 from storage.petitions import OFFICE_ROLES
@@ -297,3 +306,70 @@ async def get_own_registration(db: AsyncSession, person: Person, registration_id
     if registration is None or registration.person_id != person.id:
         return None
     return registration
+
+
+HOUSEHOLD_CATEGORY = "household_category"  # the consent purpose for the sensitive category
+CATEGORY_NOTICE_VERSION = "2026-11"
+
+
+async def consent_to_category(db: AsyncSession, person: Person, channel: str) -> None:
+    """Household category is sensitive data: it is asked only after its own consent."""
+    given = (await db.execute(select(Consent.id).where(
+        Consent.person_id == person.id, Consent.purpose == HOUSEHOLD_CATEGORY,
+        Consent.withdrawn_at.is_(None)).limit(1))).first()
+    if given is None:
+        db.add(Consent(person_id=person.id, purpose=HOUSEHOLD_CATEGORY,
+                       notice_version=CATEGORY_NOTICE_VERSION, channel=channel,
+                       given_at=utcnow()))
+
+
+async def open_dialogues(db: AsyncSession, commune_id: int, now: datetime) -> list[Dialogue]:
+    query = (
+        select(Dialogue)
+        .where(Dialogue.commune_id == commune_id, Dialogue.status == "open",
+               Dialogue.registration_until >= now)
+        .order_by(Dialogue.starts_at)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def dialogue_hamlets(db: AsyncSession, dialogue_id: int) -> list[tuple[int, str]]:
+    query = (
+        select(Hamlet.id, Hamlet.name)
+        .join(HamletQuota, HamletQuota.hamlet_id == Hamlet.id)
+        .where(HamletQuota.dialogue_id == dialogue_id)
+        .order_by(Hamlet.position, Hamlet.name)
+    )
+    return [(hid, name) for hid, name in (await db.execute(query)).tuples().all()]
+
+
+async def registrations_of(db: AsyncSession, person: Person) -> list[tuple[Registration,
+                                                                             Dialogue]]:
+    query = (
+        select(Registration, Dialogue)
+        .join(Dialogue, Dialogue.id == Registration.dialogue_id)
+        .where(Registration.person_id == person.id, Registration.status.in_(ACTIVE))
+        .order_by(Dialogue.starts_at)
+    )
+    return [(r, d) for r, d in (await db.execute(query)).tuples().all()]
+
+
+async def get_dialogue(db: AsyncSession, dialogue_id: int) -> Dialogue | None:
+    return await db.get(Dialogue, dialogue_id)
+
+
+def dialogue_calendar(dialogue: Dialogue) -> bytes:
+    """An .ics event for the household's phone calendar."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//cutri//doi thoai//VI")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"dialogue-{dialogue.id}-v{dialogue.version}@cutri")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", dialogue.starts_at)
+    event.add("dtend", dialogue.starts_at + timedelta(hours=3))
+    event.add("summary", dialogue.title)
+    event.add("location", dialogue.place)
+    calendar.add_component(event)
+    ics: bytes = calendar.to_ical()
+    return ics

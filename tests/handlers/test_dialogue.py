@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from storage.db import Database
 from storage.demo import seed_demo
-from storage.dialogues import cancel_registration, register_household
-from storage.models import Dialogue, Hamlet, HamletQuota, Registration
+from storage.dialogues import TOPICS, cancel_registration, register_household
+from storage.models import Consent, Dialogue, Hamlet, HamletQuota, Registration
 from storage.models.base import utcnow
 from tests.chat import Chat, actions, texts
 from tests.storage.test_dialogues import form
@@ -53,3 +53,64 @@ async def test_a_waiting_household_accepts_the_seat_offered_to_it(db: Database) 
         mine = (await session.execute(select(Registration).where(
             Registration.status == "registered"))).scalar_one()
     assert mine.code in confirmed and mine.checkin_code in confirmed
+
+
+async def test_a_household_registers_with_its_questions_and_gets_codes(db: Database) -> None:
+    async with db.transaction() as session:
+        commune = await seed_demo(session)
+        hamlet = (await session.execute(select(Hamlet).where(Hamlet.name == "Ấp Tân Dân"))
+                  ).scalar_one()
+        dialogue = Dialogue(commune_id=commune.id, title="Đối thoại giảm nghèo 2026",
+                            starts_at=utcnow() + timedelta(days=10), place="Hội trường xã",
+                            topics=list(TOPICS), categories=["poor", "near_poor"],
+                            registration_until=utcnow() + timedelta(days=8))
+        session.add(dialogue)
+        await session.flush()
+        session.add(HamletQuota(dialogue_id=dialogue.id, hamlet_id=hamlet.id, seats=1))
+    households = [Chat(db, user_id=f"650{n}") for n in range(2)]
+    for chat in households:
+        await chat.onboard(1)
+        await chat.press("menu:dialogue")
+        await chat.press(f"dp:{dialogue.id}")
+        await chat.press("dc:yes")
+        await chat.send("Lê Thị Bảy")
+        await chat.press(f"dh:{hamlet.id}")
+        await chat.press("dk:near_poor")
+        await chat.press("dt:job_loans")
+        await chat.press("dt:labour_export")
+        await chat.press("dt:done")
+        review = texts(await chat.send("Xin vay vốn 50 triệu nuôi bò <sinh sản>"))
+        assert "nuôi bò <sinh sản>" in review
+    done_first = await households[0].press("dr:send")
+    assert any(reply.file and reply.file[1].endswith(".ics") for reply in done_first)
+    waiting = texts(await households[1].press("dr:send"))
+    assert "chờ" in waiting
+    async with db.transaction() as session:
+        rows = (await session.execute(select(Registration).order_by(Registration.id))
+                ).scalars().all()
+        consents = (await session.execute(select(Consent.purpose).where(
+            Consent.purpose == "household_category"))).scalars().all()
+    assert [(r.status, r.category, r.topics) for r in rows] == [
+        ("registered", "near_poor", ["job_loans", "labour_export"]),
+        ("waiting", "near_poor", ["job_loans", "labour_export"])]
+    assert rows[0].code in texts(done_first) and rows[0].checkin_code in texts(done_first)
+    assert len(consents) == 2
+
+
+async def test_refusing_the_category_notice_registers_nothing(db: Database) -> None:
+    async with db.transaction() as session:
+        commune = await seed_demo(session)
+        session.add(Dialogue(commune_id=commune.id, title="Đối thoại", place="Xã",
+                             starts_at=utcnow() + timedelta(days=10), topics=list(TOPICS),
+                             categories=["poor"],
+                             registration_until=utcnow() + timedelta(days=8)))
+    chat = Chat(db, user_id="6600")
+    await chat.onboard(1)
+    dialogues = await chat.press("menu:dialogue")
+    (pick,) = [a for a in actions(dialogues) if a.startswith("dp:")]
+    await chat.press(pick)
+    await chat.press("menu:main")  # the household changes its mind at the notice
+    async with db.transaction() as session:
+        assert (await session.execute(select(Registration))).first() is None
+        assert (await session.execute(select(Consent).where(
+            Consent.purpose == "household_category"))).first() is None
