@@ -10,6 +10,7 @@ from handlers import (  # noqa: F401  (they register themselves)
     broadcast,
     complaints,
     dialogue,
+    dialogue_office,
     meetings_office,
     menu,
     my_petitions,

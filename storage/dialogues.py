@@ -30,6 +30,7 @@ from storage.models import (
 )
 from storage.models.base import utcnow
 from storage.notify import notify_person
+from storage.permissions import require_role
 from storage.petitions import OFFICE_ROLES
 
 CATEGORIES = ("poor", "near_poor", "newly_non_poor", "other")
@@ -373,3 +374,102 @@ def dialogue_calendar(dialogue: Dialogue) -> bytes:
     calendar.add_component(event)
     ics: bytes = calendar.to_ical()
     return ics
+
+
+# -- the office's side ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DialogueDraft:
+    commune_id: int
+    title: str
+    starts_at: datetime
+    place: str
+    quotas: dict[int, int]  # hamlet id -> seats
+    organiser: str = ""
+    categories: tuple[str, ...] = ("poor", "near_poor", "newly_non_poor")
+    topics: tuple[str, ...] = TOPICS
+    registration_until: datetime | None = None
+    release_hours: int | None = 48  # seats unfilled this long before go to anyone
+    offer_hours: int = 24
+    questions_enabled: bool = True
+
+
+async def create_dialogue(db: AsyncSession, actor: Person, draft: DialogueDraft) -> Dialogue:
+    await require_role(db, actor, draft.commune_id, OFFICE_ROLES)
+    hamlets = set((await db.execute(select(Hamlet.id).where(
+        Hamlet.commune_id == draft.commune_id))).scalars())
+    if not draft.quotas or not set(draft.quotas) <= hamlets or any(
+            seats < 0 or seats > 10_000 for seats in draft.quotas.values()):
+        raise RegistrationRefused("bad_quotas")
+    if not draft.title.strip() or not draft.place.strip():
+        raise RegistrationRefused("missing")
+    dialogue = Dialogue(
+        commune_id=draft.commune_id, title=draft.title.strip()[:300],
+        organiser=draft.organiser.strip()[:300], starts_at=draft.starts_at,
+        place=draft.place.strip()[:300], topics=list(draft.topics),
+        categories=list(draft.categories),
+        registration_until=draft.registration_until or draft.starts_at - timedelta(days=1),
+        release_at=(draft.starts_at - timedelta(hours=draft.release_hours)
+                    if draft.release_hours is not None else None),
+        offer_hours=draft.offer_hours, questions_enabled=draft.questions_enabled,
+    )
+    db.add(dialogue)
+    await db.flush()
+    db.add_all(HamletQuota(dialogue_id=dialogue.id, hamlet_id=hamlet_id, seats=seats)
+               for hamlet_id, seats in draft.quotas.items())
+    record_action(db, action="dialogue.created", subject_type="dialogue",
+                  subject_id=dialogue.id, actor_id=actor.id,
+                  after={"quotas": {str(k): v for k, v in draft.quotas.items()}})
+    return dialogue
+
+
+@dataclass(frozen=True)
+class HamletFill:
+    hamlet: str
+    seats: int
+    taken: int
+    waiting: int
+
+
+async def dialogue_fill(db: AsyncSession, actor: Person, dialogue: Dialogue) -> list[HamletFill]:
+    await require_role(db, actor, dialogue.commune_id, OFFICE_ROLES)
+    waiting = dict((await db.execute(
+        select(Registration.hamlet_id, func.count())
+        .where(Registration.dialogue_id == dialogue.id, Registration.status == "waiting")
+        .group_by(Registration.hamlet_id))).tuples().all())
+    rows = (await db.execute(
+        select(Hamlet.id, Hamlet.name, HamletQuota.seats, HamletQuota.taken)
+        .join(HamletQuota, HamletQuota.hamlet_id == Hamlet.id)
+        .where(HamletQuota.dialogue_id == dialogue.id)
+        .order_by(Hamlet.position, Hamlet.name))).tuples().all()
+    return [HamletFill(name, seats, taken, waiting.get(hid, 0))
+            for hid, name, seats, taken in rows]
+
+
+async def check_in(db: AsyncSession, actor: Person, dialogue: Dialogue, checkin_code: str,
+                   *, now: datetime | None = None) -> Registration:
+    """Mark attendance by the code the household shows at the door."""
+    await require_role(db, actor, dialogue.commune_id, OFFICE_ROLES)
+    registration = (await db.execute(select(Registration).where(
+        Registration.dialogue_id == dialogue.id,
+        Registration.checkin_code == checkin_code.strip()))).scalar_one_or_none()
+    if registration is None or registration.status not in ("registered", "attended"):
+        raise RegistrationRefused("unknown_code")
+    if registration.status == "registered":
+        registration.status = "attended"
+        registration.attended_at = now or utcnow()
+        record_action(db, action="dialogue.attended", subject_type="registration",
+                      subject_id=registration.id, actor_id=actor.id)
+    return registration
+
+
+async def dialogues_of_commune(db: AsyncSession, commune_id: int, now: datetime
+                               ) -> list[Dialogue]:
+    query = (
+        select(Dialogue)
+        .where(Dialogue.commune_id == commune_id, Dialogue.status == "open",
+               Dialogue.starts_at >= now - timedelta(days=30))
+        .order_by(Dialogue.starts_at)
+    )
+    return list((await db.execute(query)).scalars())

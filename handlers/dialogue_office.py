@@ -1,0 +1,170 @@
+"""Dialogues for the commune office: create one, watch each hamlet's seats, check households in.
+
+Household categories are never shown here to anyone but office staff: every screen asks
+storage, which refuses non-office readers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.dates import format_datetime, parse_local_datetime
+from handlers.i18n import N_
+from handlers.menu import show_menu
+from handlers.registry import action, choice_number, command, step
+from handlers.turn import Turn
+from handlers.values import Choice, Kind
+from storage.dialogues import (
+    DialogueDraft,
+    RegistrationRefused,
+    check_in,
+    create_dialogue,
+    dialogue_fill,
+    dialogues_of_commune,
+    get_dialogue,
+)
+from storage.permissions import NotAllowed, communes_where
+from storage.places import list_hamlets
+
+FLOW = "dialogue_office"
+STAFF = ("office", "admin")
+
+
+def _quit(turn: Turn) -> Choice:
+    return Choice("menu:main", turn._("✖ Cancel"))
+
+
+async def _commune(turn: Turn) -> int | None:
+    communes = await communes_where(turn.db, turn.person, STAFF)
+    if not communes:
+        await show_menu(turn, turn._("Only the commune office manages dialogues."))
+        return None
+    return communes[0]
+
+
+@command("dialogues", N_("Poverty-policy dialogues (office)"))
+@action("menu:dialogues")
+async def list_dialogues(turn: Turn) -> None:
+    commune_id = await _commune(turn)
+    if commune_id is None:
+        return
+    dialogues = await dialogues_of_commune(turn.db, commune_id, turn.now)
+    turn.end()
+    turn.say(turn._("Dialogues of the commune."), title=turn._("Dialogues"), choices=[
+        Choice(f"dlo:{d.id}", f"{d.title} · {format_datetime(d.starts_at, turn.config.timezone)}")
+        for d in dialogues] + [Choice("dln:start", turn._("➕ New dialogue")),
+                               Choice("menu:main", turn._("↩ Main menu"))])
+
+
+@action("dlo:*")
+async def show_dialogue(turn: Turn) -> None:
+    dialogue = await get_dialogue(turn.db, choice_number(turn.inbound.choice) or 0)
+    if dialogue is None or turn.person is None:
+        await show_menu(turn, turn._("That dialogue no longer exists."))
+        return
+    try:
+        fill = await dialogue_fill(turn.db, turn.person, dialogue)
+    except NotAllowed:
+        await show_menu(turn, turn._("Only the commune office manages dialogues."))
+        return
+    lines = [f"{format_datetime(dialogue.starts_at, turn.config.timezone)} · {dialogue.place}", ""]
+    for row in fill:
+        level = 100 * row.taken // max(row.seats, 1)
+        lines.append(turn._("{hamlet}: {taken}/{seats} ({level}%), waiting {waiting}",
+                            hamlet=row.hamlet, taken=row.taken, seats=row.seats, level=level,
+                            waiting=row.waiting))
+    turn.end()
+    turn.say("\n".join(lines), title=dialogue.title, choices=[
+        Choice(f"dlc:{dialogue.id}", turn._("✔ Check a household in")),
+        Choice("menu:dialogues", turn._("↩ Dialogues"))])
+
+
+@action("dlc:*")
+async def start_check_in(turn: Turn) -> None:
+    dialogue = await get_dialogue(turn.db, choice_number(turn.inbound.choice) or 0)
+    if dialogue is None or await _commune(turn) is None:
+        return
+    turn.go(FLOW, "checkin", dialogue_id=dialogue.id)
+    turn.say(turn._("Type the check-in code the household shows (6 digits)."),
+             choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
+
+
+@step(FLOW, "checkin")
+async def on_check_in(turn: Turn) -> None:
+    dialogue = await get_dialogue(turn.db, int(turn.data["dialogue_id"]))
+    if dialogue is None or turn.person is None:
+        await show_menu(turn)
+        return
+    code = turn.inbound.text.strip() if turn.inbound.kind is Kind.TEXT else ""
+    try:
+        registration = await check_in(turn.db, turn.person, dialogue, code, now=turn.now)
+    except (RegistrationRefused, NotAllowed):
+        turn.say(turn._("No registered household has the code {code}.", code=code or "—"),
+                 choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
+        return
+    turn.say(turn._("Checked in: {name} ({code}). Next code, or Finished.",
+                    name=registration.representative or "—", code=registration.code),
+             choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
+
+
+@action("dln:start")
+async def start_new_dialogue(turn: Turn) -> None:
+    commune_id = await _commune(turn)
+    if commune_id is None:
+        return
+    turn.go(FLOW, "title", commune_id=commune_id)
+    turn.say(turn._("Title of the dialogue, e.g. “Đối thoại chính sách giảm nghèo năm 2026”."),
+             choices=[_quit(turn)])
+
+
+@step(FLOW, "title")
+async def on_title(turn: Turn) -> None:
+    title = " ".join(turn.inbound.text.split()) if turn.inbound.kind is Kind.TEXT else ""
+    if not title or len(title) > 300:
+        turn.say(turn._("Please type the title, up to 300 characters."), choices=[_quit(turn)])
+        return
+    turn.go(FLOW, "when", title=title)
+    turn.say(turn._("Day and time, and the place on a second line, e.g.\n20/06/2026 15:30\n"
+                    "Hội trường UBND xã"), choices=[_quit(turn)])
+
+
+@step(FLOW, "when")
+async def on_when(turn: Turn) -> None:
+    lines = turn.inbound.text.strip().split("\n", 1) if turn.inbound.kind is Kind.TEXT else [""]
+    moment = parse_local_datetime(lines[0], turn.config.timezone, turn.now)
+    place = " ".join(lines[1].split()) if len(lines) > 1 else ""
+    if moment is None or moment <= turn.now or not place:
+        turn.say(turn._("Please type a coming day and time, then the place on a second line."),
+                 choices=[_quit(turn)])
+        return
+    hamlets = await list_hamlets(turn.db, int(turn.data["commune_id"]))
+    turn.go(FLOW, "quotas", starts_at=moment.isoformat(), place=place)
+    turn.say(turn._("Seats per hamlet, as numbers in this order: {hamlets}. E.g. 10 10 10 20.",
+                    hamlets=", ".join(h.name for h in hamlets)), choices=[_quit(turn)])
+
+
+@step(FLOW, "quotas")
+async def on_quotas(turn: Turn) -> None:
+    hamlets = await list_hamlets(turn.db, int(turn.data["commune_id"]))
+    numbers = turn.inbound.text.replace(",", " ").split() if turn.inbound.kind is Kind.TEXT else []
+    if len(numbers) != len(hamlets) or not all(n.isdigit() and int(n) <= 10_000
+                                               for n in numbers):
+        turn.say(turn._("Please type {count} numbers, one per hamlet, e.g. 10 10 10 20.",
+                        count=len(hamlets)), choices=[_quit(turn)])
+        return
+    if turn.person is None:
+        return
+    try:
+        dialogue = await create_dialogue(turn.db, turn.person, DialogueDraft(
+            commune_id=int(turn.data["commune_id"]), title=str(turn.data["title"]),
+            starts_at=datetime.fromisoformat(str(turn.data["starts_at"])),
+            place=str(turn.data["place"]),
+            quotas={h.id: int(n) for h, n in zip(hamlets, numbers, strict=True) if int(n)}))
+    except (RegistrationRefused, NotAllowed):
+        await show_menu(turn, turn._("The dialogue could not be created. Nothing was kept."))
+        return
+    await show_menu(turn, turn._("Dialogue created: {title}, {seats} seats. Households can "
+                                 "register until {until}.", title=dialogue.title,
+                                 seats=sum(int(n) for n in numbers),
+                                 until=format_datetime(dialogue.registration_until,
+                                                       turn.config.timezone)))
