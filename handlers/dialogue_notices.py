@@ -31,7 +31,34 @@ def _fill(t: Translator, params: dict[str, Any]) -> Reply:
                                                              "dialogue", "level")}))
 
 
+def _reminder(t: Translator, params: dict[str, Any]) -> Reply:
+    when = format_datetime(datetime.fromisoformat(str(params["starts_at"])), ZONE)
+    head = (t._("In two hours: “{title}”.", title=params.get("title", ""))
+            if params.get("kind") == "dialogue_2h"
+            else t._("Tomorrow: “{title}”.", title=params.get("title", "")))
+    return Reply(title=t._("Dialogue reminder"), text="\n".join([
+        head, t._("Time: {value}", value=when), t._("Place: {value}",
+                                                    value=params.get("place", "")),
+        t._("Bring your check-in code.")]))
+
+
+def _cancelled(t: Translator, params: dict[str, Any]) -> Reply:
+    return Reply(title=t._("Dialogue cancelled"), text=t._(
+        "“{title}” is cancelled. Reason: {reason}", title=params.get("title", ""),
+        reason=params.get("reason", "")))
+
+
+def _answer(t: Translator, params: dict[str, Any]) -> Reply:
+    return Reply(title=t._("Answer from the dialogue"), text="\n".join([
+        t._("Your questions for “{title}”:", title=params.get("title", "")),
+        str(params.get("questions", "")), "",
+        t._("Answer: {text}", text=params.get("answer", ""))]))
+
+
 DIALOGUE_NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "dialogue_offer": _offer,
     "dialogue_fill": _fill,
+    "dialogue_reminder": _reminder,
+    "dialogue_cancelled": _cancelled,
+    "dialogue_answer": _answer,
 }

@@ -11,17 +11,20 @@ from datetime import datetime
 from handlers.dates import format_datetime, parse_local_datetime
 from handlers.i18n import N_
 from handlers.menu import show_menu
+from handlers.petition_texts import snippet
 from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.dialogues import (
     DialogueDraft,
     RegistrationRefused,
+    answer_questions,
     check_in,
     create_dialogue,
     dialogue_fill,
     dialogues_of_commune,
     get_dialogue,
+    questions_to_answer,
 )
 from storage.permissions import NotAllowed, communes_where
 from storage.places import list_hamlets
@@ -74,9 +77,68 @@ async def show_dialogue(turn: Turn) -> None:
                             hamlet=row.hamlet, taken=row.taken, seats=row.seats, level=level,
                             waiting=row.waiting))
     turn.end()
+    waiting_answers = len(await questions_to_answer(turn.db, turn.person, dialogue))
     turn.say("\n".join(lines), title=dialogue.title, choices=[
         Choice(f"dlc:{dialogue.id}", turn._("✔ Check a household in")),
+        Choice(f"dla:{dialogue.id}", turn._("💬 Answer questions ({count})",
+                                            count=waiting_answers)),
         Choice("menu:dialogues", turn._("↩ Dialogues"))])
+
+
+@action("dla:*")
+async def list_questions(turn: Turn) -> None:
+    dialogue = await get_dialogue(turn.db, choice_number(turn.inbound.choice) or 0)
+    if dialogue is None or turn.person is None:
+        await show_menu(turn)
+        return
+    try:
+        waiting = await questions_to_answer(turn.db, turn.person, dialogue)
+    except NotAllowed:
+        await show_menu(turn, turn._("Only the commune office manages dialogues."))
+        return
+    if not waiting:
+        await show_menu(turn, turn._("Every question has been answered."))
+        return
+    turn.go(FLOW, "pick_question", dialogue_id=dialogue.id)
+    turn.say(turn._("Whose questions?"), choices=[
+        Choice(f"dq:{r.id}", f"{r.code} · {snippet(r.questions, 45)}") for r in waiting[:20]
+    ] + [Choice(f"dlo:{dialogue.id}", turn._("↩ Dialogues"))])
+
+
+@step(FLOW, "pick_question")
+async def on_pick_question(turn: Turn) -> None:
+    dialogue = await get_dialogue(turn.db, int(turn.data["dialogue_id"]))
+    if dialogue is None or turn.person is None:
+        await show_menu(turn)
+        return
+    chosen = {r.id: r for r in await questions_to_answer(turn.db, turn.person, dialogue)}.get(
+        choice_number(turn.inbound.choice) or 0)
+    if chosen is None:
+        await show_menu(turn)
+        return
+    turn.go(FLOW, "answer", registration_id=chosen.id)
+    turn.say(chosen.questions + "\n\n" + turn._("Type the answer; it goes to this household."),
+             title=chosen.code, choices=[Choice(f"dlo:{dialogue.id}", turn._("✖ Cancel"))])
+
+
+@step(FLOW, "answer")
+async def on_answer(turn: Turn) -> None:
+    text = turn.inbound.text.strip() if turn.inbound.kind is Kind.TEXT else ""
+    dialogue = await get_dialogue(turn.db, int(turn.data["dialogue_id"]))
+    if dialogue is None or turn.person is None:
+        await show_menu(turn)
+        return
+    registration = {r.id: r for r in await questions_to_answer(turn.db, turn.person, dialogue)
+                    }.get(int(turn.data["registration_id"]))
+    if not text or len(text) > 4000 or registration is None:
+        turn.say(turn._("Please type the answer in words, up to {limit} characters.",
+                        limit=4000), choices=[Choice(f"dlo:{dialogue.id}", turn._("✖ Cancel"))])
+        return
+    await answer_questions(turn.db, turn.person, registration, text, now=turn.now)
+    turn.end()
+    turn.say(turn._("The answer is on its way to {code}.", code=registration.code),
+             choices=[Choice(f"dla:{dialogue.id}", turn._("Next questions")),
+                      Choice(f"dlo:{dialogue.id}", turn._("↩ Dialogues"))])
 
 
 @action("dlc:*")

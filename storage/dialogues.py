@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,7 @@ from storage.models.base import utcnow
 from storage.notify import notify_person
 from storage.permissions import require_role
 from storage.petitions import OFFICE_ROLES
+from storage.reminders import plan_dialogue_reminders
 
 CATEGORIES = ("poor", "near_poor", "newly_non_poor", "other")
 # Seed 003's topics: the default list of a new dialogue.
@@ -292,14 +293,6 @@ async def expire_offers_and_release(db: AsyncSession, *, now: datetime | None = 
     return offers
 
 
-async def erase_household_data(db: AsyncSession, person_id: int) -> None:
-    """After /forget: the household category and the representative's name go."""
-    await db.execute(
-        update(Registration)
-        .where(Registration.person_id == person_id)
-        .values(category=None, representative=None)
-    )
-
 
 async def get_own_registration(db: AsyncSession, person: Person, registration_id: int
                                ) -> Registration | None:
@@ -395,7 +388,8 @@ class DialogueDraft:
     questions_enabled: bool = True
 
 
-async def create_dialogue(db: AsyncSession, actor: Person, draft: DialogueDraft) -> Dialogue:
+async def create_dialogue(db: AsyncSession, actor: Person, draft: DialogueDraft, *,
+                          now: datetime | None = None) -> Dialogue:
     await require_role(db, actor, draft.commune_id, OFFICE_ROLES)
     hamlets = set((await db.execute(select(Hamlet.id).where(
         Hamlet.commune_id == draft.commune_id))).scalars())
@@ -418,6 +412,7 @@ async def create_dialogue(db: AsyncSession, actor: Person, draft: DialogueDraft)
     await db.flush()
     db.add_all(HamletQuota(dialogue_id=dialogue.id, hamlet_id=hamlet_id, seats=seats)
                for hamlet_id, seats in draft.quotas.items())
+    await plan_dialogue_reminders(db, dialogue, now=now)
     record_action(db, action="dialogue.created", subject_type="dialogue",
                   subject_id=dialogue.id, actor_id=actor.id,
                   after={"quotas": {str(k): v for k, v in draft.quotas.items()}})
@@ -473,3 +468,59 @@ async def dialogues_of_commune(db: AsyncSession, commune_id: int, now: datetime
         .order_by(Dialogue.starts_at)
     )
     return list((await db.execute(query)).scalars())
+
+
+async def cancel_dialogue(db: AsyncSession, actor: Person, dialogue: Dialogue, *, reason: str,
+                          now: datetime | None = None) -> None:
+    """No reminder goes out for a cancelled dialogue; every household still in it is told."""
+    await require_role(db, actor, dialogue.commune_id, OFFICE_ROLES)
+    dialogue.status = "cancelled"
+    dialogue.version += 1
+    record_action(db, action="dialogue.cancelled", subject_type="dialogue",
+                  subject_id=dialogue.id, actor_id=actor.id, reason=reason)
+    await plan_dialogue_reminders(db, dialogue, now=now)
+    people = (await db.execute(select(Registration.person_id).where(
+        Registration.dialogue_id == dialogue.id, Registration.status.in_(ACTIVE)))).scalars()
+    for person_id in set(people):
+        await notify_person(db, person_id, "dialogue_cancelled",
+                            {"title": dialogue.title, "reason": reason},
+                            dedupe_key=f"dialogue-cancelled:{dialogue.id}:{person_id}")
+
+
+async def move_dialogue(db: AsyncSession, actor: Person, dialogue: Dialogue, *,
+                        starts_at: datetime, now: datetime | None = None) -> None:
+    await require_role(db, actor, dialogue.commune_id, OFFICE_ROLES)
+    dialogue.starts_at = starts_at
+    dialogue.version += 1
+    record_action(db, action="dialogue.moved", subject_type="dialogue", subject_id=dialogue.id,
+                  actor_id=actor.id, after={"starts_at": starts_at.isoformat()})
+    await plan_dialogue_reminders(db, dialogue, now=now)
+
+
+async def questions_to_answer(db: AsyncSession, actor: Person, dialogue: Dialogue
+                              ) -> list[Registration]:
+    await require_role(db, actor, dialogue.commune_id, OFFICE_ROLES)
+    query = select(Registration).where(
+        Registration.dialogue_id == dialogue.id, Registration.questions != "",
+        Registration.answer.is_(None), Registration.status.in_(("registered", "attended",
+                                                                "waiting", "offered")),
+    ).order_by(Registration.id)
+    return list((await db.execute(query)).scalars())
+
+
+async def answer_questions(db: AsyncSession, actor: Person, registration: Registration,
+                           text: str, *, now: datetime | None = None) -> None:
+    """Record the organisers' answer; it goes to the household that asked, and only to it."""
+    dialogue = await db.get(Dialogue, registration.dialogue_id)
+    assert dialogue is not None
+    await require_role(db, actor, dialogue.commune_id, OFFICE_ROLES)
+    text = text.strip()
+    if not text:
+        raise RegistrationRefused("empty")
+    registration.answer = text
+    registration.answered_at = now or utcnow()
+    record_action(db, action="dialogue.answered", subject_type="registration",
+                  subject_id=registration.id, actor_id=actor.id)
+    await notify_person(db, registration.person_id, "dialogue_answer", {
+        "title": dialogue.title, "questions": registration.questions, "answer": text},
+        dedupe_key=f"dialogue-answer:{registration.id}:{registration.answered_at.isoformat()}")

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
-from storage.dialogues import erase_household_data
+from storage.household_data import erase_household_data
 from storage.models import (
     ChannelIdentity,
     Commune,

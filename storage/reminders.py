@@ -28,10 +28,12 @@ from storage.models import (
     ContactRound,
     CouncilSession,
     Delegate,
+    Dialogue,
     ElectoralUnit,
     Hamlet,
     Meeting,
     MeetingDelegate,
+    Registration,
     Reminder,
     ReminderDelivery,
     RoleGrant,
@@ -155,6 +157,28 @@ async def plan_round_reminders(
         _add(db, commune_id, item, "round", contact_round.id, contact_round.version)
 
 
+DIALOGUE_KINDS = {"dialogue_d1": timedelta(days=1), "dialogue_2h": timedelta(hours=2)}
+
+
+async def plan_dialogue_reminders(
+    db: AsyncSession, dialogue: Dialogue, *, now: datetime | None = None
+) -> None:
+    """Registered households: the day before (at 08:00) and two hours before."""
+    now = now or utcnow()
+    await _supersede(db, "dialogue", dialogue.id)
+    if dialogue.status != "open":
+        return
+    day_before = dialogue.starts_at.astimezone(LOCAL).date() - timedelta(days=1)
+    planned = [
+        _Planned("dialogue_d1", "households", local_moment(day_before, CITIZEN_AHEAD_HOUR),
+                 dialogue.starts_at),
+        _Planned("dialogue_2h", "households", dialogue.starts_at - timedelta(hours=2),
+                 dialogue.starts_at),
+    ]
+    for item in _keep_latest_due(planned, now):
+        _add(db, dialogue.commune_id, item, "dialogue", dialogue.id, dialogue.version)
+
+
 def _add(db: AsyncSession, commune_id: int, item: _Planned, subject_type: str, subject_id: int,
          version: int) -> None:
     db.add(Reminder(
@@ -252,6 +276,20 @@ async def _prepare(db: AsyncSession, reminder: Reminder, now: datetime) -> list[
                 return "skipped"
             people = await _delegates_of(db, meeting.id)
         notice = "meeting_reminder"
+    elif reminder.subject_type == "dialogue":
+        dialogue = await db.get(Dialogue, reminder.subject_id)
+        if dialogue is None or dialogue.version != reminder.subject_version:
+            return "superseded"
+        if dialogue.status != "open":
+            return "skipped"
+        if now > reminder.useful_until:
+            return "late"
+        people = sorted({p for p in (await db.execute(select(Registration.person_id).where(
+            Registration.dialogue_id == dialogue.id, Registration.status == "registered"))
+        ).scalars() if p is not None})
+        facts = {"dialogue_id": dialogue.id, "title": dialogue.title, "place": dialogue.place,
+                 "starts_at": dialogue.starts_at.isoformat()}
+        notice = "dialogue_reminder"
     else:
         contact_round = await db.get(ContactRound, reminder.subject_id)
         if contact_round is None or contact_round.version != reminder.subject_version:

@@ -75,3 +75,6 @@ class Registration(Base):
     offered_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attended_at: Mapped[datetime | None]
+    # The organisers' answer to the household's questions, sent to it when recorded.
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]

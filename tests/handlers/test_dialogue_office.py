@@ -76,3 +76,32 @@ async def test_the_office_creates_a_dialogue_watches_seats_and_checks_households
         seen += await chat.send(code)
         assert "cận nghèo" not in texts(seen).lower() and "near_poor" not in texts(seen)
         assert not any(a.startswith("dlc:") for a in actions(seen))
+
+
+async def test_the_office_answers_a_households_questions_in_the_bot(db: Database) -> None:
+    office, (_delegate, _officer, citizen) = await office_and_others(db)
+    household = await citizen.person()
+    assert household is not None
+    async with db.transaction() as session:
+        commune = (await session.execute(select(Commune))).scalars().first()
+        assert commune is not None
+        dialogue = Dialogue(commune_id=commune.id, title="Đối thoại 2026", place="Xã",
+                            starts_at=utcnow() + timedelta(days=5), topics=["job_loans"],
+                            categories=["poor"], registration_until=utcnow() + timedelta(days=4))
+        session.add(dialogue)
+        await session.flush()
+        session.add(HamletQuota(dialogue_id=dialogue.id, hamlet_id=household.hamlet_id or 0,
+                                seats=5))
+        await session.flush()
+        registered = await register_household(session, dialogue, household, RegistrationForm(
+            hamlet_id=household.hamlet_id or 0, representative="Lý Thị Mười", category="poor",
+            topics=("job_loans",), questions="Khi nào được vay vốn?"))
+        registration_id = registered.registration.id
+    view = await office.press(f"dlo:{dialogue.id}")
+    labels = [c.label for reply in view for c in reply.choices if c.action.startswith("dla:")]
+    assert labels == ["💬 Trả lời câu hỏi (1)"]
+    await office.press(f"dla:{dialogue.id}")
+    assert "Khi nào được vay vốn?" in texts(await office.press(f"dq:{registration_id}"))
+    await office.send("Tháng 7 ngân hàng chính sách giải ngân.")
+    answer = texts(await citizen.new_replies())
+    assert "giải ngân" in answer and "Khi nào được vay vốn?" in answer

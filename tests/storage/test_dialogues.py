@@ -19,13 +19,27 @@ from storage.dialogues import (
     RegistrationRefused,
     Waitlisted,
     accept_offer,
+    answer_questions,
+    cancel_dialogue,
     cancel_registration,
     expire_offers_and_release,
+    move_dialogue,
+    questions_to_answer,
     register_household,
 )
-from storage.models import Dialogue, Hamlet, HamletQuota, Person, Registration
+from storage.models import (
+    ChannelIdentity,
+    Dialogue,
+    Hamlet,
+    HamletQuota,
+    OutboxMessage,
+    Person,
+    Registration,
+)
 from storage.people import forget_person
-from tests.factories import citizen, demo
+from storage.permissions import NotAllowed
+from storage.reminders import fire_due_reminders, plan_dialogue_reminders
+from tests.factories import citizen, demo, staff
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 QUOTAS = {"Ấp Tân Dân": 10, "Ấp Tân Hùng": 10, "Ấp Tân Chủ": 10, "Ấp Tân Hậu": 20}
@@ -158,3 +172,76 @@ async def test_forgetting_erases_the_household_category(db: Database) -> None:
     async with db.transaction() as session:
         registration = (await session.execute(select(Registration))).scalar_one()
     assert (registration.category, registration.representative) == (None, None)
+
+
+async def seated_households(db: Database, count: int, *, questions: bool = True
+                            ) -> tuple[int, list[Person], Person]:
+    dialogue_id, hamlets = await new_dialogue(db, {"Ấp Tân Dân": count})
+    office = await staff(db, "office")
+    people = [await citizen(db, f"hh{n}", "Ấp Tân Dân") for n in range(count)]
+    for n, person in enumerate(people):
+        async with db.transaction() as session:
+            dialogue = await session.get(Dialogue, dialogue_id)
+            assert dialogue is not None
+            await register_household(session, dialogue, person, RegistrationForm(
+                hamlet_id=hamlets["Ấp Tân Dân"], representative="Hộ số", category="poor",
+                topics=("job_loans",), questions="Xin vay vốn" if questions and n % 2 else ""),
+                now=T0)
+    async with db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        assert dialogue is not None
+        await plan_dialogue_reminders(session, dialogue, now=T0)
+    return dialogue_id, people, office
+
+
+async def notices_to(db: Database, notice: str) -> Counter[int]:
+    async with db.transaction() as session:
+        rows = (await session.execute(select(OutboxMessage.payload, ChannelIdentity.person_id)
+                                      .join(ChannelIdentity,
+                                            ChannelIdentity.id == OutboxMessage.identity_id)
+                                      )).all()
+    return Counter(person for payload, person in rows if payload.get("notice") == notice)
+
+
+async def test_dialogue_reminders_arrive_once_and_a_moved_dialogue_replans_them(
+    db: Database,
+) -> None:
+    dialogue_id, people, office = await seated_households(db, 3)
+    async with db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        assert dialogue is not None
+        start = dialogue.starts_at
+        new_start = start + timedelta(days=2)
+        await move_dialogue(session, office, dialogue, starts_at=new_start, now=T0)
+    for moment in (start - timedelta(days=1), start - timedelta(hours=2), start,
+                   new_start - timedelta(hours=20), new_start - timedelta(hours=2),
+                   new_start - timedelta(hours=1)):
+        async with db.transaction() as session:
+            await fire_due_reminders(session, now=moment)
+            await fire_due_reminders(session, now=moment)
+    assert await notices_to(db, "dialogue_reminder") == {p.id: 2 for p in people}
+
+
+async def test_a_cancelled_dialogue_sends_no_reminder(db: Database) -> None:
+    dialogue_id, people, office = await seated_households(db, 2)
+    async with db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        assert dialogue is not None
+        await cancel_dialogue(session, office, dialogue, reason="Bão", now=T0)
+        await fire_due_reminders(session, now=dialogue.starts_at)
+    assert await notices_to(db, "dialogue_reminder") == {}
+    assert await notices_to(db, "dialogue_cancelled") == {p.id: 1 for p in people}
+
+
+async def test_answers_reach_exactly_the_households_that_asked(db: Database) -> None:
+    dialogue_id, people, office = await seated_households(db, 6)
+    async with db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        assert dialogue is not None
+        asked = await questions_to_answer(session, office, dialogue)
+        for registration in asked:
+            await answer_questions(session, office, registration, "Đã đưa vào danh sách vay")
+        with pytest.raises(NotAllowed):
+            await questions_to_answer(session, people[0], dialogue)
+    assert await notices_to(db, "dialogue_answer") == {
+        r.person_id: 1 for r in asked} == {p.id: 1 for n, p in enumerate(people) if n % 2}

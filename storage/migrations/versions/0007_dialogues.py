@@ -81,6 +81,8 @@ def upgrade() -> None:
         sa.Column("offered_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("attended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["dialogue_id"],
             ["dialogues.id"],
