@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.dates import format_datetime, parse_local_datetime
-from handlers.i18n import N_
+from handlers.dialogue import CATEGORY_NAMES, TOPIC_NAMES
+from handlers.documents.dialogue_lists import build_hamlet_lists_xlsx
+from handlers.i18n import N_, translator
 from handlers.menu import show_menu
 from handlers.petition_texts import snippet
 from handlers.registry import action, choice_number, command, step
@@ -24,8 +26,10 @@ from storage.dialogues import (
     dialogue_fill,
     dialogues_of_commune,
     get_dialogue,
+    hamlet_lists,
     questions_to_answer,
 )
+from storage.files import store_file
 from storage.permissions import NotAllowed, communes_where
 from storage.places import list_hamlets
 
@@ -82,6 +86,7 @@ async def show_dialogue(turn: Turn) -> None:
         Choice(f"dlc:{dialogue.id}", turn._("✔ Check a household in")),
         Choice(f"dla:{dialogue.id}", turn._("💬 Answer questions ({count})",
                                             count=waiting_answers)),
+        Choice(f"dll:{dialogue.id}", turn._("📄 Lists per hamlet (Excel)")),
         Choice("menu:dialogues", turn._("↩ Dialogues"))])
 
 
@@ -230,3 +235,38 @@ async def on_quotas(turn: Turn) -> None:
                                  seats=sum(int(n) for n in numbers),
                                  until=format_datetime(dialogue.registration_until,
                                                        turn.config.timezone)))
+
+
+REGISTRATION_STATUS = {
+    "registered": N_("registered"),
+    "attended": N_("attended"),
+    "offered": N_("seat offered"),
+    "waiting": N_("waiting list"),
+}
+
+
+def list_label(kind: str, key: str) -> str:
+    """The lists are for hamlet heads, in Vietnamese whatever the clerk's language."""
+    names = {"category": CATEGORY_NAMES, "topic": TOPIC_NAMES,
+             "status": REGISTRATION_STATUS}[kind]
+    return translator("vi")._(names[key]) if key in names else key
+
+
+@action("dll:*")
+async def send_hamlet_lists(turn: Turn) -> None:
+    dialogue = await get_dialogue(turn.db, choice_number(turn.inbound.choice) or 0)
+    if dialogue is None or turn.person is None:
+        await show_menu(turn)
+        return
+    try:
+        rows = await hamlet_lists(turn.db, turn.person, dialogue)
+    except NotAllowed:
+        await show_menu(turn, turn._("Only the commune office manages dialogues."))
+        return
+    stored = store_file(turn.db, f"danh-sach-doi-thoai-{dialogue.id}.xlsx",
+                        build_hamlet_lists_xlsx(rows, list_label), owner_id=turn.person.id)
+    turn.end()
+    turn.say(turn._("{count} households, one sheet per hamlet. The household category is "
+                    "sensitive: share each sheet only with its hamlet head.", count=len(rows)),
+             title=dialogue.title, file=(stored.token, stored.name),
+             choices=[Choice(f"dlo:{dialogue.id}", turn._("↩ Dialogues"))])

@@ -524,3 +524,29 @@ async def answer_questions(db: AsyncSession, actor: Person, registration: Regist
     await notify_person(db, registration.person_id, "dialogue_answer", {
         "title": dialogue.title, "questions": registration.questions, "answer": text},
         dedupe_key=f"dialogue-answer:{registration.id}:{registration.answered_at.isoformat()}")
+
+
+@dataclass(frozen=True)
+class ListRow:
+    hamlet: str
+    code: str
+    representative: str
+    category: str
+    topics: list[str]
+    questions: str
+    status: str
+
+
+async def hamlet_lists(db: AsyncSession, actor: Person, dialogue: Dialogue) -> list[ListRow]:
+    """Everyone registered or waiting, by hamlet: for the office (it shows categories)."""
+    await require_role(db, actor, dialogue.commune_id, OFFICE_ROLES)
+    query = (
+        select(Registration, Hamlet.name)
+        .join(Hamlet, Hamlet.id == Registration.hamlet_id)
+        .where(Registration.dialogue_id == dialogue.id,
+               Registration.status.in_(("registered", "attended", "offered", "waiting")))
+        .order_by(Hamlet.position, Hamlet.name, Registration.id)
+    )
+    return [ListRow(name, r.code, r.representative or "", r.category or "", list(r.topics),
+                    r.questions, r.status)
+            for r, name in (await db.execute(query)).tuples().all()]

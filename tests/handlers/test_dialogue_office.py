@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.demo import seed_demo
 from storage.dialogues import RegistrationForm, register_household
+from storage.files import file_by_token
 from storage.models import Agency, Commune, Dialogue, HamletQuota, Registration, RoleGrant
 from storage.models.base import utcnow
 from tests.chat import Chat, actions, texts
@@ -66,16 +69,25 @@ async def test_the_office_creates_a_dialogue_watches_seats_and_checks_households
     assert "Đỗ Văn Chín" in texts(await office.send(code))
     async with db.transaction() as session:
         assert (await session.execute(select(Registration.status))).scalar_one() == "attended"
+    lists = await office.press(f"dll:{dialogue.id}")
+    (workbook_file,) = [reply.file for reply in lists if reply.file]
+    async with db.transaction() as session:
+        stored = await file_by_token(session, workbook_file[0])
+        assert stored is not None and stored.content is not None
+    book = load_workbook(BytesIO(stored.content))
+    rows = [row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+    assert ("Đỗ Văn Chín" in rows[1]) and ("Hộ cận nghèo" in rows[1])
 
     # Nobody but the office reads a household's category, whatever they press.
     for chat in (delegate, officer, citizen):
         seen = []
         for press in ("menu:dialogues", f"dlo:{dialogue.id}", f"dlc:{dialogue.id}",
-                      "dln:start"):
+                      f"dll:{dialogue.id}", f"dla:{dialogue.id}", "dln:start"):
             seen += await chat.press(press)
         seen += await chat.send(code)
         assert "cận nghèo" not in texts(seen).lower() and "near_poor" not in texts(seen)
         assert not any(a.startswith("dlc:") for a in actions(seen))
+        assert not any(reply.file for reply in seen)
 
 
 async def test_the_office_answers_a_households_questions_in_the_bot(db: Database) -> None:
