@@ -16,12 +16,16 @@ import openpyxl
 import pytest
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.shared import Cm
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
+from handlers.documents import layout
 from handlers.documents.layout import clean_text, date_phrase, place_name, unit_in_sentence
 from handlers.documents.petition_report import (
     build_report_docx,
@@ -338,6 +342,47 @@ def test_annex_header_row_repeats_on_every_page() -> None:
 def test_annex_cells_keep_any_text_exactly(content: str) -> None:
     table = report([petition(1, content=content)]).tables[-1]
     assert table.rows[1].cells[4].text == clean_text(content)
+
+
+def test_a_long_report_lists_every_petition_once_and_in_order() -> None:
+    # Large enough to go through the stamped fast path at scale; mixed groups and fields, so
+    # the body's order differs from the annex's.
+    competences = ["commune", "province", "central", "utility", ""]
+    rows = [petition(n, competence=competences[n % 5], field=[TRAFFIC, LAND, SOCIAL][n % 3],
+                     hamlet=f"Ấp {n % 4 + 1}", content=f"Kiến nghị số {n}.\nDòng hai.")
+            for n in range(1, 2001)]
+    document = report(rows)
+    annex = document.tables[-1]
+    assert len(annex.rows) == 2001
+    cells = [[cell.text for cell in row.cells] for row in annex.rows[1:]]
+    assert [row[:2] for row in cells] == [[str(n), f"KN-2026-{n:05d}"] for n in range(1, 2001)]
+    assert cells[-1][4] == "Kiến nghị số 2000.\nDòng hai."
+    lines = body_lines(document)
+    numbered = [line.split(" ", 1)[0] for line in lines if re.match(r"\(\d+\) ", line)]
+    assert numbered == [f"({n})" for n in range(1, 2001)]
+    codes = [line.split(".", 1)[0] for line in lines if line.startswith("Mã: ")]
+    assert sorted(codes) == [f"Mã: KN-2026-{n:05d}" for n in range(1, 2001)]
+    closing = next(n for n, line in enumerate(lines) if line.startswith("Trên đây là"))
+    assert lines[closing - 1].startswith("Mã: ")  # the last petition, then the closing words
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=60))
+def test_a_stamped_paragraph_is_the_xml_the_helpers_write(text: str) -> None:
+    def build(into: layout.Container, label: str, body: str) -> None:
+        added = layout.paragraph(into, size=13, first_line=Cm(1),
+                                 align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+        layout.run(added, label, bold=True)
+        layout.run(added, body, italic=True)
+
+    document = Document()
+    stamp = layout.paragraph_stamp(document, lambda into: build(into, "x", "x"))
+    build(document, "(1) ", text)
+
+    def canonical(element: etree._Element) -> bytes:
+        return etree.tostring(element, method="c14n", exclusive=True)
+
+    assert canonical(stamp("(1) ", text)) == canonical(document.paragraphs[-1]._p)
 
 
 def test_xml_illegal_characters_are_dropped_instead_of_breaking_the_file() -> None:
