@@ -54,6 +54,8 @@ def build_process(settings: Settings) -> Process:
             link_code_minutes=settings.link_code_minutes,
             timezone=settings.timezone,
             quiet_hours=QuietHours.parse(settings.quiet_hours, settings.timezone),
+            dialogue_offer_hours=settings.dialogue_offer_hours,
+            dialogue_release_hours=settings.dialogue_release_hours,
         ),
     )
     channels: dict[str, Channel] = {}

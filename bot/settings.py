@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # crash). Empty: computed from the channels' rates (30 s and up).
     outbox_lease_seconds: int | None = Field(default=None, ge=2)
     link_code_minutes: int = Field(default=10, ge=1, le=120)
+    # Dialogues: how long a household has to take a freed seat offered to it, and how long
+    # before a dialogue the seats a hamlet has not filled go to any household.
+    dialogue_offer_hours: int = Field(default=24, ge=1, le=240)
+    dialogue_release_hours: int = Field(default=48, ge=0, le=720)
 
     @property
     def public_base_url(self) -> str:

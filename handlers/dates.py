@@ -37,3 +37,13 @@ def parse_local_datetime(text: str, timezone: str, now: datetime) -> datetime | 
 
 def format_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")
+
+
+def parse_when_and_place(text: str, timezone: str, now: datetime) -> tuple[datetime, str] | None:
+    """A coming day and time on the first line and a place on the second; None otherwise."""
+    lines = text.strip().split("\n", 1)
+    moment = parse_local_datetime(lines[0], timezone, now)
+    place = " ".join(lines[1].split()) if len(lines) > 1 else ""
+    if moment is None or moment <= now or not place or len(place) > 300:
+        return None
+    return moment, place

@@ -24,19 +24,27 @@ from storage.dialogues import (
     get_own_registration,
     open_dialogues,
     register_household,
+    registrations_of,
 )
 from storage.files import store_file
+from storage.models import Registration
 from storage.people import clean_name
 from storage.places import commune_of_person
 
 
-@action("dlg:accept:*")
-async def accept_seat(turn: Turn) -> None:
+async def _my_registration(turn: Turn) -> Registration | None:
     registration = (await get_own_registration(turn.db, turn.person,
                                                choice_number(turn.inbound.choice) or 0)
                     if turn.person else None)
     if registration is None:
-        await show_menu(turn, turn._("That offer is not yours."))
+        await show_menu(turn, turn._("That registration is not yours."))
+    return registration
+
+
+@action("dlg:accept:*")
+async def accept_seat(turn: Turn) -> None:
+    registration = await _my_registration(turn)
+    if registration is None:
         return
     try:
         await accept_offer(turn.db, registration, now=turn.now)
@@ -51,11 +59,8 @@ async def accept_seat(turn: Turn) -> None:
 
 @action("dlg:decline:*")
 async def decline_seat(turn: Turn) -> None:
-    registration = (await get_own_registration(turn.db, turn.person,
-                                               choice_number(turn.inbound.choice) or 0)
-                    if turn.person else None)
+    registration = await _my_registration(turn)
     if registration is None:
-        await show_menu(turn, turn._("That offer is not yours."))
         return
     try:
         await cancel_registration(turn.db, registration, now=turn.now)
@@ -93,13 +98,48 @@ def _quit(turn: Turn) -> Choice:
 async def start_registration(turn: Turn) -> None:
     commune = await commune_of_person(turn.db, turn.person)
     dialogues = await open_dialogues(turn.db, commune.id, turn.now) if commune else []
-    if not dialogues:
+    mine = await registrations_of(turn.db, turn.person) if turn.person else []
+    if not dialogues and not mine:
         await show_menu(turn, turn._("No dialogue is open for registration in your commune."))
         return
+    lines, cancels = [], []
+    for registration, dialogue in mine:
+        lines.append(turn._("{title}, {when}: {status} ({code}, check-in code {checkin})",
+                            title=dialogue.title, code=registration.code,
+                            when=format_datetime(dialogue.starts_at, turn.config.timezone),
+                            status=turn._(MY_STATUS.get(registration.status, "")),
+                            checkin=registration.checkin_code))
+        cancels.append(Choice(f"dlx:{registration.id}",
+                              turn._("❌ Cancel {code}", code=registration.code)))
+    registered = {dialogue.id for _registration, dialogue in mine}
     turn.go(FLOW, "pick")
-    turn.say(turn._("Which dialogue?"), title=turn._("Register for a dialogue"), choices=[
+    turn.say("\n".join([*lines, "", turn._("Which dialogue?")] if lines else
+                       [turn._("Which dialogue?")]),
+             title=turn._("Register for a dialogue"), choices=[
         Choice(f"dp:{d.id}", f"{d.title} · {format_datetime(d.starts_at, turn.config.timezone)}")
-        for d in dialogues] + [_quit(turn)])
+        for d in dialogues if d.id not in registered] + cancels + [_quit(turn)])
+
+
+MY_STATUS = {
+    "registered": N_("registered"),
+    "waiting": N_("on the waiting list"),
+    "offered": N_("a seat is offered to you"),
+}
+
+
+@action("dlx:*")
+async def cancel_my_registration(turn: Turn) -> None:
+    registration = await _my_registration(turn)
+    if registration is None:
+        return
+    try:
+        await cancel_registration(turn.db, registration, now=turn.now)
+    except RegistrationRefused:
+        await show_menu(turn, turn._("Nothing to cancel."))
+        return
+    await show_menu(turn, turn._("Your registration {code} is cancelled. Thank you for telling "
+                                 "us: your seat goes to the next household.",
+                                 code=registration.code))
 
 
 @step(FLOW, "pick")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.dates import format_datetime, parse_local_datetime
+from handlers.dates import format_datetime, parse_when_and_place
 from handlers.dialogue import CATEGORY_NAMES, TOPIC_NAMES
 from handlers.documents.dialogue_lists import build_hamlet_lists_xlsx
 from handlers.i18n import N_, translator
@@ -197,13 +197,13 @@ async def on_title(turn: Turn) -> None:
 
 @step(FLOW, "when")
 async def on_when(turn: Turn) -> None:
-    lines = turn.inbound.text.strip().split("\n", 1) if turn.inbound.kind is Kind.TEXT else [""]
-    moment = parse_local_datetime(lines[0], turn.config.timezone, turn.now)
-    place = " ".join(lines[1].split()) if len(lines) > 1 else ""
-    if moment is None or moment <= turn.now or not place:
+    parsed = parse_when_and_place(turn.inbound.text, turn.config.timezone, turn.now) if (
+        turn.inbound.kind is Kind.TEXT) else None
+    if parsed is None:
         turn.say(turn._("Please type a coming day and time, then the place on a second line."),
                  choices=[_quit(turn)])
         return
+    moment, place = parsed
     hamlets = await list_hamlets(turn.db, int(turn.data["commune_id"]))
     turn.go(FLOW, "quotas", starts_at=moment.isoformat(), place=place)
     turn.say(turn._("Seats per hamlet, as numbers in this order: {hamlets}. E.g. 10 10 10 20.",
@@ -226,7 +226,9 @@ async def on_quotas(turn: Turn) -> None:
             commune_id=int(turn.data["commune_id"]), title=str(turn.data["title"]),
             starts_at=datetime.fromisoformat(str(turn.data["starts_at"])),
             place=str(turn.data["place"]),
-            quotas={h.id: int(n) for h, n in zip(hamlets, numbers, strict=True) if int(n)}))
+            quotas={h.id: int(n) for h, n in zip(hamlets, numbers, strict=True) if int(n)},
+            offer_hours=turn.config.dialogue_offer_hours,
+            release_hours=turn.config.dialogue_release_hours), now=turn.now)
     except (RegistrationRefused, NotAllowed):
         await show_menu(turn, turn._("The dialogue could not be created. Nothing was kept."))
         return

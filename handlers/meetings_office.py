@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.dates import format_date, format_datetime, parse_local_datetime
+from handlers.dates import (
+    format_date,
+    format_datetime,
+    parse_local_datetime,
+    parse_when_and_place,
+)
 from handlers.i18n import N_
 from handlers.meeting_notices import TIMING
 from handlers.menu import show_menu
@@ -214,13 +219,13 @@ async def on_add_unit(turn: Turn) -> None:
 
 @step(FLOW, "add_when")
 async def on_add_when(turn: Turn) -> None:
-    lines = turn.inbound.text.strip().split("\n", 1) if turn.inbound.kind is Kind.TEXT else [""]
-    moment = parse_local_datetime(lines[0], turn.config.timezone, turn.now)
-    place = " ".join(lines[1].split()) if len(lines) > 1 else ""
-    if moment is None or moment <= turn.now or not place or len(place) > 300:
+    parsed = parse_when_and_place(turn.inbound.text, turn.config.timezone, turn.now) if (
+        turn.inbound.kind is Kind.TEXT) else None
+    if parsed is None:
         turn.say(turn._("Please type a coming day and time, then the place on a second line."),
                  choices=[_cancel(turn)])
         return
+    moment, place = parsed
     contact_round = await get_round(turn.db, int(turn.data["round_id"]))
     if contact_round is None or turn.person is None:
         await show_menu(turn)

@@ -23,6 +23,8 @@ class HandlerConfig:
     bot_username: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     quiet_hours: QuietHours = field(default_factory=QuietHours)
+    dialogue_offer_hours: int = 24
+    dialogue_release_hours: int = 48
 
 
 class Turn:

@@ -47,7 +47,7 @@ async def test_a_waiting_household_accepts_the_seat_offered_to_it(db: Database) 
     offer = await second.new_replies()
     (accept,) = [a for a in actions(offer) if a.startswith("dlg:accept:")]
     assert "Hội trường" not in texts(offer) and "Đối thoại giảm nghèo 2026" in texts(offer)
-    assert "không dành cho" in texts(await stranger.press(accept))
+    assert "không phải của" in texts(await stranger.press(accept))
     confirmed = texts(await second.press(accept))
     async with db.transaction() as session:
         mine = (await session.execute(select(Registration).where(
@@ -114,3 +114,31 @@ async def test_refusing_the_category_notice_registers_nothing(db: Database) -> N
         assert (await session.execute(select(Registration))).first() is None
         assert (await session.execute(select(Consent).where(
             Consent.purpose == "household_category"))).first() is None
+
+
+async def test_a_household_cancels_and_its_seat_is_offered_on(db: Database) -> None:
+    async with db.transaction() as session:
+        commune = await seed_demo(session)
+        hamlet = (await session.execute(select(Hamlet).where(Hamlet.name == "Ấp Tân Dân"))
+                  ).scalar_one()
+        dialogue = Dialogue(commune_id=commune.id, title="Đối thoại 2026", place="Xã",
+                            starts_at=utcnow() + timedelta(days=10), topics=list(TOPICS),
+                            categories=["poor"], registration_until=utcnow() + timedelta(days=8))
+        session.add(dialogue)
+        await session.flush()
+        session.add(HamletQuota(dialogue_id=dialogue.id, hamlet_id=hamlet.id, seats=1))
+    seated, waiting = Chat(db, user_id="6701"), Chat(db, user_id="6702")
+    for chat in (seated, waiting):
+        await chat.onboard(1)
+        person = await chat.person()
+        assert person is not None
+        async with db.transaction() as session:
+            found = await session.get(Dialogue, dialogue.id)
+            assert found is not None
+            await register_household(session, found, person, form(hamlet.id))
+    mine = await seated.press("menu:dialogue")
+    (cancel,) = [a for a in actions(mine) if a.startswith("dlx:")]
+    assert "DT" in texts(mine)
+    await seated.press(cancel)
+    offer = await waiting.new_replies()
+    assert any(a.startswith("dlg:accept:") for a in actions(offer))
