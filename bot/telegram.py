@@ -243,7 +243,10 @@ class TelegramChannel:
             document = (loaded.source or "").removeprefix("telegram:")  # re-sent by its id
         else:
             document = (loaded.source or "").partition(":")[2]  # a URL Telegram fetches
-        await self.bot.send_document(chat_id=chat_id, document=document)
+        if loaded.mime.startswith("image/"):
+            await self.bot.send_photo(chat_id=chat_id, photo=document)
+        else:
+            await self.bot.send_document(chat_id=chat_id, document=document)
 
     async def download(self, file_id: str) -> bytes:
         """A user's file from Telegram (up to the Bot API's 20 MB), for channels without files."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 import httpx
 from aiohttp import web
 
-from bot.files import with_file_link
+from bot.files import file_url, with_file_link
 from bot.render import ZALO_LIMIT, render_plain
 from bot.waiting import sleep_or_stop, unless_stopped
 from bot.webhook_auth import carries_secret
@@ -22,6 +23,7 @@ from handlers.conversation import ConversationRunner
 from handlers.notices import render_payload
 from handlers.values import Inbound, Kind
 from scheduler.delivery import Delivery, Rejected, RetryLater, Sent
+from storage.files import guess_mime
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"
@@ -178,8 +180,14 @@ class ZaloChannel:
         return web.json_response({"ok": True})
 
     async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:
-        reply = with_file_link(render_payload(payload, payload.get("locale")), self.public_url)
+        reply = render_payload(payload, payload.get("locale"))
         try:
+            if reply.file is not None and guess_mime(reply.file[1]).startswith("image/"):
+                # A photo Zalo can show: it fetches it from our server by the file's link.
+                await self.call("sendPhoto", chat_id=chat_id,
+                                photo=file_url(self.public_url, *reply.file))
+                reply = replace(reply, file=None)
+            reply = with_file_link(reply, self.public_url)
             for text in render_plain(reply, ZALO_LIMIT):
                 await self.call("sendMessage", chat_id=chat_id, text=text)
         except ZaloError as error:

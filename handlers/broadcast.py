@@ -13,7 +13,7 @@ from handlers.dates import format_datetime, parse_local_datetime
 from handlers.i18n import N_
 from handlers.menu import show_menu
 from handlers.notices import render_payload
-from handlers.registry import action, command, step
+from handlers.registry import action, choice_number, command, step
 from handlers.topics import topic_name
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
@@ -28,6 +28,8 @@ from storage.broadcasts import (
     list_broadcasts,
     queue_broadcast,
 )
+from storage.dialogues import dialogues_of_commune
+from storage.files import refer_to_platform_file
 from storage.permissions import BROADCASTERS, NotAllowed, communes_where
 from storage.places import get_commune, list_hamlets
 
@@ -66,10 +68,11 @@ async def discard_broadcast(turn: Turn) -> None:
 
 @step(FLOW, "text")
 async def on_text(turn: Turn) -> None:
-    text = turn.inbound.text.strip() if turn.inbound.kind is Kind.TEXT else ""
+    inbound = turn.inbound
+    text = inbound.text.strip() if inbound.kind in (Kind.TEXT, Kind.PHOTO) else ""
     if not text:
-        turn.say(turn._("Please type the text of the announcement."),
-                 choices=[_cancel_choice(turn)])
+        turn.say(turn._("Please type the text of the announcement (with a photo, as its "
+                        "caption)."), choices=[_cancel_choice(turn)])
         return
     if len(text) > MAX_TEXT:
         turn.say(
@@ -78,7 +81,14 @@ async def on_text(turn: Turn) -> None:
             choices=[_cancel_choice(turn)],
         )
         return
-    turn.go(FLOW, "audience", text=text)
+    photo = None
+    if inbound.kind is Kind.PHOTO and inbound.file_ref:
+        # The photo stays where it was sent; Zalo readers get it through our link.
+        stored = refer_to_platform_file(turn.db, f"thong-bao-{turn.now:%Y%m%d-%H%M}.jpg",
+                                        f"{inbound.channel}:{inbound.file_ref}",
+                                        owner_id=None)
+        photo = [stored.token, stored.name]
+    turn.go(FLOW, "audience", text=text, photo=photo)
     await ask_audience(turn)
 
 
@@ -90,6 +100,7 @@ async def ask_audience(turn: Turn) -> None:
             Choice("aud:commune", _("Everyone in the commune")),
             Choice("aud:hamlets", _("Some hamlets")),
             Choice("aud:delegates", _("People's Council delegates")),
+            Choice("aud:dialogue", _("Households registered for a dialogue")),
             _cancel_choice(turn),
         ],
     )
@@ -102,11 +113,33 @@ async def on_audience(turn: Turn) -> None:
         turn.go(FLOW, "hamlets", hamlet_ids=[])
         await ask_hamlets(turn)
         return
+    if choice == "aud:dialogue":
+        dialogues = await dialogues_of_commune(turn.db, int(turn.data["commune_id"]), turn.now)
+        if not dialogues:
+            turn.say(turn._("The commune has no dialogue yet."))
+            await ask_audience(turn)
+            return
+        turn.go(FLOW, "dialogue")
+        turn.say(turn._("Which dialogue's households?"),
+                 choices=[Choice(f"bdg:{d.id}", d.title) for d in dialogues])
+        return
     if choice in ("aud:commune", "aud:delegates"):
         turn.go(FLOW, "topic", audience={"kind": choice.removeprefix("aud:")})
         await ask_topic(turn)
         return
     await ask_audience(turn)
+
+
+@step(FLOW, "dialogue")
+async def on_dialogue(turn: Turn) -> None:
+    dialogues = {d.id for d in await dialogues_of_commune(turn.db, int(turn.data["commune_id"]),
+                                                          turn.now)}
+    chosen = choice_number(turn.inbound.choice)
+    if chosen not in dialogues:
+        await ask_audience(turn)
+        return
+    turn.go(FLOW, "topic", audience={"kind": "dialogue", "dialogue_id": chosen})
+    await ask_topic(turn)
 
 
 async def ask_hamlets(turn: Turn) -> None:
@@ -185,6 +218,7 @@ def _draft(turn: Turn, send_at: Any = None) -> BroadcastDraft:
         topic=str(data["topic"]),
         urgent=bool(data["urgent"]),
         send_at=send_at,
+        photo=(str(data["photo"][0]), str(data["photo"][1])) if data.get("photo") else None,
     )
 
 
@@ -197,11 +231,12 @@ async def show_preview(turn: Turn) -> None:
     preview = render_payload(
         {"notice": "broadcast",
          "params": {"text": draft.text, "commune": commune.name if commune else "",
-                    "urgent": draft.urgent}},
+                    "urgent": draft.urgent,
+                    **({"photo": list(draft.photo)} if draft.photo else {})}},
         turn.locale,
     )
     turn.say(_("Preview, exactly as people will see it:"))
-    turn.say(preview.text, title=preview.title)
+    turn.say(preview.text, title=preview.title, file=preview.file)
     turn.say(
         _("It will reach {count} people. Send it now, or at a time you choose?", count=reach),
         choices=[

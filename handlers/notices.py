@@ -34,7 +34,9 @@ def _broadcast(t: Translator, params: dict[str, Any]) -> Reply:
         title = t._("🚨 URGENT notice from {commune}", commune=commune)
     else:
         title = t._("📢 Notice from {commune}", commune=commune)
-    return Reply(text=str(params.get("text", "")), title=title)
+    photo = params.get("photo")
+    return Reply(text=str(params.get("text", "")), title=title,
+                 file=(str(photo[0]), str(photo[1])) if photo else None)
 
 
 def _broadcast_report(t: Translator, params: dict[str, Any]) -> Reply:

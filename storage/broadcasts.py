@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,9 +21,11 @@ from storage.models import (
     ChannelIdentity,
     Commune,
     Consent,
+    Dialogue,
     Hamlet,
     OutboxMessage,
     Person,
+    Registration,
     RoleGrant,
     TopicMute,
 )
@@ -35,7 +37,9 @@ from storage.permissions import BROADCASTERS, require_role
 from storage.quiet_hours import QuietHours
 
 TOPICS = ("general", "voter_contact", "dialogue", "agriculture", "health_education", "security")
-AUDIENCE_KINDS = ("commune", "hamlets", "delegates")
+AUDIENCE_KINDS = ("commune", "hamlets", "delegates", "dialogue")
+# Households of a dialogue who hold or are offered a seat (not the waiting list).
+DIALOGUE_AUDIENCE = ("registered", "attended", "offered")
 MAX_TEXT = 3000
 
 
@@ -59,6 +63,15 @@ def audience_people(commune_id: int, audience: dict[str, Any]) -> Select[tuple[i
         return select(RoleGrant.person_id).where(
             RoleGrant.commune_id == commune_id, RoleGrant.role == "delegate"
         )
+    if kind == "dialogue":
+        # person_id is nullable (SET NULL); the IN (...) it feeds ignores NULLs.
+        return cast(Select[tuple[int]], (
+            select(Registration.person_id)
+            .join(Dialogue, Dialogue.id == Registration.dialogue_id)
+            .where(Dialogue.commune_id == commune_id,
+                   Dialogue.id == int(audience.get("dialogue_id", 0)),
+                   Registration.status.in_(DIALOGUE_AUDIENCE))
+        ))
     raise BadBroadcast(f"unknown audience {kind!r}")
 
 
@@ -104,6 +117,8 @@ class BroadcastDraft:
     topic: str = "general"
     urgent: bool = False
     send_at: datetime | None = None
+    # A photo sent with the text: (stored file token, file name); see storage.files.
+    photo: tuple[str, str] | None = None
 
 
 async def queue_broadcast(
@@ -148,7 +163,8 @@ async def queue_broadcast(
             "chat_id": "",
             "payload": {
                 "notice": "broadcast",
-                "params": {"text": text, "commune": commune.name, "urgent": draft.urgent},
+                "params": {"text": text, "commune": commune.name, "urgent": draft.urgent,
+                           **({"photo": list(draft.photo)} if draft.photo else {})},
                 "locale": locale,
             },
             "dedupe_key": f"broadcast:{broadcast.id}:{person_id}",

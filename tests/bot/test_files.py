@@ -126,3 +126,33 @@ async def test_an_answer_sent_as_a_telegram_document_reaches_a_zalo_citizen_by_l
             await channel.close()
         assert telegram.downloads == [file_id]
         assert telegram.violations == []
+
+
+async def test_a_photo_goes_out_as_a_photo_on_both_channels(db: Database) -> None:
+    async with db.transaction() as session:
+        token = refer_to_platform_file(session, "thong-bao.jpg", "telegram:fake-file-5",
+                                       owner_id=None).token
+    photo = Reply(text="Lịch phun thuốc muỗi", file=(token, "thong-bao.jpg")).to_payload()
+    async with FakeTelegram() as telegram:
+        telegram.text(550001, "xin chào")
+        channel = TelegramChannel(telegram.token, ConversationRunner(db, HandlerConfig()),
+                                  api_url=telegram.base_url)
+        try:
+            await channel.send("550001", photo)
+        finally:
+            await channel.close()
+        assert [entry["method"] for entry in telegram.sent] == ["sendPhoto", "sendMessage"]
+        assert telegram.violations == []
+    async with FakeZalo() as zalo:
+        user = new_user_id()
+        zalo.text(user, "chào")
+        zalo_channel = ZaloChannel(zalo.token, ConversationRunner(db, HandlerConfig()),
+                                   api_url=zalo.base_url, public_url="https://cutri.example.vn")
+        try:
+            await zalo_channel.send(user, photo)
+        finally:
+            await zalo_channel.client.aclose()
+        sent = [record for record in zalo.sent if record.get("chat_id") == user
+                or record.get("params", {}).get("chat_id") == user]
+        assert any("thong-bao.jpg" in str(record) for record in sent)
+        assert zalo.texts_for(user) == ["", "Lịch phun thuốc muỗi"]  # the photo, then the text

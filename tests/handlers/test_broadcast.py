@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from handlers.values import Kind
 from storage.db import Database
 from storage.demo import seed_demo
-from storage.models import AuditEntry, Broadcast, Commune, OutboxMessage, Province, RoleGrant
+from storage.models import (
+    AuditEntry,
+    Broadcast,
+    ChannelIdentity,
+    Commune,
+    Dialogue,
+    OutboxMessage,
+    Province,
+    Registration,
+    RoleGrant,
+)
+from storage.models.base import utcnow
 from tests.chat import Chat, actions, texts
 
 
@@ -139,3 +153,44 @@ async def test_cancel_at_any_step_discards_the_draft(db: Database) -> None:
     assert "Đã bỏ thông báo" in texts(replies)
     async with db.transaction() as session:
         assert (await session.execute(select(Broadcast))).first() is None
+
+
+async def test_an_announcement_with_a_photo_carries_it_to_every_recipient(db: Database) -> None:
+    office, _citizens = await setup(db)
+    await office.send("/broadcast")
+    await office.deliver(kind=Kind.PHOTO, file_ref="fake-file-77",
+                         text="Lịch phun thuốc muỗi tuần này")
+    await office.press("aud:commune")
+    await office.press("bt:health_education")
+    preview = await office.press("bu:routine")
+    assert any(reply.file for reply in preview)
+    await office.press("bw:now")
+    async with db.transaction() as session:
+        payloads = [row.payload for row in (await session.execute(select(OutboxMessage).where(
+            OutboxMessage.broadcast_id.is_not(None)))).scalars()]
+    assert len(payloads) == 5 and all(p["params"].get("photo") for p in payloads)
+
+
+async def test_households_of_a_dialogue_are_an_audience(db: Database) -> None:
+    office, citizens = await setup(db)
+    async with db.transaction() as session:
+        commune = (await session.execute(select(Commune))).scalars().first()
+        assert commune is not None
+        dialogue = Dialogue(commune_id=commune.id, title="Đối thoại 2026", place="Xã",
+                            starts_at=utcnow() + timedelta(days=5), topics=["job_loans"],
+                            categories=["poor"], registration_until=utcnow() + timedelta(days=4))
+        session.add(dialogue)
+        await session.flush()
+        for n, chat in enumerate(citizens[:3]):
+            person_id = (await session.execute(select(ChannelIdentity.person_id).where(
+                ChannelIdentity.external_id == chat.user_id))).scalar_one()
+            session.add(Registration(dialogue_id=dialogue.id, person_id=person_id,
+                                     hamlet_id=1, topics=[], code=f"DT-{n}",
+                                     checkin_code=f"00000{n}",
+                                     status="waiting" if n == 2 else "registered"))
+    await office.send("/broadcast")
+    await office.send("Đối thoại dời sang 8 giờ sáng")
+    await office.press("aud:dialogue")
+    await office.press(f"bdg:{dialogue.id}")
+    await office.press("bt:dialogue")
+    assert "2" in texts(await office.press("bu:routine"))  # the two seated households
