@@ -227,6 +227,11 @@ async def on_topic(turn: Turn) -> None:
     choice = (turn.inbound.choice or "").removeprefix("dt:")
     chosen: list[str] = list(turn.data.get("topics", []))
     if choice == "done" and chosen:
+        dialogue = await get_dialogue(turn.db, int(turn.data["dialogue_id"]))
+        if dialogue is not None and not dialogue.questions_enabled:
+            turn.go(FLOW, "questions")
+            await show_review(turn, "")
+            return
         turn.go(FLOW, "questions")
         turn.say(turn._("Your questions for the dialogue (the request form), or Skip."),
                  choices=[Choice("dq:skip", turn._("Skip"))])
@@ -247,6 +252,10 @@ async def on_questions(turn: Turn) -> None:
         turn.say(turn._("Please type your questions, up to {limit} characters, or Skip.",
                         limit=MAX_QUESTIONS), choices=[Choice("dq:skip", turn._("Skip"))])
         return
+    await show_review(turn, text)
+
+
+async def show_review(turn: Turn, text: str) -> None:
     turn.go(FLOW, "review", questions=text)
     data = turn.data
     hamlets = dict(await dialogue_hamlets(turn.db, int(data["dialogue_id"])))

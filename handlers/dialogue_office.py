@@ -219,14 +219,55 @@ async def on_quotas(turn: Turn) -> None:
         turn.say(turn._("Please type {count} numbers, one per hamlet, e.g. 10 10 10 20.",
                         count=len(hamlets)), choices=[_quit(turn)])
         return
-    if turn.person is None:
+    turn.go(FLOW, "categories", quotas={str(h.id): int(n) for h, n in zip(
+        hamlets, numbers, strict=True) if int(n)}, categories=list(DEFAULT_CATEGORIES))
+    await ask_categories(turn)
+
+
+DEFAULT_CATEGORIES = ("poor", "near_poor", "newly_non_poor")
+
+
+async def ask_categories(turn: Turn) -> None:
+    chosen = set(turn.data.get("categories", []))
+    turn.say(turn._("Which households are invited? Choose again to remove one, then Done."),
+             choices=[Choice(f"dcat:{key}", ("☑ " if key in chosen else "☐ ") + turn._(name))
+                      for key, name in CATEGORY_NAMES.items()]
+             + [Choice("dcat:done", turn._("Done")), _quit(turn)])
+
+
+@step(FLOW, "categories")
+async def on_categories(turn: Turn) -> None:
+    choice = (turn.inbound.choice or "").removeprefix("dcat:")
+    chosen: list[str] = list(turn.data.get("categories", []))
+    if choice == "done" and chosen:
+        turn.go(FLOW, "form")
+        turn.say(turn._("Should households send their questions with the registration (the "
+                        "request form)?"),
+                 choices=[Choice("dform:yes", turn._("Yes")), Choice("dform:no", turn._("No")),
+                          _quit(turn)])
         return
+    if choice in CATEGORY_NAMES:
+        chosen = [c for c in chosen if c != choice] if choice in chosen else [*chosen, choice]
+        turn.go(FLOW, "categories", categories=chosen)
+    await ask_categories(turn)
+
+
+@step(FLOW, "form")
+async def on_form(turn: Turn) -> None:
+    if turn.inbound.choice not in ("dform:yes", "dform:no") or turn.person is None:
+        turn.say(turn._("Please choose Yes or No."),
+                 choices=[Choice("dform:yes", turn._("Yes")), Choice("dform:no", turn._("No")),
+                          _quit(turn)])
+        return
+    data = turn.data
+    quotas = {int(k): int(v) for k, v in dict(data["quotas"]).items()}
     try:
         dialogue = await create_dialogue(turn.db, turn.person, DialogueDraft(
-            commune_id=int(turn.data["commune_id"]), title=str(turn.data["title"]),
-            starts_at=datetime.fromisoformat(str(turn.data["starts_at"])),
-            place=str(turn.data["place"]),
-            quotas={h.id: int(n) for h, n in zip(hamlets, numbers, strict=True) if int(n)},
+            commune_id=int(data["commune_id"]), title=str(data["title"]),
+            starts_at=datetime.fromisoformat(str(data["starts_at"])),
+            place=str(data["place"]), quotas=quotas,
+            categories=tuple(data["categories"]),
+            questions_enabled=turn.inbound.choice == "dform:yes",
             offer_hours=turn.config.dialogue_offer_hours,
             release_hours=turn.config.dialogue_release_hours), now=turn.now)
     except (RegistrationRefused, NotAllowed):
@@ -234,7 +275,7 @@ async def on_quotas(turn: Turn) -> None:
         return
     await show_menu(turn, turn._("Dialogue created: {title}, {seats} seats. Households can "
                                  "register until {until}.", title=dialogue.title,
-                                 seats=sum(int(n) for n in numbers),
+                                 seats=sum(quotas.values()),
                                  until=format_datetime(dialogue.registration_until,
                                                        turn.config.timezone)))
 

@@ -142,3 +142,26 @@ async def test_a_household_cancels_and_its_seat_is_offered_on(db: Database) -> N
     await seated.press(cancel)
     offer = await waiting.new_replies()
     assert any(a.startswith("dlg:accept:") for a in actions(offer))
+
+
+async def test_without_the_question_form_registration_skips_the_questions(db: Database) -> None:
+    async with db.transaction() as session:
+        commune = await seed_demo(session)
+        hamlet = (await session.execute(select(Hamlet).where(Hamlet.name == "Ấp Tân Dân"))
+                  ).scalar_one()
+        dialogue = Dialogue(commune_id=commune.id, title="Đối thoại", place="Xã",
+                            starts_at=utcnow() + timedelta(days=10), topics=list(TOPICS),
+                            categories=["poor"], questions_enabled=False,
+                            registration_until=utcnow() + timedelta(days=8))
+        session.add(dialogue)
+        await session.flush()
+        session.add(HamletQuota(dialogue_id=dialogue.id, hamlet_id=hamlet.id, seats=3))
+    chat = Chat(db, user_id="6800")
+    await chat.onboard(1)
+    for press in ("menu:dialogue", f"dp:{dialogue.id}", "dc:yes"):
+        await chat.press(press)
+    await chat.send("Phan Văn Mười")
+    for press in (f"dh:{hamlet.id}", "dk:poor", "dt:benefits"):
+        await chat.press(press)
+    review = await chat.press("dt:done")
+    assert "dr:send" in actions(review)

@@ -49,12 +49,17 @@ async def test_the_office_creates_a_dialogue_watches_seats_and_checks_households
     when = (utcnow() + timedelta(days=10)).astimezone().strftime(LOCAL_FORMAT)
     await office.send(f"{when}\nHội trường UBND xã")
     assert "4" in texts(await office.send("2 0 1"))  # three numbers for four hamlets
-    created = texts(await office.send("2 0 1 0"))
+    await office.send("2 0 1 0")
+    await office.press("dcat:newly_non_poor")  # not this time
+    await office.press("dcat:done")
+    created = texts(await office.press("dform:no"))
     assert "3" in created
     household = await citizen.person()
     assert household is not None
     async with db.transaction() as session:
         dialogue = (await session.execute(select(Dialogue))).scalar_one()
+        assert dialogue.categories == ["poor", "near_poor"]
+        assert dialogue.questions_enabled is False
         quotas = {q.hamlet_id: q.seats for q in (await session.execute(
             select(HamletQuota))).scalars()}
         assert sorted(quotas.values()) == [1, 2]
