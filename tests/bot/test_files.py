@@ -116,7 +116,7 @@ async def test_an_answer_sent_as_a_telegram_document_reaches_a_zalo_citizen_by_l
                                   f"http://127.0.0.1:{port}").text.rsplit(" ", 1)[1]
             async with aiohttp.ClientSession() as http, http.get(link) as response:
                 assert response.status == 200
-                assert await response.read() == FakeTelegram.file_bytes(file_id)
+                assert await response.read() == telegram.file_bytes(file_id)
             # On Telegram the same answer goes out as the officer's own document, by its id.
             telegram.text(550001, "xin chào")
             await channel.send("550001", payload(token) | {"file": [token, "x.pdf"]})

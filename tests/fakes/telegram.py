@@ -238,6 +238,7 @@ class FakeTelegram:
         self.calls: list[Json] = []
         self.sent: list[Json] = []
         self.downloads: list[str] = []
+        self._contents: dict[str, bytes] = {}
         self.violations: list[str] = []
         self.answered_callbacks: list[Json] = []
         self.commands: dict[tuple[str, str], list[Json]] = {}
@@ -412,9 +413,14 @@ class FakeTelegram:
             content["caption"] = caption
         return self._user_message(user_id, content)
 
-    def send_document(self, user_id: int, file_name: str = "don.pdf") -> Json:
+    def send_document(self, user_id: int, file_name: str = "don.pdf",
+                      content: bytes | None = None) -> Json:
+        """The user sends a file; `content` is what downloading it (getFile) then serves."""
         mime = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
-        document = self._file(None, file_name=file_name, mime_type=mime, file_size=48_213)
+        size = len(content) if content is not None else 48_213
+        document = self._file(None, file_name=file_name, mime_type=mime, file_size=size)
+        if content is not None:
+            self._contents[document["file_id"]] = content
         return self._user_message(user_id, {"document": document})
 
     def send_voice(self, user_id: int) -> Json:
@@ -987,10 +993,9 @@ class FakeTelegram:
     async def _get_me(self, call: _Call) -> Json:
         return self.bot_user
 
-    @staticmethod
-    def file_bytes(file_id: str) -> bytes:
+    def file_bytes(self, file_id: str) -> bytes:
         """What a user's file holds, as served by the download route: stable per file_id."""
-        return f"%PDF-1.4 fake content of {file_id}".encode()
+        return self._contents.get(file_id, f"%PDF-1.4 fake content of {file_id}".encode())
 
     async def _get_file(self, call: _Call) -> Json:
         file_id = str(call.params["file_id"])
