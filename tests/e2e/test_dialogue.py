@@ -1,0 +1,66 @@
+"""End to end over Telegram: the office opens a dialogue, a household registers, is checked in."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tests.e2e.dialogue import onboard, step
+from tests.e2e.process import BotProcess
+from tests.fakes.telegram import FakeTelegram
+
+OFFICE = 850001
+HOUSEHOLD = 850002
+
+
+async def test_a_household_registers_for_a_dialogue_and_is_checked_in(tmp_path: Path) -> None:
+    async with FakeTelegram() as telegram:
+        bot = BotProcess(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token,
+                         TELEGRAM_API_URL=telegram.base_url, TELEGRAM_PER_CHAT_RATE="20")
+        bot.cli("seed-demo")
+        bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))
+        await bot.start()
+        try:
+            await onboard(telegram, OFFICE)
+            await onboard(telegram, HOUSEHOLD)
+            when = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=12)).strftime(
+                "%d/%m/%Y 15:30")
+            await step(telegram, OFFICE, press="Đối thoại")
+            await step(telegram, OFFICE, press="Tạo buổi đối thoại")
+            await step(telegram, OFFICE, text="Đối thoại chính sách giảm nghèo năm 2026")
+            await step(telegram, OFFICE, text=f"{when}\nHội trường UBND xã")
+            await step(telegram, OFFICE, text="10 10 10 20")
+            await step(telegram, OFFICE, press="Xong")
+            await step(telegram, OFFICE, press="Có")
+            assert "50" in telegram.texts_for(OFFICE)[-1]
+
+            await step(telegram, HOUSEHOLD, press="Đăng ký đối thoại")
+            await step(telegram, HOUSEHOLD, press="Đối thoại chính sách")
+            await step(telegram, HOUSEHOLD, press="Có, tôi đồng ý")
+            await step(telegram, HOUSEHOLD, text="Nguyễn Thị Hai")
+            await step(telegram, HOUSEHOLD, press="Tân Dân")
+            await step(telegram, HOUSEHOLD, press="Hộ cận nghèo")
+            await step(telegram, HOUSEHOLD, press="Vay vốn")
+            await step(telegram, HOUSEHOLD, press="Xong")
+            await step(telegram, HOUSEHOLD, text="Xin vay vốn mua máy cày <cũ>")
+            await step(telegram, HOUSEHOLD, press="Đăng ký")
+            done = telegram.messages_for(HOUSEHOLD)[-3:]
+            assert any(m.get("document", {}).get("file_name", "").endswith(".ics") for m in done)
+            with sqlite3.connect(tmp_path / "cutri.db") as connection:
+                code, checkin, category = connection.execute(
+                    "SELECT code, checkin_code, category FROM registrations").fetchone()
+            assert category == "near_poor"
+            assert any(checkin in (m.get("text") or "") for m in done)
+
+            await step(telegram, OFFICE, press="Đối thoại")
+            await step(telegram, OFFICE, press="Đối thoại chính sách")
+            assert "1/10" in telegram.texts_for(OFFICE)[-1]
+            await step(telegram, OFFICE, press="Điểm danh")
+            await step(telegram, OFFICE, text=checkin)
+            assert code in telegram.texts_for(OFFICE)[-1]
+            assert telegram.violations == []
+        finally:
+            await bot.stop()
+        bot.assert_clean_log("Nguyễn Thị Hai", "máy cày")
