@@ -28,6 +28,7 @@ from storage.dialogues import (
     get_dialogue,
     hamlet_lists,
     questions_to_answer,
+    release_seats_now,
 )
 from storage.files import store_file
 from storage.permissions import NotAllowed, communes_where
@@ -87,6 +88,7 @@ async def show_dialogue(turn: Turn) -> None:
         Choice(f"dla:{dialogue.id}", turn._("💬 Answer questions ({count})",
                                             count=waiting_answers)),
         Choice(f"dll:{dialogue.id}", turn._("📄 Lists per hamlet (Excel)")),
+        Choice(f"dlr:{dialogue.id}", turn._("🔓 Open unfilled seats to all hamlets")),
         Choice("menu:dialogues", turn._("↩ Dialogues"))])
 
 
@@ -312,4 +314,21 @@ async def send_hamlet_lists(turn: Turn) -> None:
     turn.say(turn._("{count} households, one sheet per hamlet. The household category is "
                     "sensitive: share each sheet only with its hamlet head.", count=len(rows)),
              title=dialogue.title, file=(stored.token, stored.name),
+             choices=[Choice(f"dlo:{dialogue.id}", turn._("↩ Dialogues"))])
+
+
+@action("dlr:*")
+async def release_seats(turn: Turn) -> None:
+    dialogue = await get_dialogue(turn.db, choice_number(turn.inbound.choice) or 0)
+    if dialogue is None or turn.person is None:
+        await show_menu(turn)
+        return
+    try:
+        offers = await release_seats_now(turn.db, turn.person, dialogue, now=turn.now)
+    except NotAllowed:
+        await show_menu(turn, turn._("Only the commune office manages dialogues."))
+        return
+    turn.end()
+    turn.say(turn._("Unfilled seats are open to every hamlet: {count} offered to waiting "
+                    "households now.", count=offers),
              choices=[Choice(f"dlo:{dialogue.id}", turn._("↩ Dialogues"))])

@@ -550,3 +550,15 @@ async def hamlet_lists(db: AsyncSession, actor: Person, dialogue: Dialogue) -> l
     return [ListRow(name, r.code, r.representative or "", r.category or "", list(r.topics),
                     r.questions, r.status)
             for r, name in (await db.execute(query)).tuples().all()]
+
+
+async def release_seats_now(db: AsyncSession, actor: Person, dialogue: Dialogue, *,
+                            now: datetime | None = None) -> int:
+    """The office opens every hamlet's unfilled seats to any household from now on."""
+    await require_role(db, actor, dialogue.commune_id, OFFICE_ROLES)
+    now = now or utcnow()
+    if dialogue.release_at is None or dialogue.release_at > now:
+        dialogue.release_at = now
+    record_action(db, action="dialogue.released", subject_type="dialogue",
+                  subject_id=dialogue.id, actor_id=actor.id)
+    return await expire_offers_and_release(db, now=now)

@@ -26,6 +26,7 @@ from storage.dialogues import (
     move_dialogue,
     questions_to_answer,
     register_household,
+    release_seats_now,
 )
 from storage.models import (
     ChannelIdentity,
@@ -245,3 +246,22 @@ async def test_answers_reach_exactly_the_households_that_asked(db: Database) -> 
             await questions_to_answer(session, people[0], dialogue)
     assert await notices_to(db, "dialogue_answer") == {
         r.person_id: 1 for r in asked} == {p.id: 1 for n, p in enumerate(people) if n % 2}
+
+
+async def test_the_office_opens_unfilled_seats_to_every_hamlet_early(db: Database) -> None:
+    dialogue_id, hamlets = await new_dialogue(db, {"Ấp Tân Dân": 1, "Ấp Tân Hùng": 2})
+    office = await staff(db, "office")
+    first, second = [await citizen(db, x, "Ấp Tân Dân") for x in ("x1", "x2")]
+    await register(db, dialogue_id, first, hamlets["Ấp Tân Dân"])
+    assert isinstance(await register(db, dialogue_id, second, hamlets["Ấp Tân Dân"]),
+                      Waitlisted)
+    async with db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        assert dialogue is not None
+        assert await release_seats_now(session, office, dialogue, now=T0) == 1
+        with pytest.raises(NotAllowed):
+            await release_seats_now(session, second, dialogue, now=T0)
+    async with db.transaction() as session:
+        offered = (await session.execute(select(Registration).where(
+            Registration.person_id == second.id))).scalar_one()
+    assert (offered.status, offered.seat_hamlet_id) == ("offered", hamlets["Ấp Tân Hùng"])
