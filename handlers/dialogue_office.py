@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.dates import format_datetime, parse_when_and_place
+from handlers.dates import format_datetime, parse_local_datetime, parse_when_and_place
 from handlers.dialogue import CATEGORY_NAMES, TOPIC_NAMES
 from handlers.documents.dialogue_lists import build_hamlet_lists_xlsx
 from handlers.i18n import N_, translator
@@ -32,7 +32,7 @@ from storage.dialogues import (
 )
 from storage.files import store_file
 from storage.permissions import NotAllowed, communes_where
-from storage.places import list_hamlets
+from storage.places import get_commune, list_hamlets
 
 FLOW = "dialogue_office"
 STAFF = ("office", "admin")
@@ -261,15 +261,38 @@ async def on_form(turn: Turn) -> None:
                  choices=[Choice("dform:yes", turn._("Yes")), Choice("dform:no", turn._("No")),
                           _quit(turn)])
         return
+    turn.go(FLOW, "deadline", questions=turn.inbound.choice == "dform:yes")
+    await ask_deadline(turn)
+
+
+async def ask_deadline(turn: Turn) -> None:
+    turn.say(turn._("When does registration close? Type a day and time, e.g. 18/06/2026 17:00, "
+                    "or keep the day before the dialogue."),
+             choices=[Choice("ddl:default", turn._("The day before")), _quit(turn)])
+
+
+@step(FLOW, "deadline")
+async def on_deadline(turn: Turn) -> None:
+    starts_at = datetime.fromisoformat(str(turn.data["starts_at"]))
+    until = None
+    if turn.inbound.choice != "ddl:default":
+        until = parse_local_datetime(turn.inbound.text, turn.config.timezone, turn.now) if (
+            turn.inbound.kind is Kind.TEXT) else None
+        if until is None or not turn.now < until < starts_at:
+            await ask_deadline(turn)
+            return
+    if turn.person is None:
+        return
     data = turn.data
     quotas = {int(k): int(v) for k, v in dict(data["quotas"]).items()}
+    commune = await get_commune(turn.db, int(data["commune_id"]))
     try:
         dialogue = await create_dialogue(turn.db, turn.person, DialogueDraft(
             commune_id=int(data["commune_id"]), title=str(data["title"]),
-            starts_at=datetime.fromisoformat(str(data["starts_at"])),
-            place=str(data["place"]), quotas=quotas,
-            categories=tuple(data["categories"]),
-            questions_enabled=turn.inbound.choice == "dform:yes",
+            organiser=f"UBND {commune.name}" if commune else "",
+            starts_at=starts_at, place=str(data["place"]), quotas=quotas,
+            categories=tuple(data["categories"]), registration_until=until,
+            questions_enabled=bool(data["questions"]),
             offer_hours=turn.config.dialogue_offer_hours,
             release_hours=turn.config.dialogue_release_hours), now=turn.now)
     except (RegistrationRefused, NotAllowed):

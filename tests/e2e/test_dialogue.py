@@ -34,6 +34,7 @@ async def test_a_household_registers_for_a_dialogue_and_is_checked_in(tmp_path: 
             await step(telegram, OFFICE, text="10 10 10 20")
             await step(telegram, OFFICE, press="Xong")
             await step(telegram, OFFICE, press="Có")
+            await step(telegram, OFFICE, press="Ngày hôm trước")
             assert "50" in telegram.texts_for(OFFICE)[-1]
 
             await step(telegram, HOUSEHOLD, press="Đăng ký đối thoại")

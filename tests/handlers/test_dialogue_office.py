@@ -52,7 +52,9 @@ async def test_the_office_creates_a_dialogue_watches_seats_and_checks_households
     await office.send("2 0 1 0")
     await office.press("dcat:newly_non_poor")  # not this time
     await office.press("dcat:done")
-    created = texts(await office.press("dform:no"))
+    await office.press("dform:no")
+    assert "ddl:default" in actions(await office.send("31/02/2026 10:00"))
+    created = texts(await office.press("ddl:default"))
     assert "3" in created
     household = await citizen.person()
     assert household is not None
