@@ -58,7 +58,9 @@ async def accept_seat(turn: Turn) -> None:
 
 
 @action("dlg:decline:*")
-async def decline_seat(turn: Turn) -> None:
+@action("dlx:*")
+async def cancel_my_registration(turn: Turn) -> None:
+    """Declining an offered seat and cancelling a registration free the seat alike."""
     registration = await _my_registration(turn)
     if registration is None:
         return
@@ -67,8 +69,9 @@ async def decline_seat(turn: Turn) -> None:
     except RegistrationRefused:
         await show_menu(turn, turn._("Nothing to cancel."))
         return
-    await show_menu(turn, turn._("Thank you for telling us; the seat goes to the next "
-                                 "household."))
+    await show_menu(turn, turn._("Your registration {code} is cancelled. Thank you for telling "
+                                 "us: your seat goes to the next household.",
+                                 code=registration.code))
 
 
 FLOW = "dialogue"
@@ -126,20 +129,6 @@ MY_STATUS = {
     "offered": N_("a seat is offered to you"),
 }
 
-
-@action("dlx:*")
-async def cancel_my_registration(turn: Turn) -> None:
-    registration = await _my_registration(turn)
-    if registration is None:
-        return
-    try:
-        await cancel_registration(turn.db, registration, now=turn.now)
-    except RegistrationRefused:
-        await show_menu(turn, turn._("Nothing to cancel."))
-        return
-    await show_menu(turn, turn._("Your registration {code} is cancelled. Thank you for telling "
-                                 "us: your seat goes to the next household.",
-                                 code=registration.code))
 
 
 @step(FLOW, "pick")
