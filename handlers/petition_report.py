@@ -18,9 +18,10 @@ from handlers.documents.petition_report import (
 )
 from handlers.documents.report_rows import ReportHeading, ReportRow
 from handlers.i18n import N_, translator
+from handlers.meeting_notices import TIMING
 from handlers.menu import show_menu
 from handlers.petition_texts import status_name
-from handlers.registry import action, command, step
+from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.files import store_file
@@ -28,6 +29,7 @@ from storage.permissions import communes_where
 from storage.petition_report import ReportLine, report_lines
 from storage.petitions import LOCAL
 from storage.places import get_commune, province_of
+from storage.voter_contact import rounds_of_commune
 
 FLOW = "report"
 STAFF = ("office", "admin")
@@ -53,7 +55,9 @@ async def ask_period(turn: Turn, note: str = "") -> None:
         + _("Which period? Or type two dates, e.g. 01/10/2026 - 30/11/2026."),
         title=_("Petition report"),
         choices=[Choice("rp:month", _("This month")), Choice("rp:last-month", _("Last month")),
-                 Choice("rp:year", _("This year")), Choice("menu:main", _("✖ Cancel"))],
+                 Choice("rp:year", _("This year")),
+                 Choice("rp:round", _("A voter-contact round")),
+                 Choice("menu:main", _("✖ Cancel"))],
     )
 
 
@@ -82,6 +86,16 @@ def parse_range(text: str) -> tuple[date, date] | None:
 @step(FLOW, "period")
 async def on_period(turn: Turn) -> None:
     today = turn.now.astimezone(LOCAL).date()
+    if turn.inbound.choice == "rp:round":
+        rounds = await rounds_of_commune(turn.db, int(turn.data["commune_id"]))
+        if not rounds:
+            await ask_period(turn, turn._("No voter-contact round has been planned yet."))
+            return
+        turn.go(FLOW, "round")
+        turn.say(turn._("Which round?"), choices=[
+            Choice(f"rr:{r.id}", f"{s.title} · {turn._(TIMING[r.timing])}")
+            for r, s in rounds[-12:]] + [Choice("menu:main", turn._("✖ Cancel"))])
+        return
     period = period_for(turn.inbound.choice or "", today)
     if period is None and turn.inbound.kind is Kind.TEXT:
         period = parse_range(turn.inbound.text)
@@ -98,6 +112,22 @@ async def on_period(turn: Turn) -> None:
     await send_report(turn, int(turn.data["commune_id"]), first, last, today)
 
 
+@step(FLOW, "round")
+async def on_round(turn: Turn) -> None:
+    rounds = {r.id: (r, s) for r, s in await rounds_of_commune(turn.db,
+                                                               int(turn.data["commune_id"]))}
+    chosen = rounds.get(choice_number(turn.inbound.choice) or 0)
+    if chosen is None:
+        await ask_period(turn)
+        return
+    contact_round, session = chosen
+    label = "đợt tiếp xúc cử tri {timing} {session}".format(
+        timing=translator("vi")._(TIMING[contact_round.timing]), session=session.title)
+    await send_report(turn, int(turn.data["commune_id"]), contact_round.window_start,
+                      contact_round.window_end, turn.now.astimezone(LOCAL).date(),
+                      round_id=contact_round.id, label=label)
+
+
 def to_row(line: ReportLine, today: date) -> ReportRow:
     vi = translator("vi")
     return ReportRow(
@@ -109,15 +139,16 @@ def to_row(line: ReportLine, today: date) -> ReportRow:
     )
 
 
-async def send_report(turn: Turn, commune_id: int, first: date, last: date, today: date) -> None:
+async def send_report(turn: Turn, commune_id: int, first: date, last: date, today: date, *,
+                      round_id: int | None = None, label: str | None = None) -> None:
     commune = await get_commune(turn.db, commune_id)
     assert commune is not None
     province = await province_of(turn.db, commune)
-    rows = [to_row(line, today) for line in await report_lines(turn.db, commune_id, first,
-                                                                last)]
+    rows = [to_row(line, today) for line in await report_lines(
+        turn.db, commune_id, first, last, round_id=round_id)]
     heading = ReportHeading(
         province=province.name if province else "", commune=commune.name,
-        period_label=f"từ ngày {format_date(first)} đến ngày {format_date(last)}",
+        period_label=label or f"từ ngày {format_date(first)} đến ngày {format_date(last)}",
         issued_on=today,
     )
     stem = f"bao-cao-kien-nghi-{first:%Y%m%d}-{last:%Y%m%d}"

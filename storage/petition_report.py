@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Agency, Field, Hamlet, Person, Petition
+from storage.models import Agency, Field, Hamlet, Meeting, Person, Petition
 from storage.petitions import LOCAL
 
 
@@ -40,10 +40,18 @@ def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 
 async def report_lines(
-    db: AsyncSession, commune_id: int, first: date, last: date
+    db: AsyncSession, commune_id: int, first: date, last: date, *, round_id: int | None = None
 ) -> list[ReportLine]:
-    """Petitions received from `first` to `last` (local days, inclusive), merged ones left out."""
+    """Petitions received from `first` to `last` (local days, inclusive), merged ones left out.
+
+    With `round_id`, the voter-contact round's report: what its meetings collected (and the
+    questions sent for them), plus what came in directly during its window.
+    """
     start, end = local_day_bounds(first, last)
+    received = (Petition.created_at >= start) & (Petition.created_at < end)
+    if round_id is not None:
+        of_round = select(Meeting.id).where(Meeting.round_id == round_id)
+        received = received | Petition.meeting_id.in_(of_round)
     owner = aliased(Person)
     query = (
         select(Petition, Hamlet.name, Field.name, Agency.name, owner.full_name)
@@ -53,8 +61,7 @@ async def report_lines(
         .outerjoin(owner, owner.id == Petition.person_id)
         .where(
             Petition.commune_id == commune_id,
-            Petition.created_at >= start,
-            Petition.created_at < end,
+            received,
             Petition.status != "merged",
         )
         .order_by(Petition.id)

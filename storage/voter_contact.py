@@ -360,3 +360,14 @@ async def electoral_units(db: AsyncSession, commune_id: int) -> list[ElectoralUn
     query = select(ElectoralUnit).where(ElectoralUnit.commune_id == commune_id).order_by(
         ElectoralUnit.number)
     return list((await db.execute(query)).scalars())
+
+
+async def rounds_of_commune(db: AsyncSession, commune_id: int) -> list[
+        tuple[ContactRound, CouncilSession]]:
+    query = (
+        select(ContactRound, CouncilSession)
+        .join(CouncilSession, CouncilSession.id == ContactRound.session_id)
+        .where(CouncilSession.commune_id == commune_id)
+        .order_by(ContactRound.window_start)
+    )
+    return [(r, s) for r, s in (await db.execute(query)).tuples().all()]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
+from docx import Document
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.demo import seed_demo
+from storage.files import file_by_token
 from storage.models import (
     Commune,
     Delegate,
@@ -177,3 +180,26 @@ async def test_the_office_adds_a_meeting_in_the_bot(db: Database) -> None:
         places = list((await session.execute(select(Meeting.place).where(
             Meeting.electoral_unit_id == unit_id))).scalars())
     assert places == ["Nhà văn hóa ấp Tân Chủ"]
+
+
+async def test_the_office_reports_on_a_voter_contact_round(db: Database) -> None:
+    office, delegate, _citizen, meeting_id = await setup(db)
+    await delegate.press(f"mr:{meeting_id}")
+    await delegate.send("40")
+    await delegate.send("Xin lắp đèn đường tổ 3")
+    await delegate.press("mo:done")
+    async with db.transaction() as session:
+        round_id = (await session.execute(select(Meeting.round_id))).scalar_one()
+        code = (await session.execute(select(Petition.code))).scalar_one()
+    await office.press("menu:report")
+    rounds = await office.press("rp:round")
+    assert f"rr:{round_id}" in actions(rounds)
+    replies = await office.press(f"rr:{round_id}")
+    (docx,) = [r.file for r in replies if r.file and r.file[1].endswith(".docx")]
+    async with db.transaction() as session:
+        stored = await file_by_token(session, docx[0])
+        assert stored is not None and stored.content is not None
+    document = Document(BytesIO(stored.content))
+    text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
+        c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert code in text and "đợt tiếp xúc cử tri trước kỳ họp" in text
