@@ -16,7 +16,6 @@ from handlers.turn import Turn
 from handlers.values import Choice
 from storage.files import store_file
 from storage.folding import fold
-from storage.petitions import LOCAL
 from storage.places import commune_of_person, get_hamlet, province_of
 
 FLOW = "complaint"
@@ -71,7 +70,7 @@ async def on_letter(turn: Turn) -> None:
         name=(person.full_name if person else None) or "",
         address=address, phone=(person.phone if person else None) or "",
         content=str(turn.data.get("content", "")),
-        today=turn.now.astimezone(LOCAL).date(),
+        today=turn.today,
     )
     name = "don-khieu-nai.docx" if kind == "complaint" else "don-to-cao.docx"
     stored = store_file(turn.db, name, letter, owner_id=person.id if person else None)

@@ -4,6 +4,10 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+# Notices are written out when they leave the outbox, away from any conversation's settings;
+# Vietnam has a single time zone.
+NOTICE_ZONE = "Asia/Ho_Chi_Minh"
+
 
 def format_datetime(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M %d/%m/%Y")

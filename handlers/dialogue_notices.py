@@ -6,15 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from handlers.dates import format_datetime
+from handlers.dates import NOTICE_ZONE, format_datetime
 from handlers.i18n import Translator
 from handlers.values import Choice, Reply
 
-ZONE = "Asia/Ho_Chi_Minh"
-
 
 def _offer(t: Translator, params: dict[str, Any]) -> Reply:
-    until = format_datetime(datetime.fromisoformat(str(params["until"])), ZONE)
+    until = format_datetime(datetime.fromisoformat(str(params["until"])), NOTICE_ZONE)
     return Reply(
         title=t._("A seat for you"),
         text=t._("A seat has become free at “{dialogue}”. It is yours if you confirm before "
@@ -32,7 +30,7 @@ def _fill(t: Translator, params: dict[str, Any]) -> Reply:
 
 
 def _reminder(t: Translator, params: dict[str, Any]) -> Reply:
-    when = format_datetime(datetime.fromisoformat(str(params["starts_at"])), ZONE)
+    when = format_datetime(datetime.fromisoformat(str(params["starts_at"])), NOTICE_ZONE)
     head = (t._("In two hours: “{title}”.", title=params.get("title", ""))
             if params.get("kind") == "dialogue_2h"
             else t._("Tomorrow: “{title}”.", title=params.get("title", "")))

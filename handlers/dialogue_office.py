@@ -31,11 +31,10 @@ from storage.dialogues import (
     release_seats_now,
 )
 from storage.files import store_file
-from storage.permissions import NotAllowed, communes_where
+from storage.permissions import OFFICE_ROLES, NotAllowed, communes_where
 from storage.places import get_commune, list_hamlets
 
 FLOW = "dialogue_office"
-STAFF = ("office", "admin")
 
 
 def _quit(turn: Turn) -> Choice:
@@ -43,7 +42,7 @@ def _quit(turn: Turn) -> Choice:
 
 
 async def _commune(turn: Turn) -> int | None:
-    communes = await communes_where(turn.db, turn.person, STAFF)
+    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
     if not communes:
         await show_menu(turn, turn._("Only the commune office manages dialogues."))
         return None

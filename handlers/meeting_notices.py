@@ -6,16 +6,15 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from handlers.dates import format_date, format_datetime
+from handlers.dates import NOTICE_ZONE, format_date, format_datetime
 from handlers.i18n import N_, Translator
 from handlers.values import Choice, Reply
 
-ZONE = "Asia/Ho_Chi_Minh"
 TIMING = {"before": N_("before the session"), "after": N_("after the session")}
 
 
 def _when(params: dict[str, Any]) -> str:
-    return format_datetime(datetime.fromisoformat(str(params["starts_at"])), ZONE)
+    return format_datetime(datetime.fromisoformat(str(params["starts_at"])), NOTICE_ZONE)
 
 
 def _day(params: dict[str, Any], key: str) -> str:

@@ -21,8 +21,7 @@ from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.models import Meeting
-from storage.permissions import NotAllowed, communes_where
-from storage.petitions import LOCAL
+from storage.permissions import OFFICE_ROLES, NotAllowed, communes_where
 from storage.voter_contact import (
     BadPlan,
     MeetingDraft,
@@ -38,7 +37,6 @@ from storage.voter_contact import (
 )
 
 FLOW = "meetings_office"
-STAFF = ("office", "admin")
 MAX_REASON = 500
 
 
@@ -49,7 +47,7 @@ def _cancel(turn: Turn) -> Choice:
 @command("plans", N_("Coming voter-contact meetings: move or cancel (office)"))
 @action("menu:officemeetings")
 async def list_office_meetings(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, STAFF)
+    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
     if not communes:
         await show_menu(turn, turn._("Only the commune office can change meetings."))
         return
@@ -177,11 +175,11 @@ async def on_cancel_reason(turn: Turn) -> None:
 
 @action("mtgadd:start")
 async def start_adding(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, STAFF)
+    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
     if not communes:
         await show_menu(turn, turn._("Only the commune office can change meetings."))
         return
-    rounds = await open_rounds(turn.db, communes[0], turn.now.astimezone(LOCAL).date())
+    rounds = await open_rounds(turn.db, communes[0], turn.today)
     if not rounds:
         await show_menu(turn, turn._("There is no voter-contact round open. Import the plan "
                                      "with its rounds first."))

@@ -6,8 +6,6 @@ decides who may make which move, so a button pressed by the wrong person changes
 
 from __future__ import annotations
 
-from datetime import date
-
 from handlers.dates import format_date
 from handlers.i18n import N_
 from handlers.menu import show_menu
@@ -18,35 +16,31 @@ from handlers.values import Choice, Kind
 from storage.duplicates import find_similar_petitions
 from storage.files import refer_to_platform_file
 from storage.models import Petition
-from storage.permissions import communes_where
+from storage.permissions import OFFICE_ROLES, communes_where
 from storage.petition_views import PAGE, list_inbox, petition_card
 from storage.petition_workflow import (
     COMPETENCES,
     BadMove,
     NotYours,
     Status,
+    allowed_moves,
     answer_petition,
     classify_petition,
     forward_petition,
-    may_move,
     merge_petitions,
     move_petition,
 )
-from storage.petitions import LOCAL, MAX_CONTENT, get_petition
+from storage.petitions import MAX_CONTENT, get_petition
 from storage.places import get_agency, get_field, list_agencies, list_fields, list_hamlets
 
 FLOW = "inbox"
-STAFF = ("office", "admin")
 
-
-def _today(turn: Turn) -> date:
-    return turn.now.astimezone(LOCAL).date()
 
 
 @command("inbox", N_("Petitions to handle (office)"))
 @action("menu:inbox")
 async def open_inbox(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, STAFF)
+    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
     if not communes:
         await show_menu(turn, turn._("Only the commune office can open the petition inbox."))
         return
@@ -88,7 +82,7 @@ async def show_page(turn: Turn) -> None:
     _ = turn._
     offset = int(turn.data.get("offset", 0))
     lines, total = await list_inbox(turn.db, int(turn.data["commune_id"]),
-                                    str(turn.data["filter"]), _today(turn),
+                                    str(turn.data["filter"]), turn.today,
                                     offset=offset)
     if not lines:
         turn.say(_("No petitions here."), choices=[Choice("menu:inbox", _("↩ Inbox"))])
@@ -115,7 +109,7 @@ async def _petition(turn: Turn, petition_id: int | None) -> Petition | None:
     """The petition if this reader may see it; otherwise a polite refusal is said."""
     petition = await get_petition(turn.db, petition_id) if petition_id else None
     if petition is not None and turn.person is not None and await petition_card(
-            turn.db, petition, turn.person, _today(turn)) is not None:
+            turn.db, petition, turn.person, turn.today) is not None:
         return petition
     await show_menu(turn, turn._("You cannot open that petition."))
     return None
@@ -124,11 +118,13 @@ async def _petition(turn: Turn, petition_id: int | None) -> Petition | None:
 @action("ip:*")
 @action("ap:*")
 async def show_petition(turn: Turn) -> None:
-    petition = await _petition(turn, choice_number(turn.inbound.choice))
-    if petition is None or turn.person is None:
+    number = choice_number(turn.inbound.choice)
+    petition = await get_petition(turn.db, number) if number else None
+    card = (await petition_card(turn.db, petition, turn.person, turn.today)
+            if petition is not None and turn.person is not None else None)
+    if petition is None or card is None:
+        await show_menu(turn, turn._("You cannot open that petition."))
         return
-    card = await petition_card(turn.db, petition, turn.person, _today(turn))
-    assert card is not None
     turn.end()
     turn.say(describe_card(turn, card), title=petition.code,
              choices=await move_choices(turn, petition))
@@ -146,9 +142,10 @@ async def move_choices(turn: Turn, petition: Petition) -> list[Choice]:
         (Status.REJECTED, Choice(f"io:reject:{pid}", _("⛔ Not accept (with reason)"))),
         (Status.CLOSED, Choice(f"io:close:{pid}", _("✔ Close"))),
     ]
+    allowed = await allowed_moves(turn.db, petition, turn.person)
     choices = []
     for to, choice in offers:
-        if await may_move(turn.db, petition, turn.person, to):
+        if to in allowed:
             if to is Status.CLASSIFIED and petition.status == Status.FORWARDED:
                 choice = Choice(f"io:return:{pid}", _("↩ Not ours: return to the office"))
             choices.append(choice)

@@ -25,14 +25,12 @@ from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.files import store_file
-from storage.permissions import communes_where
+from storage.permissions import OFFICE_ROLES, communes_where
 from storage.petition_report import ReportLine, report_lines
-from storage.petitions import LOCAL
 from storage.places import get_commune, province_of
 from storage.voter_contact import rounds_of_commune
 
 FLOW = "report"
-STAFF = ("office", "admin")
 _RANGE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*[-–]\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 LONGEST = timedelta(days=3 * 366)
 
@@ -40,7 +38,7 @@ LONGEST = timedelta(days=3 * 366)
 @command("report", N_("Petition report, Word and Excel (office)"))
 @action("menu:report")
 async def start_report(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, STAFF)
+    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
     if not communes:
         await show_menu(turn, turn._("Only the commune office can make petition reports."))
         return
@@ -85,7 +83,7 @@ def parse_range(text: str) -> tuple[date, date] | None:
 
 @step(FLOW, "period")
 async def on_period(turn: Turn) -> None:
-    today = turn.now.astimezone(LOCAL).date()
+    today = turn.today
     if turn.inbound.choice == "rp:round":
         rounds = await rounds_of_commune(turn.db, int(turn.data["commune_id"]))
         if not rounds:
@@ -124,7 +122,7 @@ async def on_round(turn: Turn) -> None:
     label = "đợt tiếp xúc cử tri {timing} {session}".format(
         timing=translator("vi")._(TIMING[contact_round.timing]), session=session.title)
     await send_report(turn, int(turn.data["commune_id"]), contact_round.window_start,
-                      contact_round.window_end, turn.now.astimezone(LOCAL).date(),
+                      contact_round.window_end, turn.today,
                       round_id=contact_round.id, label=label)
 
 

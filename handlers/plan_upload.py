@@ -16,13 +16,11 @@ from handlers.registry import action, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind, Reply
 from storage.files import refer_to_platform_file, store_file
-from storage.permissions import communes_where
-from storage.petitions import LOCAL
+from storage.permissions import OFFICE_ROLES, communes_where
 from storage.plan_file import build_plan_template_xlsx
 from storage.plan_import import plan_references, request_plan_import
 
 FLOW = "plan_upload"
-STAFF = ("office", "admin")
 ACCEPTED = (".xlsx", ".csv")
 
 PROBLEMS = {
@@ -100,12 +98,12 @@ def plan_failed(t: Translator, params: dict[str, Any]) -> Reply:
 @command("plan", N_("Import the voter-contact plan from Excel (office)"))
 @action("menu:plan")
 async def start_plan_upload(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, STAFF)
+    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
     if not communes:
         await show_menu(turn, turn._("Only the commune office can import the plan."))
         return
     units, _delegates = await plan_references(turn.db, communes[0])
-    year = turn.now.astimezone(LOCAL).year
+    year = turn.today.year
     template = store_file(turn.db, f"mau-ke-hoach-txct-{year}.xlsx",
                           build_plan_template_xlsx(units=units, example_year=year),
                           owner_id=turn.person.id if turn.person else None)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +55,11 @@ class Turn:
 
     def _(self, message: str, **params: Any) -> str:
         return self.t._(message, **params)
+
+    @property
+    def today(self) -> date:
+        """Today in the commune's time zone: the day deadlines and periods are counted in."""
+        return self.now.astimezone(ZoneInfo(self.config.timezone)).date()
 
     @property
     def locale(self) -> str:

@@ -13,12 +13,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
+from storage.calendar import event_ics
 from storage.models import (
     Consent,
     Dialogue,
@@ -26,12 +26,11 @@ from storage.models import (
     HamletQuota,
     Person,
     Registration,
-    RoleGrant,
 )
 from storage.models.base import utcnow
 from storage.notify import notify_person
-from storage.permissions import require_role
-from storage.petitions import OFFICE_ROLES
+from storage.permissions import OFFICE_ROLES, office_staff, require_role
+from storage.refusals import Refused
 from storage.reminders import plan_dialogue_reminders
 
 CATEGORIES = ("poor", "near_poor", "newly_non_poor", "other")
@@ -42,10 +41,8 @@ ACTIVE = ("registered", "waiting", "offered")
 FILL_ALERTS = (80, 100)
 
 
-class RegistrationRefused(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class RegistrationRefused(Refused):
+    """The registration or a seat move breaks a rule (closed, already registered...)."""
 
 
 @dataclass(frozen=True)
@@ -187,11 +184,8 @@ async def _alert_fill(db: AsyncSession, dialogue: Dialogue, quota: HamletQuota) 
     level = 100 * quota.taken // max(quota.seats, 1)
     for alert in FILL_ALERTS:
         if level >= alert:
-            staff = await db.execute(select(RoleGrant.person_id).where(
-                RoleGrant.commune_id == dialogue.commune_id,
-                RoleGrant.role.in_(OFFICE_ROLES)).distinct())
             hamlet = await db.get(Hamlet, quota.hamlet_id)
-            for person_id in staff.scalars():
+            for person_id in await office_staff(db, dialogue.commune_id):
                 await notify_person(db, person_id, "dialogue_fill", {
                     "dialogue": dialogue.title, "hamlet": hamlet.name if hamlet else "",
                     "taken": quota.taken, "seats": quota.seats, "level": alert},
@@ -354,19 +348,9 @@ async def get_dialogue(db: AsyncSession, dialogue_id: int) -> Dialogue | None:
 
 def dialogue_calendar(dialogue: Dialogue) -> bytes:
     """An .ics event for the household's phone calendar."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//cutri//doi thoai//VI")
-    calendar.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"dialogue-{dialogue.id}-v{dialogue.version}@cutri")
-    event.add("dtstamp", utcnow())
-    event.add("dtstart", dialogue.starts_at)
-    event.add("dtend", dialogue.starts_at + timedelta(hours=3))
-    event.add("summary", dialogue.title)
-    event.add("location", dialogue.place)
-    calendar.add_component(event)
-    ics: bytes = calendar.to_ical()
-    return ics
+    return event_ics(uid=f"dialogue-{dialogue.id}-v{dialogue.version}@cutri",
+                     starts_at=dialogue.starts_at, hours=3, summary=dialogue.title,
+                     location=dialogue.place)
 
 
 # -- the office's side ---------------------------------------------------------------------

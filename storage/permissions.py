@@ -7,7 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Person, RoleGrant
 
-BROADCASTERS = ("office", "admin")
+# The commune office: who works petitions, plans, dialogues and announcements. In a small
+# commune the admin is often the office chief.
+OFFICE_ROLES = ("office", "admin")
+BROADCASTERS = OFFICE_ROLES
 
 
 class NotAllowed(Exception):
@@ -35,3 +38,14 @@ async def require_role(
         raise NotAllowed(f"needs one of {roles} in commune {commune_id}")
     assert person is not None
     return person
+
+
+async def office_staff(db: AsyncSession, commune_id: int) -> list[int]:
+    """The people who hold an office role in the commune: who the office's notices go to."""
+    query = (
+        select(RoleGrant.person_id)
+        .where(RoleGrant.commune_id == commune_id, RoleGrant.role.in_(OFFICE_ROLES))
+        .distinct()
+        .order_by(RoleGrant.person_id)
+    )
+    return list((await db.execute(query)).scalars())

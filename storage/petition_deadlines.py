@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Petition, RoleGrant
 from storage.notify import notify_person
-from storage.petitions import OFFICE_ROLES
+from storage.permissions import office_staff
 from storage.working_days import add_working_days
 
 DUE_SOON_DAYS = 2
@@ -68,12 +68,7 @@ async def remind_petition_deadlines(db: AsyncSession, today: date) -> Chased:
                 dedupe_key=f"{notice}:{petition.id}:{today.isoformat()}:{person_id}",
             )
     for commune_id, late_ones in overdue_by_commune.items():
-        staff = await db.execute(
-            select(RoleGrant.person_id).where(
-                RoleGrant.commune_id == commune_id, RoleGrant.role.in_(OFFICE_ROLES)
-            ).distinct()
-        )
-        for person_id in staff.scalars():
+        for person_id in await office_staff(db, commune_id):
             await notify_person(
                 db, person_id, "petitions_overdue_digest",
                 {"count": len(late_ones), "codes": [p.code for p in late_ones[:20]]},

@@ -18,7 +18,9 @@ from storage.files import file_by_token
 from storage.models import Agency, Commune, Field, Person, Petition, RoleGrant
 from storage.models.base import utcnow
 from storage.notify import notify_person
-from storage.petitions import LOCAL, OFFICE_ROLES, group_petitioners
+from storage.permissions import OFFICE_ROLES, office_staff
+from storage.petitions import LOCAL, group_petitioners
+from storage.refusals import Refused
 from storage.working_days import add_working_days
 
 
@@ -51,7 +53,6 @@ NEEDS_REASON = frozenset({(S.FORWARDED, S.CLASSIFIED)}) | {
 }
 OPEN = frozenset({S.RECEIVED, S.CLASSIFIED, S.FORWARDED, S.REOPENED})
 COMPETENCES = ("commune", "province", "central", "utility")
-STAFF = OFFICE_ROLES
 # What each kind of actor may do; staff may do every move in the table.
 AGENCY_MOVES = frozenset({(S.FORWARDED, S.ANSWERED), (S.FORWARDED, S.CLASSIFIED)})
 PETITIONER_MOVES = frozenset(
@@ -59,12 +60,8 @@ PETITIONER_MOVES = frozenset(
 )
 
 
-class BadMove(Exception):
+class BadMove(Refused):
     """The move is not in the table, or lacks what it needs (a reason, an agency...)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class NotYours(Exception):
@@ -82,7 +79,7 @@ async def actor_kinds(db: AsyncSession, petition: Petition, actor: Person) -> se
         )
     )
     for role, agency_id in grants.all():
-        if role in STAFF:
+        if role in OFFICE_ROLES:
             kinds.add("staff")
         if role == "agency" and agency_id is not None and agency_id == petition.agency_id:
             kinds.add("agency")
@@ -91,16 +88,20 @@ async def actor_kinds(db: AsyncSession, petition: Petition, actor: Person) -> se
     return kinds
 
 
-async def may_move(db: AsyncSession, petition: Petition, actor: Person, to: Status) -> bool:
-    move = (Status(petition.status), to)
-    if to not in ALLOWED[move[0]]:
-        return False
+async def allowed_moves(db: AsyncSession, petition: Petition, actor: Person) -> set[Status]:
+    """Every status this actor may move the petition to now (one look at their roles)."""
+    before = Status(petition.status)
     kinds = await actor_kinds(db, petition, actor)
-    return (
-        "staff" in kinds
-        or ("agency" in kinds and move in AGENCY_MOVES)
-        or ("petitioner" in kinds and move in PETITIONER_MOVES)
-    )
+    return {
+        to for to in ALLOWED[before]
+        if "staff" in kinds
+        or ("agency" in kinds and (before, to) in AGENCY_MOVES)
+        or ("petitioner" in kinds and (before, to) in PETITIONER_MOVES)
+    }
+
+
+async def may_move(db: AsyncSession, petition: Petition, actor: Person, to: Status) -> bool:
+    return to in await allowed_moves(db, petition, actor)
 
 
 def _snapshot(petition: Petition) -> dict[str, Any]:
@@ -194,12 +195,7 @@ async def _tell_agency(db: AsyncSession, petition: Petition) -> None:
 
 
 async def _tell_office(db: AsyncSession, petition: Petition, params: dict[str, Any]) -> None:
-    staff = await db.execute(
-        select(RoleGrant.person_id).where(
-            RoleGrant.commune_id == petition.commune_id, RoleGrant.role.in_(OFFICE_ROLES)
-        )
-    )
-    for person_id in set(staff.scalars()):
+    for person_id in await office_staff(db, petition.commune_id):
         await notify_person(
             db, person_id, "petition_back_to_office", params,
             dedupe_key=f"petition-office:{petition.id}:v{petition.version}:{person_id}",

@@ -23,28 +23,21 @@ from storage.models import (
     Petition,
     PetitionAttachment,
     PetitionCounter,
-    RoleGrant,
 )
 from storage.models.base import utcnow
 from storage.notify import notify_person
-from storage.permissions import require_role
+from storage.permissions import office_staff, require_role
+from storage.refusals import Refused
 
 MAX_CONTENT = 4000
 MAX_ATTACHMENTS = 5
 ATTACHMENT_KINDS = ("photo", "file", "voice")
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-# Who hears of new petitions and of petitions coming back: in a small commune the admin is
-# often the office chief.
-OFFICE_ROLES = ("office", "admin")
 ENTERERS = ("delegate", "office", "admin")
 
 
-class BadPetition(ValueError):
-    """The draft breaks a rule; `reason` is a short key the handler turns into words."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class BadPetition(Refused):
+    """The draft breaks a rule."""
 
 
 @dataclass(frozen=True)
@@ -179,12 +172,7 @@ async def submit_petition(
 
 
 async def notify_office(db: AsyncSession, petition: Petition) -> None:
-    staff = await db.execute(
-        select(RoleGrant.person_id)
-        .where(RoleGrant.commune_id == petition.commune_id, RoleGrant.role.in_(OFFICE_ROLES))
-        .distinct()
-    )
-    for person_id in staff.scalars():
+    for person_id in await office_staff(db, petition.commune_id):
         await notify_person(
             db,
             person_id,
@@ -205,11 +193,6 @@ async def petitions_of(db: AsyncSession, person: Person, *, limit: int = 20) -> 
     return list((await db.execute(query)).scalars())
 
 
-async def find_petition(db: AsyncSession, commune_id: int, code: str) -> Petition | None:
-    code = code.strip().upper()
-    query = select(Petition).where(Petition.commune_id == commune_id, Petition.code == code)
-    return (await db.execute(query)).scalar_one_or_none()
-
 
 async def petition_history(db: AsyncSession, petition_id: int) -> list[AuditEntry]:
     query = (
@@ -219,14 +202,6 @@ async def petition_history(db: AsyncSession, petition_id: int) -> list[AuditEntr
     )
     return list((await db.execute(query)).scalars())
 
-
-async def attachments_of(db: AsyncSession, petition_id: int) -> list[PetitionAttachment]:
-    query = (
-        select(PetitionAttachment)
-        .where(PetitionAttachment.petition_id == petition_id)
-        .order_by(PetitionAttachment.position)
-    )
-    return list((await db.execute(query)).scalars())
 
 
 async def group_petitioners(db: AsyncSession, petition: Petition) -> list[int]:

@@ -27,8 +27,8 @@ from storage.models import (
 from storage.models.base import utcnow
 from storage.notify import notify_person
 from storage.outbox import REPLY
-from storage.permissions import require_role
-from storage.petitions import LOCAL, OFFICE_ROLES
+from storage.permissions import OFFICE_ROLES, require_role
+from storage.petitions import LOCAL
 from storage.plan_file import ParsedPlan
 from storage.voter_contact import MeetingDraft, add_meeting, create_round, create_session
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from icalendar import Calendar, Event
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.broadcasts import audience_recipients
+from storage.calendar import event_ics
 from storage.files import store_file
 from storage.models import (
     ContactRound,
@@ -36,11 +36,11 @@ from storage.models import (
     Registration,
     Reminder,
     ReminderDelivery,
-    RoleGrant,
 )
 from storage.models.base import utcnow
 from storage.notify import notify_person
-from storage.petitions import LOCAL, OFFICE_ROLES
+from storage.permissions import office_staff
+from storage.petitions import LOCAL
 from storage.working_days import add_working_days, is_working_day
 
 DELEGATE_HOUR = time(7, 0)
@@ -223,10 +223,6 @@ async def _citizens_of(db: AsyncSession, commune_id: int, unit_id: int) -> list[
     return sorted({row[0] for row in (await db.execute(query)).all()})
 
 
-async def _office_of(db: AsyncSession, commune_id: int) -> list[int]:
-    query = select(RoleGrant.person_id).where(RoleGrant.commune_id == commune_id,
-                                              RoleGrant.role.in_(OFFICE_ROLES))
-    return sorted(set((await db.execute(query)).scalars()))
 
 
 async def _all_delegates(db: AsyncSession, commune_id: int) -> list[int]:
@@ -310,9 +306,9 @@ async def _prepare(db: AsyncSession, reminder: Reminder, now: datetime) -> list[
             people = await _all_delegates(db, reminder.commune_id)
         elif reminder.kind == "documents_due":
             people = sorted(set(await _all_delegates(db, reminder.commune_id))
-                            | set(await _office_of(db, reminder.commune_id)))
+                            | set(await office_staff(db, reminder.commune_id)))
         else:
-            people = await _office_of(db, reminder.commune_id)
+            people = await office_staff(db, reminder.commune_id)
         notice = "round_reminder"
     params = {"kind": reminder.kind, **facts}
     return [_Outgoing(p, reminder.id, notice, params) for p in people]
@@ -413,18 +409,7 @@ async def tell_those_told(
 
 def meeting_calendar(meeting: Meeting, unit: str) -> bytes:
     """An .ics event people can add to their phone's calendar."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//cutri//tiep xuc cu tri//VI")
-    calendar.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"meeting-{meeting.id}-v{meeting.version}@cutri")
-    event.add("dtstamp", utcnow())
-    event.add("dtstart", meeting.starts_at.astimezone(LOCAL))
-    event.add("dtend", meeting.starts_at.astimezone(LOCAL) + timedelta(hours=2))
-    event.add("summary", f"Tiếp xúc cử tri – {unit}")
-    event.add("location", meeting.place)
-    if meeting.agenda:
-        event.add("description", meeting.agenda)
-    calendar.add_component(event)
-    ics: bytes = calendar.to_ical()
-    return ics
+    return event_ics(uid=f"meeting-{meeting.id}-v{meeting.version}@cutri",
+                     starts_at=meeting.starts_at.astimezone(LOCAL), hours=2,
+                     summary=f"Tiếp xúc cử tri – {unit}", location=meeting.place,
+                     description=meeting.agenda)

@@ -23,12 +23,12 @@ from storage.models import (
     Meeting,
     MeetingDelegate,
     Person,
-    RoleGrant,
 )
 from storage.models.base import utcnow
 from storage.notify import notify_person
-from storage.permissions import NotAllowed, require_role
-from storage.petitions import LOCAL, OFFICE_ROLES, PetitionDraft, submit_petition
+from storage.permissions import OFFICE_ROLES, NotAllowed, office_staff, require_role
+from storage.petitions import LOCAL, PetitionDraft, submit_petition
+from storage.refusals import Refused
 from storage.reminders import (
     opinions_due_on,
     plan_meeting_reminders,
@@ -37,10 +37,8 @@ from storage.reminders import (
 )
 
 
-class BadPlan(ValueError):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class BadPlan(Refused):
+    """A plan or a meeting change breaks a rule (window, unit, status...)."""
 
 
 @dataclass(frozen=True)
@@ -237,9 +235,7 @@ async def set_attendance(
                   subject_id=meeting.id, actor_id=person.id)
     if attendance == "cannot_attend":
         commune_id = await _commune_of(db, meeting)
-        staff = await db.execute(select(RoleGrant.person_id).where(
-            RoleGrant.commune_id == commune_id, RoleGrant.role.in_(OFFICE_ROLES)).distinct())
-        for staff_id in staff.scalars():
+        for staff_id in await office_staff(db, commune_id):
             await notify_person(db, staff_id, "delegate_cannot_attend",
                                 {"meeting_id": meeting.id, "delegate": person.full_name or "",
                                  "starts_at": meeting.starts_at.isoformat(),
