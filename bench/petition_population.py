@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.demo import AGENCIES, FIELDS, seed_demo
 from storage.folding import fold
 from storage.models import Agency, Commune, Field, Hamlet, Person, Petition, Province
-from storage.petitions import LOCAL
+from storage.petitions.petitions import LOCAL
 from storage.working_days import add_working_days
 
 COMMUNES = 200

@@ -41,15 +41,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench.petition_population import Loaded, Place, load_place, populate
 from handlers.documents.petition_report import build_report_docx, build_report_xlsx
 from handlers.documents.report_rows import ReportHeading
-from handlers.petition_report import to_row
+from handlers.petitions.report import to_row
 from storage.db import Database
 from storage.demo import COMMUNE, PROVINCE
-from storage.duplicates import find_similar_petitions
 from storage.migrate import upgrade_database
 from storage.models import Commune, Petition
-from storage.petition_report import report_lines
-from storage.petition_views import agency_queue, list_inbox
-from storage.petitions import LOCAL
+from storage.petitions.duplicates import find_similar_petitions
+from storage.petitions.petitions import LOCAL
+from storage.petitions.report import report_lines
+from storage.petitions.views import agency_queue, list_inbox
 
 # Never BENCH_DATABASE_URL: `make bench` points it at the test database, and this benchmark
 # drops the schema of whatever it is given.

@@ -15,15 +15,15 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select, text, update
 
-from storage.broadcasts import BroadcastDraft, queue_broadcast
 from storage.db import Database
 from storage.demo import seed_demo
+from storage.messaging.broadcasts import BroadcastDraft, queue_broadcast
+from storage.messaging.quiet_hours import QuietHours
 from storage.migrate import upgrade_database_async
 from storage.models import Base, ChannelIdentity, Consent, Hamlet, OutboxMessage, Person
 from storage.models.base import utcnow
-from storage.people import NOTICE_VERSION, PERSONAL_DATA
-from storage.quiet_hours import QuietHours
-from storage.roles import grant_role
+from storage.people.people import NOTICE_VERSION, PERSONAL_DATA
+from storage.people.roles import grant_role
 
 FIRST_CHAT_ID = 500_000_000
 CHUNK = 2_000

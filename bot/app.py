@@ -25,8 +25,8 @@ from scheduler.dispatcher import Channel, Dispatcher
 from scheduler.jobs import build_scheduler
 from scheduler.pacing import Pacer
 from storage.db import Database
+from storage.messaging.quiet_hours import QuietHours
 from storage.migrate import upgrade_database_async
-from storage.quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 20

@@ -98,8 +98,8 @@ async def _seed_demo(settings: Settings, *, only_if_empty: bool) -> None:
 
 async def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import Database
+    from storage.people.roles import create_first_admin, create_invites
     from storage.places import find_commune_by_code
-    from storage.roles import create_first_admin, create_invites
 
     db = await _prepare(settings)
     assert isinstance(db, Database)
@@ -125,8 +125,8 @@ async def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
 async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import Database
     from storage.folding import fold
+    from storage.people.roles import create_invites
     from storage.places import find_commune_by_code, list_agencies
-    from storage.roles import create_invites
 
     db = await _prepare(settings)
     assert isinstance(db, Database)

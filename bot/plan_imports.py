@@ -11,8 +11,8 @@ import logging
 
 from bot.files import Fetchers, load_file
 from storage.db import Database
-from storage.plan_file import read_plan
-from storage.plan_import import claim_plan_import, finish_plan_import, plan_references
+from storage.voter_contact.plan_file import read_plan
+from storage.voter_contact.plan_import import claim_plan_import, finish_plan_import, plan_references
 
 log = logging.getLogger(__name__)
 

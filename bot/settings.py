@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.quiet_hours import QuietHours
+from storage.messaging.quiet_hours import QuietHours
 
 TELEGRAM_OFFICIAL_API = "https://api.telegram.org"
 ZALO_OFFICIAL_API = "https://bot-api.zaloplatforms.com"

@@ -9,10 +9,10 @@ from handlers.onboarding import ask_commune, ask_phone, role_name
 from handlers.registry import action, command, step
 from handlers.turn import Turn
 from handlers.values import Choice
-from storage.people import describe_person, forget_person, set_locale
-from storage.phones import mask_phone
+from storage.people.people import describe_person, forget_person, set_locale
+from storage.people.phones import mask_phone
+from storage.people.roles import INVITE_PREFIX, create_invites, roles_of
 from storage.places import get_commune, list_agencies, list_delegate_seats
-from storage.roles import INVITE_PREFIX, create_invites, roles_of
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 

@@ -17,7 +17,9 @@ from handlers.registry import action, choice_number, command, step
 from handlers.topics import topic_name
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
-from storage.broadcasts import (
+from storage.dialogues.dialogues import dialogues_of_commune
+from storage.files import refer_to_platform_file
+from storage.messaging.broadcasts import (
     MAX_TEXT,
     TOPICS,
     BadBroadcast,
@@ -28,8 +30,6 @@ from storage.broadcasts import (
     list_broadcasts,
     queue_broadcast,
 )
-from storage.dialogues import dialogues_of_commune
-from storage.files import refer_to_platform_file
 from storage.permissions import BROADCASTERS, NotAllowed, communes_where
 from storage.places import get_commune, list_hamlets
 

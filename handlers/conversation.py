@@ -20,9 +20,9 @@ from handlers.values import Inbound, Reply
 from storage.conversations import ensure_identity, lock_conversation
 from storage.db import Database
 from storage.inbound import record_inbound
+from storage.messaging.outbox import enqueue_message
 from storage.models.base import utcnow
-from storage.outbox import enqueue_message
-from storage.people import mark_reachable, person_of
+from storage.people.people import mark_reachable, person_of
 
 log = logging.getLogger(__name__)
 

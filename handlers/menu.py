@@ -6,7 +6,7 @@ from handlers.i18n import N_
 from handlers.registry import command
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
-from storage.roles import roles_of
+from storage.people.roles import roles_of
 
 
 async def main_menu_choices(turn: Turn) -> list[Choice]:

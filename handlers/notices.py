@@ -7,12 +7,12 @@ from datetime import date
 from typing import Any
 
 from handlers.dates import format_date
-from handlers.dialogue_notices import DIALOGUE_NOTICES
+from handlers.dialogues.notices import DIALOGUE_NOTICES
 from handlers.i18n import Translator, translator
-from handlers.meeting_notices import MEETING_NOTICES
-from handlers.petition_texts import status_name
-from handlers.plan_upload import plan_failed, plan_imported, plan_refused
+from handlers.petitions.texts import status_name
 from handlers.values import Choice, Reply
+from handlers.voter_contact.notices import MEETING_NOTICES
+from handlers.voter_contact.plan_upload import plan_failed, plan_imported, plan_refused
 
 
 def _link_code(t: Translator, params: dict[str, Any]) -> Reply:

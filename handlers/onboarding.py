@@ -12,8 +12,8 @@ from handlers.registry import command, step
 from handlers.text import fold
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
-from storage.linking import CodeSent, Linked, claim_phone, confirm_link_code
-from storage.people import (
+from storage.people.linking import CodeSent, Linked, claim_phone, confirm_link_code
+from storage.people.people import (
     clean_name,
     get_person,
     give_consent,
@@ -22,7 +22,8 @@ from storage.people import (
     set_hamlet,
     set_verified_phone,
 )
-from storage.phones import normalize_phone
+from storage.people.phones import normalize_phone
+from storage.people.roles import INVITE_PREFIX, InviteAccepted, accept_invite
 from storage.places import (
     find_hamlet_by_code,
     get_commune,
@@ -30,7 +31,6 @@ from storage.places import (
     list_communes,
     list_hamlets,
 )
-from storage.roles import INVITE_PREFIX, InviteAccepted, accept_invite
 
 FLOW = "onboarding"
 

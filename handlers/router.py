@@ -5,31 +5,27 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from handlers import (  # noqa: F401  (they register themselves)
-    account,
-    broadcast,
-    complaints,
-    dialogue,
-    dialogue_office,
-    meetings_office,
-    menu,
-    my_petitions,
-    onboarding,
-    petition,
-    petition_agency,
-    petition_office,
-    petition_on_behalf,
-    petition_report,
-    plan_upload,
-    topics,
-    voter_contact,
-)
+# Every conversation module registers its commands, actions and steps when imported.
+from handlers import account, broadcast, menu, onboarding, topics  # noqa: F401
+from handlers.dialogues import office as dialogue_office  # noqa: F401
+from handlers.dialogues import register as dialogue_register  # noqa: F401
 from handlers.menu import answer_unexpected, show_menu
+from handlers.petitions import (  # noqa: F401
+    agency,
+    complaints,
+    my_petitions,
+    office,
+    on_behalf,
+    report,
+    submit,
+)
 from handlers.registry import COMMANDS, STEPS, find_action
 from handlers.text import fold, plain_label
 from handlers.turn import Turn
 from handlers.values import Inbound, Kind
-from storage.people import has_consent
+from handlers.voter_contact import meetings, plan_upload  # noqa: F401
+from handlers.voter_contact import office as meetings_office  # noqa: F401
+from storage.people.people import has_consent
 
 # Commands that work before consent: they read nothing personal or only delete.
 PUBLIC_COMMANDS = {"start", "help", "language", "cancel", "mydata", "forget"}

@@ -7,7 +7,7 @@ from handlers.menu import show_menu
 from handlers.registry import action, command, step
 from handlers.turn import Turn
 from handlers.values import Choice
-from storage.broadcasts import TOPICS, mute_topic, muted_topics
+from storage.messaging.broadcasts import TOPICS, mute_topic, muted_topics
 
 TOPIC_NAMES = {
     "general": N_("General notices"),

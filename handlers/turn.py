@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import Translator
 from handlers.values import Choice, Inbound, Reply
+from storage.messaging.quiet_hours import QuietHours
 from storage.models import ChannelIdentity, Conversation, Person
-from storage.quiet_hours import QuietHours
 
 
 @dataclass(frozen=True)

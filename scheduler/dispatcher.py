@@ -26,8 +26,7 @@ from typing import Any
 from scheduler.delivery import Delivery, Rejected, RetryLater, Sender, Sent, Unreachable
 from scheduler.pacing import Pacer
 from storage.db import Database
-from storage.models.base import utcnow
-from storage.outbox import (
+from storage.messaging.outbox import (
     claim_due_rows,
     mark_dead,
     mark_sent_rows,
@@ -35,6 +34,7 @@ from storage.outbox import (
     postpone_row,
     release_row,
 )
+from storage.models.base import utcnow
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 0.1

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from storage.broadcasts import finish_broadcasts
 from storage.db import Database
-from storage.dialogues import expire_offers_and_release
+from storage.dialogues.dialogues import expire_offers_and_release
 from storage.files import purge_expired_files
-from storage.petition_deadlines import remind_petition_deadlines
-from storage.reminders import fire_due_reminders
+from storage.messaging.broadcasts import finish_broadcasts
+from storage.petitions.deadlines import remind_petition_deadlines
+from storage.voter_contact.reminders import fire_due_reminders
 from storage.working_days import is_working_day
 
 log = logging.getLogger(__name__)

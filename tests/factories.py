@@ -8,8 +8,8 @@ from storage.conversations import ensure_identity
 from storage.db import Database
 from storage.demo import seed_demo
 from storage.models import Agency, Commune, Hamlet, Person
-from storage.people import give_consent
-from storage.roles import grant_role
+from storage.people.people import give_consent
+from storage.people.roles import grant_role
 
 
 async def demo(db: Database) -> int:

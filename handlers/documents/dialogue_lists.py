@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from storage.dialogues import ListRow
+from storage.dialogues.dialogues import ListRow
 
 HEADERS = ("STT", "Mã", "Người đại diện", "Diện hộ", "Nội dung", "Câu hỏi", "Tình trạng")
 WIDTHS = (6, 12, 28, 18, 40, 60, 16)

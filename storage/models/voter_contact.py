@@ -100,7 +100,7 @@ class Reminder(Base):
     subject_id: Mapped[int]
     subject_version: Mapped[int]
     due_at: Mapped[datetime] = mapped_column(index=True)
-    # Sent late only until then (the rule in storage.reminders).
+    # Sent late only until then (the rule in storage.voter_contact.reminders).
     useful_until: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(12), default="planned", index=True)
     sent_at: Mapped[datetime | None]

@@ -13,7 +13,7 @@ from storage.db import Database
 from storage.files import file_by_token
 from storage.models import Meeting, PlanImport, Reminder
 from tests.chat import Chat, texts
-from tests.handlers.test_voter_contact import setup
+from tests.handlers.voter_contact.test_meetings import setup
 
 HEADER = ["Kỳ họp", "Ngày khai mạc", "Ngày bế mạc", "Đợt", "Từ ngày", "Đến ngày",
           "Đơn vị bầu cử", "Địa điểm", "Ngày", "Giờ", "Nội dung", "Đại biểu"]

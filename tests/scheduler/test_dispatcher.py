@@ -16,9 +16,9 @@ from scheduler.dispatcher import Channel, Dispatcher
 from scheduler.pacing import Pacer
 from storage.conversations import ensure_identity
 from storage.db import Database
+from storage.messaging.outbox import claim_due_rows, enqueue_message
 from storage.models import ChannelIdentity, OutboxMessage
 from storage.models.base import utcnow
-from storage.outbox import claim_due_rows, enqueue_message
 from tests.fakes.telegram import FakeTelegram
 
 CHAT = 620001

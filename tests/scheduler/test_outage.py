@@ -28,8 +28,8 @@ from scheduler.dispatcher import Channel, Dispatcher
 from scheduler.pacing import Pacer
 from storage.conversations import ensure_identity
 from storage.db import Database
+from storage.messaging.outbox import count_by_status, enqueue_message
 from storage.models import ChannelIdentity, OutboxMessage
-from storage.outbox import count_by_status, enqueue_message
 from tests.fakes.telegram import FakeTelegram
 
 TIME_SCALE = 0.1

@@ -16,8 +16,8 @@ from scheduler.dispatcher import Channel, Dispatcher
 from scheduler.pacing import Pacer
 from storage.conversations import ensure_identity
 from storage.db import Database
+from storage.messaging.outbox import enqueue_message
 from storage.models import OutboxMessage
-from storage.outbox import enqueue_message
 from tests.fakes.telegram import FakeTelegram
 
 CHATS = [730000 + n for n in range(300)]

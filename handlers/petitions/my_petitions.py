@@ -1,0 +1,138 @@
+"""A citizen's own petitions: the list, one petition with its history, settled or reopened.
+
+The "does this answer settle it?" buttons arrive with the answer notice and work from any
+moment later, so they are actions carrying the petition's id.
+"""
+
+from __future__ import annotations
+
+from handlers.dates import format_datetime
+from handlers.i18n import N_
+from handlers.menu import show_menu
+from handlers.petitions.texts import snippet, status_name
+from handlers.registry import action, choice_number, command, step
+from handlers.turn import Turn
+from handlers.values import Choice, Kind
+from storage.models import Petition
+from storage.petitions.petitions import get_own_petition, petition_history, petitions_of
+from storage.petitions.workflow import BadMove, NotYours, Status, move_petition
+
+FLOW = "my_petitions"
+MAX_REASON = 1000
+
+
+@command("mypetitions", N_("My petitions and their answers"))
+@action("menu:mypetitions")
+async def list_my_petitions(turn: Turn) -> None:
+    assert turn.person is not None
+    petitions = await petitions_of(turn.db, turn.person)
+    if not petitions:
+        await show_menu(turn, turn._("You have not sent any petition yet."))
+        return
+    turn.end()
+    choices = [
+        Choice(f"mp:{p.id}", f"{p.code} · {status_name(turn, p.status)}") for p in petitions
+    ]
+    choices.append(Choice("menu:main", turn._("↩ Main menu")))
+    turn.say(turn._("Your petitions, newest first. Choose one to see its history."),
+             title=turn._("My petitions"), choices=choices)
+
+
+@action("menu:main")
+async def back_to_menu(turn: Turn) -> None:
+    await show_menu(turn)
+
+
+async def _own(turn: Turn) -> Petition | None:
+    number = choice_number(turn.inbound.choice)
+    if number is None or turn.person is None:
+        return None
+    return await get_own_petition(turn.db, turn.person, number)
+
+
+@action("mp:*")
+async def show_my_petition(turn: Turn) -> None:
+    _ = turn._
+    petition = await _own(turn)
+    if petition is None:
+        await show_menu(turn, _("That petition is not among yours."))
+        return
+    zone = turn.config.timezone
+    lines = [_("Status: {status}", status=status_name(turn, petition.status)), "",
+             snippet(petition.content, 300), "", _("History:")]
+    for entry in await petition_history(turn.db, petition.id):
+        status = entry.action.removeprefix("petition.")
+        line = f"• {format_datetime(entry.at, zone)}: {status_name(turn, status)}"
+        if entry.reason:
+            line += f" ({entry.reason})"
+        lines.append(line)
+    if petition.answer:
+        lines += ["", _("Answer: {text}", text=petition.answer)]
+    choices = []
+    if petition.status == Status.ANSWERED:
+        choices = settle_choices(turn, petition.id)
+    elif petition.status == Status.CLOSED:
+        choices = [Choice(f"pt:reopen:{petition.id}", _("Reopen it"))]
+    choices.append(Choice("menu:mypetitions", _("↩ My petitions")))
+    turn.end()
+    turn.say("\n".join(lines), title=petition.code, choices=choices)
+
+
+def settle_choices(turn: Turn, petition_id: int) -> list[Choice]:
+    return [Choice(f"pt:ok:{petition_id}", turn._("👍 Yes, it is settled")),
+            Choice(f"pt:reopen:{petition_id}", turn._("👎 No, reopen it"))]
+
+
+@action("pt:ok:*")
+async def settle_petition(turn: Turn) -> None:
+    petition = await _own(turn)
+    if petition is None or turn.person is None:
+        await show_menu(turn, turn._("That petition is not among yours."))
+        return
+    try:
+        await move_petition(turn.db, petition, Status.CLOSED, turn.person)
+    except (BadMove, NotYours):
+        await show_menu(turn, turn._("Petition {code} is {status}; nothing was changed.",
+                                     code=petition.code,
+                                     status=status_name(turn, petition.status)))
+        return
+    await show_menu(turn, turn._("Thank you. Petition {code} is closed.", code=petition.code))
+
+
+@action("pt:reopen:*")
+async def ask_reopen_reason(turn: Turn) -> None:
+    petition = await _own(turn)
+    if petition is None:
+        await show_menu(turn, turn._("That petition is not among yours."))
+        return
+    if petition.status not in (Status.ANSWERED, Status.CLOSED):
+        await show_menu(turn, turn._("Petition {code} is {status}; nothing was changed.",
+                                     code=petition.code,
+                                     status=status_name(turn, petition.status)))
+        return
+    turn.go(FLOW, "reason", petition_id=petition.id)
+    turn.say(turn._("Why does the answer not settle it? Your reason goes to the commune "
+                    "office."), choices=[Choice("menu:main", turn._("✖ Cancel"))])
+
+
+@step(FLOW, "reason")
+async def on_reopen_reason(turn: Turn) -> None:
+    reason = turn.inbound.text.strip() if turn.inbound.kind is Kind.TEXT else ""
+    if not reason or len(reason) > MAX_REASON:
+        turn.say(turn._("Please type the reason in words, up to {limit} characters.",
+                        limit=MAX_REASON), choices=[Choice("menu:main", turn._("✖ Cancel"))])
+        return
+    assert turn.person is not None
+    petition = await get_own_petition(turn.db, turn.person, int(turn.data["petition_id"]))
+    if petition is None:
+        await show_menu(turn)
+        return
+    try:
+        await move_petition(turn.db, petition, Status.REOPENED, turn.person, reason=reason)
+    except (BadMove, NotYours):
+        await show_menu(turn, turn._("Petition {code} is {status}; nothing was changed.",
+                                     code=petition.code,
+                                     status=status_name(turn, petition.status)))
+        return
+    await show_menu(turn, turn._("Petition {code} is reopened. The commune office will look at "
+                                 "it again.", code=petition.code))

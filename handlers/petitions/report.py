@@ -1,0 +1,174 @@
+"""The consolidated petition report for the office: pick a period, get the DOCX and the XLSX.
+
+The documents are administrative papers in Vietnamese whatever the reader's language; the
+chat around them follows the reader's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date, timedelta
+
+from handlers.dates import format_date
+from handlers.documents.petition_report import (
+    build_report_docx,
+    build_report_xlsx,
+    headline_figures,
+)
+from handlers.documents.report_rows import ReportHeading, ReportRow
+from handlers.i18n import N_, translator
+from handlers.menu import show_menu
+from handlers.petitions.texts import status_name
+from handlers.registry import action, choice_number, command, step
+from handlers.turn import Turn
+from handlers.values import Choice, Kind
+from handlers.voter_contact.notices import TIMING
+from storage.files import store_file
+from storage.permissions import OFFICE_ROLES, communes_where
+from storage.petitions.report import ReportLine, report_lines
+from storage.places import get_commune, province_of
+from storage.voter_contact.meetings import rounds_of_commune
+
+FLOW = "report"
+_RANGE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*[-–]\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+LONGEST = timedelta(days=3 * 366)
+
+
+@command("report", N_("Petition report, Word and Excel (office)"))
+@action("menu:report")
+async def start_report(turn: Turn) -> None:
+    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
+    if not communes:
+        await show_menu(turn, turn._("Only the commune office can make petition reports."))
+        return
+    turn.go(FLOW, "period", commune_id=communes[0])
+    await ask_period(turn)
+
+
+async def ask_period(turn: Turn, note: str = "") -> None:
+    _ = turn._
+    turn.say(
+        (note + "\n" if note else "")
+        + _("Which period? Or type two dates, e.g. 01/10/2026 - 30/11/2026."),
+        title=_("Petition report"),
+        choices=[Choice("rp:month", _("This month")), Choice("rp:last-month", _("Last month")),
+                 Choice("rp:year", _("This year")),
+                 Choice("rp:round", _("A voter-contact round")),
+                 Choice("menu:main", _("✖ Cancel"))],
+    )
+
+
+def period_for(choice: str, today: date) -> tuple[date, date] | None:
+    if choice == "rp:month":
+        return today.replace(day=1), today
+    if choice == "rp:last-month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if choice == "rp:year":
+        return today.replace(month=1, day=1), today
+    return None
+
+
+def parse_range(text: str) -> tuple[date, date] | None:
+    match = _RANGE.match(text)
+    if match is None:
+        return None
+    d1, m1, y1, d2, m2, y2 = (int(part) for part in match.groups())
+    try:
+        return date(y1, m1, d1), date(y2, m2, d2)
+    except ValueError:
+        return None
+
+
+@step(FLOW, "period")
+async def on_period(turn: Turn) -> None:
+    today = turn.today
+    if turn.inbound.choice == "rp:round":
+        rounds = await rounds_of_commune(turn.db, int(turn.data["commune_id"]))
+        if not rounds:
+            await ask_period(turn, turn._("No voter-contact round has been planned yet."))
+            return
+        turn.go(FLOW, "round")
+        turn.say(turn._("Which round?"), choices=[
+            Choice(f"rr:{r.id}", f"{s.title} · {turn._(TIMING[r.timing])}")
+            for r, s in rounds[-12:]] + [Choice("menu:main", turn._("✖ Cancel"))])
+        return
+    period = period_for(turn.inbound.choice or "", today)
+    if period is None and turn.inbound.kind is Kind.TEXT:
+        period = parse_range(turn.inbound.text)
+        if period is None:
+            await ask_period(turn, turn._("I could not read those dates."))
+            return
+    if period is None:
+        await ask_period(turn)
+        return
+    first, last = period
+    if last < first or last - first > LONGEST:
+        await ask_period(turn, turn._("The period must run forward and be at most three years."))
+        return
+    await send_report(turn, int(turn.data["commune_id"]), first, last, today)
+
+
+@step(FLOW, "round")
+async def on_round(turn: Turn) -> None:
+    rounds = {r.id: (r, s) for r, s in await rounds_of_commune(turn.db,
+                                                               int(turn.data["commune_id"]))}
+    chosen = rounds.get(choice_number(turn.inbound.choice) or 0)
+    if chosen is None:
+        await ask_period(turn)
+        return
+    contact_round, session = chosen
+    label = "đợt tiếp xúc cử tri {timing} {session}".format(
+        timing=translator("vi")._(TIMING[contact_round.timing]), session=session.title)
+    await send_report(turn, int(turn.data["commune_id"]), contact_round.window_start,
+                      contact_round.window_end, turn.today,
+                      round_id=contact_round.id, label=label)
+
+
+def to_row(line: ReportLine, today: date) -> ReportRow:
+    vi = translator("vi")
+    return ReportRow(
+        code=line.code, received_on=line.received_on, hamlet=line.hamlet, voter=line.voter,
+        content=line.content, competence=line.competence, field=line.field,
+        agency=line.agency, status=status_name(vi, line.status).capitalize(),
+        due_on=line.due_on, answered_on=line.answered_on, answer=line.answer,
+        overdue=line.status == "forwarded" and line.due_on is not None and line.due_on < today,
+    )
+
+
+async def send_report(turn: Turn, commune_id: int, first: date, last: date, today: date, *,
+                      round_id: int | None = None, label: str | None = None) -> None:
+    commune = await get_commune(turn.db, commune_id)
+    assert commune is not None
+    province = await province_of(turn.db, commune)
+    rows = [to_row(line, today) for line in await report_lines(
+        turn.db, commune_id, first, last, round_id=round_id)]
+    heading = ReportHeading(
+        province=province.name if province else "", commune=commune.name,
+        period_label=label or f"từ ngày {format_date(first)} đến ngày {format_date(last)}",
+        issued_on=today,
+    )
+    stem = f"bao-cao-kien-nghi-{first:%Y%m%d}-{last:%Y%m%d}"
+    owner = turn.person.id if turn.person else None
+    # Building a large report takes seconds of CPU: off the event loop, so other people's
+    # messages keep flowing meanwhile.
+    docx_bytes, xlsx_bytes = await asyncio.gather(
+        asyncio.to_thread(build_report_docx, heading, rows),
+        asyncio.to_thread(build_report_xlsx, heading, rows),
+    )
+    docx = store_file(turn.db, f"{stem}.docx", docx_bytes, owner_id=owner)
+    xlsx = store_file(turn.db, f"{stem}.xlsx", xlsx_bytes, owner_id=owner)
+    figures = headline_figures(rows)
+    _ = turn._
+    turn.end()
+    turn.say(
+        _("Petitions received from {first} to {last}: {total}\nAnswered: {answered} (on time: "
+          "{on_time})\nOverdue: {overdue}", first=format_date(first), last=format_date(last),
+          total=figures.total, answered=figures.answered, on_time=figures.answered_on_time,
+          overdue=figures.overdue),
+        title=_("Petition report"),
+        file=(docx.token, docx.name),
+    )
+    turn.say(_("The same rows as a spreadsheet."), file=(xlsx.token, xlsx.name))
+    await show_menu(turn)

@@ -1,0 +1,325 @@
+"""Sending a petition: field, content, attachments, place, name shown or not, review, confirm.
+
+A complaint or denunciation is not a petition (domain.md §3): choosing it, or wording that
+says it, leads to `handlers.petitions.complaints` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.i18n import N_
+from handlers.menu import show_menu
+from handlers.onboarding import ask_commune
+from handlers.petitions.complaints import looks_like_complaint, show_complaint_route
+from handlers.petitions.texts import snippet
+from handlers.registry import action, command, step
+from handlers.turn import Turn
+from handlers.values import Choice, Kind
+from storage.petitions.petitions import (
+    MAX_ATTACHMENTS,
+    MAX_CONTENT,
+    Attachment,
+    BadPetition,
+    PetitionDraft,
+    submit_petition,
+)
+from storage.places import commune_of_person, get_field, get_hamlet, list_fields
+
+FLOW = "petition"
+MAX_ADDRESS = 300
+ATTACHMENT_KINDS = {Kind.PHOTO: "photo", Kind.FILE: "file", Kind.VOICE: "voice"}
+
+
+def _cancel(turn: Turn) -> Choice:
+    return Choice("pe:cancel", turn._("✖ Cancel"))
+
+
+@command("petition", N_("Send a petition to the People's Council"))
+@action("menu:petition")
+async def start_petition(turn: Turn) -> None:
+    commune = await commune_of_person(turn.db, turn.person)
+    if commune is None:
+        turn.say(turn._("First tell me where you live, so that your petition reaches the right "
+                        "commune."))
+        await ask_commune(turn)
+        return
+    turn.go(FLOW, "field", commune_id=commune.id, attachments=[])
+    await ask_field(turn)
+
+
+@action("pe:cancel")
+async def cancel_petition(turn: Turn) -> None:
+    await show_menu(turn, turn._("The petition was not sent. Nothing was kept."))
+
+
+async def ask_field(turn: Turn) -> None:
+    fields = await list_fields(turn.db, int(turn.data["commune_id"]))
+    choices = [Choice(f"pf:{f.id}", f.name) for f in fields]
+    choices.append(Choice("pf:complaint", turn._("⚖️ A complaint or denunciation")))
+    choices.append(_cancel(turn))
+    turn.say(
+        turn._("What is your petition about? Choose the closest field."),
+        title=turn._("Send a petition"),
+        choices=choices,
+    )
+
+
+@step(FLOW, "field")
+async def on_field(turn: Turn) -> None:
+    choice = turn.inbound.choice or ""
+    if choice == "pf:complaint":
+        await show_complaint_route(turn)
+        return
+    raw = choice.removeprefix("pf:")
+    field = None
+    if choice.startswith("pf:") and raw.isdigit():
+        field = await get_field(turn.db, int(turn.data["commune_id"]), int(raw))
+    if field is None:
+        await ask_field(turn)
+        return
+    turn.go(FLOW, "content", field_id=field.id)
+    if turn.data.get("reviewing"):
+        await show_review(turn)
+        return
+    await ask_content(turn)
+
+
+async def ask_content(turn: Turn) -> None:
+    turn.say(
+        turn._("Write your petition in one message: what is wrong, where, since when, and what "
+               "you propose. Up to {limit} characters.", limit=MAX_CONTENT),
+        choices=[_cancel(turn)],
+    )
+
+
+@step(FLOW, "content")
+async def on_content(turn: Turn) -> None:
+    text = turn.inbound.text.strip() if turn.inbound.kind is Kind.TEXT else ""
+    if turn.inbound.kind in ATTACHMENT_KINDS and not text:
+        turn.say(turn._("Please write the petition in words first; you can add photos, "
+                        "documents or voice messages just after."), choices=[_cancel(turn)])
+        return
+    if not text:
+        await ask_content(turn)
+        return
+    if len(text) > MAX_CONTENT:
+        turn.say(
+            turn._("Your text has {length} characters; a petition can have {limit}. Please "
+                   "shorten it, or send the first part now and the rest as a second petition. "
+                   "Nothing has been cut.", length=len(text), limit=MAX_CONTENT),
+            choices=[_cancel(turn)],
+        )
+        return
+    turn.go(FLOW, "content", content=text)
+    if looks_like_complaint(text):
+        turn.go(FLOW, "complaint_check")
+        turn.say(
+            turn._("Your message reads like a complaint or a denunciation. The law requires "
+                   "those to be signed letters or made in person, so I cannot accept them as "
+                   "a petition. Is it a petition (a request or proposal) after all?"),
+            choices=[Choice("pc:petition", turn._("Yes, it is a petition")),
+                     Choice("pc:complaint", turn._("Show me how to complain")),
+                     _cancel(turn)],
+        )
+        return
+    await after_content(turn)
+
+
+@step(FLOW, "complaint_check")
+async def on_complaint_check(turn: Turn) -> None:
+    choice = turn.inbound.choice
+    if choice == "pc:complaint":
+        await show_complaint_route(turn)
+    elif choice == "pc:petition":
+        await after_content(turn)
+    else:
+        turn.say(turn._("Please choose one of the options."),
+                 choices=[Choice("pc:petition", turn._("Yes, it is a petition")),
+                          Choice("pc:complaint", turn._("Show me how to complain")),
+                          _cancel(turn)])
+
+
+async def after_content(turn: Turn) -> None:
+    if turn.data.get("reviewing"):
+        turn.go(FLOW, "review")
+        await show_review(turn)
+        return
+    turn.go(FLOW, "attachments")
+    await ask_attachments(turn)
+
+
+async def ask_attachments(turn: Turn, note: str | None = None) -> None:
+    count = len(turn.data.get("attachments", []))
+    text = turn._("You can send up to {limit} photos, documents or voice messages about it, one "
+                  "by one. Press Done when finished, or Skip.", limit=MAX_ATTACHMENTS)
+    if note:
+        text = note + "\n" + text
+    label = turn._("Done ({count} added)", count=count) if count else turn._("Skip")
+    turn.say(text, choices=[Choice("pa:done", label), _cancel(turn)])
+
+
+@step(FLOW, "attachments")
+async def on_attachment(turn: Turn) -> None:
+    inbound = turn.inbound
+    attachments: list[list[str]] = list(turn.data.get("attachments", []))
+    if inbound.choice == "pa:done":
+        turn.go(FLOW, "place")
+        if turn.data.get("reviewing"):
+            turn.go(FLOW, "review")
+            await show_review(turn)
+            return
+        await ask_place(turn)
+        return
+    kind = ATTACHMENT_KINDS.get(inbound.kind)
+    if kind is None or not inbound.file_ref:
+        await ask_attachments(turn, turn._("Please send a photo, document or voice message, or "
+                                           "press Done."))
+        return
+    if len(attachments) >= MAX_ATTACHMENTS:
+        turn.say(turn._("That is already {limit} attachments, the most a petition can have. "
+                        "Press Done to go on.", limit=MAX_ATTACHMENTS),
+                 choices=[Choice("pa:done", turn._("Done")), _cancel(turn)])
+        return
+    attachments.append([kind, inbound.channel, inbound.file_ref])
+    turn.go(FLOW, "attachments", attachments=attachments)
+    turn.say(
+        turn._("Received ({count} of {limit}). Send another, or press Done.",
+               count=len(attachments), limit=MAX_ATTACHMENTS),
+        choices=[Choice("pa:done", turn._("Done")), _cancel(turn)],
+    )
+
+
+async def ask_place(turn: Turn) -> None:
+    turn.say(
+        turn._("Where is it? Share a location, type an address, or press Skip."),
+        choices=[Choice("pl:skip", turn._("Skip")), _cancel(turn)],
+    )
+
+
+@step(FLOW, "place")
+async def on_place(turn: Turn) -> None:
+    inbound = turn.inbound
+    if inbound.kind is Kind.LOCATION and inbound.latitude is not None:
+        turn.go(FLOW, "name", latitude=inbound.latitude, longitude=inbound.longitude)
+    elif inbound.kind is Kind.TEXT and inbound.text.strip():
+        address = " ".join(inbound.text.split())
+        if len(address) > MAX_ADDRESS:
+            turn.say(turn._("Please keep the address under {limit} characters.",
+                            limit=MAX_ADDRESS), choices=[Choice("pl:skip", turn._("Skip"))])
+            return
+        turn.go(FLOW, "name", address=address)
+    elif inbound.choice != "pl:skip":
+        await ask_place(turn)
+        return
+    else:
+        turn.go(FLOW, "name")
+    if turn.data.get("reviewing"):
+        turn.go(FLOW, "review")
+        await show_review(turn)
+        return
+    await ask_name(turn)
+
+
+async def ask_name(turn: Turn) -> None:
+    turn.say(
+        turn._("May the agency that handles it see your name and phone number? The commune "
+               "office sees them in any case."),
+        choices=[Choice("pn:yes", turn._("Yes, show my name")),
+                 Choice("pn:no", turn._("No, keep my name hidden")), _cancel(turn)],
+    )
+
+
+@step(FLOW, "name")
+async def on_name(turn: Turn) -> None:
+    if turn.inbound.choice not in ("pn:yes", "pn:no"):
+        await ask_name(turn)
+        return
+    turn.go(FLOW, "review", show_name=turn.inbound.choice == "pn:yes")
+    await show_review(turn)
+
+
+async def show_review(turn: Turn) -> None:
+    _ = turn._
+    data = turn.data
+    turn.go(FLOW, "review", reviewing=True)
+    field = await get_field(turn.db, int(data["commune_id"]), int(data.get("field_id") or 0))
+    place = data.get("address") or (
+        _("location shared") if data.get("latitude") is not None else _("(not given)"))
+    lines = [
+        _("Field: {value}", value=field.name if field else ""),
+        _("Attachments: {count}", count=len(data.get("attachments", []))),
+        _("Place: {value}", value=place),
+        _("Name shown to the agency: {value}",
+          value=_("yes") if data.get("show_name") else _("no")),
+        "",
+        str(data.get("content", "")),
+    ]
+    turn.say("\n".join(lines), title=_("Check your petition"), choices=[
+        Choice("pr:send", _("✅ Send")),
+        Choice("pr:content", _("✏️ Change the text")),
+        Choice("pr:field", _("Change the field")),
+        Choice("pr:files", _("Add photos or files")),
+        Choice("pr:place", _("Change the place")),
+        Choice("pr:name", _("Show or hide my name")),
+        _cancel(turn),
+    ])
+
+
+@step(FLOW, "review")
+async def on_review(turn: Turn) -> None:
+    choice = turn.inbound.choice
+    if choice == "pr:send":
+        await send_petition(turn)
+    elif choice == "pr:content":
+        turn.go(FLOW, "content")
+        await ask_content(turn)
+    elif choice == "pr:field":
+        turn.go(FLOW, "field")
+        await ask_field(turn)
+    elif choice == "pr:files":
+        turn.go(FLOW, "attachments")
+        await ask_attachments(turn)
+    elif choice == "pr:place":
+        turn.go(FLOW, "place", address=None, latitude=None, longitude=None)
+        await ask_place(turn)
+    elif choice == "pr:name":
+        turn.go(FLOW, "name")
+        await ask_name(turn)
+    else:
+        turn.say(turn._("Please press Send, or choose what to change."))
+        await show_review(turn)
+
+
+def draft_from(data: dict[str, Any], hamlet_id: int | None) -> PetitionDraft:
+    return PetitionDraft(
+        commune_id=int(data["commune_id"]),
+        content=str(data.get("content", "")),
+        field_id=data.get("field_id"),
+        hamlet_id=hamlet_id,
+        show_name=bool(data.get("show_name")),
+        address=data.get("address"),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        attachments=tuple(Attachment(k, c, r) for k, c, r in data.get("attachments", [])),
+    )
+
+
+async def send_petition(turn: Turn) -> None:
+    person = turn.person
+    assert person is not None  # the router only lets consenting people this far
+    hamlet = await get_hamlet(turn.db, person.hamlet_id) if person.hamlet_id else None
+    try:
+        result = await submit_petition(turn.db, person, draft_from(turn.data, hamlet.id
+                                                                   if hamlet else None))
+    except BadPetition:
+        await show_menu(turn, turn._("Sorry, this petition could not be sent as it is. Please "
+                                     "start again from the menu."))
+        return
+    petition = result.petition
+    await show_menu(
+        turn,
+        turn._("Your petition has been received. Its code is {code}. Keep it: you will be told "
+               "here each time it moves, and you can follow it in “My petitions”.",
+               code=petition.code) + "\n\n" + snippet(petition.content, 120),
+    )

@@ -1,0 +1,75 @@
+"""Words shared by the petition screens: status names, competences, a petition's card."""
+
+from __future__ import annotations
+
+from handlers.dates import format_date, format_datetime
+from handlers.i18n import N_, Translator
+from handlers.turn import Turn
+from storage.petitions.views import PetitionCard
+
+STATUS_NAMES = {
+    "received": N_("received"),
+    "classified": N_("being examined"),
+    "forwarded": N_("sent to the agency"),
+    "answered": N_("answered"),
+    "closed": N_("closed"),
+    "reopened": N_("reopened"),
+    "merged": N_("merged with a similar petition"),
+    "rejected": N_("not accepted"),
+}
+COMPETENCE_NAMES = {
+    "commune": N_("Commune level"),
+    "province": N_("Province level"),
+    "central": N_("Central level"),
+    "utility": N_("Utility (power, water, telecoms)"),
+}
+
+
+def status_name(t: Translator | Turn, status: str) -> str:
+    return t._(STATUS_NAMES.get(status, status))
+
+
+def competence_name(turn: Turn, competence: str) -> str:
+    return turn._(COMPETENCE_NAMES.get(competence, competence))
+
+
+def snippet(text: str, length: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+def describe_card(turn: Turn, card: PetitionCard) -> str:
+    """A petition as staff and agencies read it; the card already hides what they may not see."""
+    _ = turn._
+    p = card.petition
+    lines = [
+        _("Status: {status}", status=status_name(turn, p.status)),
+        _("Received: {date}", date=format_datetime(p.created_at, turn.config.timezone)),
+    ]
+    if card.hamlet:
+        lines.append(_("Hamlet: {value}", value=card.hamlet))
+    if card.field:
+        lines.append(_("Field: {value}", value=card.field))
+    if p.competence:
+        lines.append(_("Competence: {value}", value=competence_name(turn, p.competence)))
+    if card.agency:
+        lines.append(_("Agency: {value}", value=card.agency))
+    if p.due_on:
+        lines.append(_("Answer due: {date}", date=format_date(p.due_on)) + (
+            " ⚠️ " + _("overdue") if card.overdue else ""))
+    if card.petitioner is not None:
+        lines.append(_("Petitioner: {value}", value=card.petitioner))
+    if card.phone is not None:
+        lines.append(_("Phone: {value}", value=card.phone))
+    if p.address:
+        lines.append(_("Address: {value}", value=p.address))
+    if p.latitude is not None and p.longitude is not None:
+        lines.append(_("Location: {lat:.5f}, {lon:.5f}", lat=p.latitude, lon=p.longitude))
+    if card.attachments:
+        lines.append(_("Attachments: {count}", count=card.attachments))
+    if p.source == "meeting":
+        lines.append(_("Collected at a meeting: {value}", value=p.source_note or ""))
+    lines += ["", p.content]
+    if p.answer:
+        lines += ["", _("Answer: {text}", text=p.answer)]
+    return "\n".join(lines)

@@ -1,0 +1,244 @@
+"""Meetings for the commune office: the coming ones, and moving or cancelling one.
+
+A move or a cancellation re-plans the meeting's reminders and tells everyone who had been told
+(storage does both); the office only says what changed and why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.dates import (
+    format_date,
+    format_datetime,
+    parse_local_datetime,
+    parse_when_and_place,
+)
+from handlers.i18n import N_
+from handlers.menu import show_menu
+from handlers.registry import action, choice_number, command, step
+from handlers.turn import Turn
+from handlers.values import Choice, Kind
+from handlers.voter_contact.notices import TIMING
+from storage.models import Meeting
+from storage.permissions import OFFICE_ROLES, NotAllowed, communes_where
+from storage.voter_contact.meetings import (
+    BadPlan,
+    MeetingDraft,
+    add_meeting,
+    cancel_meeting,
+    electoral_units,
+    get_meeting,
+    get_round,
+    move_meeting,
+    open_rounds,
+    unit_name,
+    upcoming_meetings_of_commune,
+)
+
+FLOW = "meetings_office"
+MAX_REASON = 500
+
+
+def _cancel(turn: Turn) -> Choice:
+    return Choice("menu:main", turn._("✖ Cancel"))
+
+
+@command("plans", N_("Coming voter-contact meetings: move or cancel (office)"))
+@action("menu:officemeetings")
+async def list_office_meetings(turn: Turn) -> None:
+    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
+    if not communes:
+        await show_menu(turn, turn._("Only the commune office can change meetings."))
+        return
+    meetings = await upcoming_meetings_of_commune(turn.db, communes[0], turn.now)
+    if not meetings:
+        turn.end()
+        turn.say(turn._("No meeting is planned yet."), choices=[
+            Choice("mtgadd:start", turn._("➕ Add a meeting")),
+            Choice("menu:plan", turn._("🗓 Import the voter-contact plan")),
+            Choice("menu:main", turn._("↩ Main menu"))])
+        return
+    turn.end()
+    choices = [Choice(f"mtg:{m.id}", f"{format_datetime(m.starts_at, turn.config.timezone)} · "
+                                    f"{await unit_name(turn.db, m)}") for m in meetings]
+    choices.append(Choice("mtgadd:start", turn._("➕ Add a meeting")))
+    choices.append(Choice("menu:main", turn._("↩ Main menu")))
+    turn.say(turn._("Choose a meeting to move or cancel."), title=turn._("Coming meetings"),
+             choices=choices)
+
+
+async def _office_meeting(turn: Turn, meeting_id: int | None) -> Meeting | None:
+    meeting = await get_meeting(turn.db, meeting_id or 0)
+    if meeting is None or meeting.status != "planned":
+        await show_menu(turn, turn._("That meeting can no longer be changed."))
+        return None
+    return meeting
+
+
+@action("mtg:*")
+async def show_office_meeting(turn: Turn) -> None:
+    meeting = await _office_meeting(turn, choice_number(turn.inbound.choice))
+    if meeting is None:
+        return
+    turn.end()
+    turn.say(
+        "\n".join([f"📅 {format_datetime(meeting.starts_at, turn.config.timezone)}",
+                   turn._("Place: {value}", value=meeting.place),
+                   turn._("Agenda: {value}", value=meeting.agenda or "—")]),
+        title=await unit_name(turn.db, meeting),
+        choices=[Choice(f"mtgmv:{meeting.id}", turn._("🕑 Move it")),
+                 Choice(f"mtgcx:{meeting.id}", turn._("⛔ Cancel it")),
+                 Choice("menu:officemeetings", turn._("↩ Coming meetings"))])
+
+
+@action("mtgmv:*")
+async def start_move(turn: Turn) -> None:
+    meeting = await _office_meeting(turn, choice_number(turn.inbound.choice))
+    if meeting is None:
+        return
+    turn.go(FLOW, "when", meeting_id=meeting.id)
+    turn.say(turn._("New day and time, e.g. 25/11/2026 14:00. The place stays unless you add it "
+                    "on a second line."), choices=[_cancel(turn)])
+
+
+@step(FLOW, "when")
+async def on_when(turn: Turn) -> None:
+    lines = turn.inbound.text.strip().split("\n", 1) if turn.inbound.kind is Kind.TEXT else [""]
+    moment = parse_local_datetime(lines[0], turn.config.timezone, turn.now)
+    if moment is None or moment <= turn.now:
+        turn.say(turn._("Please type a coming day and time, e.g. 25/11/2026 14:00."),
+                 choices=[_cancel(turn)])
+        return
+    place = " ".join(lines[1].split()) if len(lines) > 1 else None
+    turn.go(FLOW, "move_reason", starts_at=moment.isoformat(), place=place)
+    turn.say(turn._("Why is it moved? The delegates and voters who were told will read this."),
+             choices=[_cancel(turn)])
+
+
+async def _reason(turn: Turn) -> str | None:
+    reason = turn.inbound.text.strip() if turn.inbound.kind is Kind.TEXT else ""
+    if not reason or len(reason) > MAX_REASON:
+        turn.say(turn._("Please type the reason in words, up to {limit} characters.",
+                        limit=MAX_REASON), choices=[_cancel(turn)])
+        return None
+    return reason
+
+
+@step(FLOW, "move_reason")
+async def on_move_reason(turn: Turn) -> None:
+    reason = await _reason(turn)
+    meeting = await _office_meeting(turn, int(turn.data["meeting_id"]))
+    if reason is None or meeting is None or turn.person is None:
+        return
+    try:
+        await move_meeting(turn.db, turn.person, meeting,
+                           starts_at=datetime.fromisoformat(str(turn.data["starts_at"])),
+                           place=turn.data.get("place"), reason=reason, now=turn.now)
+    except BadPlan as error:
+        text = (turn._("The new day is outside the round's window; nothing was changed.")
+                if error.reason == "outside_window" else turn._("Nothing was changed."))
+        await show_menu(turn, text)
+        return
+    except NotAllowed:
+        await show_menu(turn, turn._("Only the commune office can change meetings."))
+        return
+    await show_menu(turn, turn._("Moved to {when}. Reminders are planned again and those who "
+                                 "had been told are told.",
+                                 when=format_datetime(meeting.starts_at, turn.config.timezone)))
+
+
+@action("mtgcx:*")
+async def start_cancel(turn: Turn) -> None:
+    meeting = await _office_meeting(turn, choice_number(turn.inbound.choice))
+    if meeting is None:
+        return
+    turn.go(FLOW, "cancel_reason", meeting_id=meeting.id)
+    turn.say(turn._("Why is it cancelled? The delegates and voters who were told will read "
+                    "this."), choices=[_cancel(turn)])
+
+
+@step(FLOW, "cancel_reason")
+async def on_cancel_reason(turn: Turn) -> None:
+    reason = await _reason(turn)
+    meeting = await _office_meeting(turn, int(turn.data["meeting_id"]))
+    if reason is None or meeting is None or turn.person is None:
+        return
+    try:
+        await cancel_meeting(turn.db, turn.person, meeting, reason=reason, now=turn.now)
+    except (BadPlan, NotAllowed):
+        await show_menu(turn, turn._("Nothing was changed."))
+        return
+    await show_menu(turn, turn._("The meeting is cancelled; no reminder will go out for it and "
+                                 "those who had been told are told."))
+
+
+@action("mtgadd:start")
+async def start_adding(turn: Turn) -> None:
+    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
+    if not communes:
+        await show_menu(turn, turn._("Only the commune office can change meetings."))
+        return
+    rounds = await open_rounds(turn.db, communes[0], turn.today)
+    if not rounds:
+        await show_menu(turn, turn._("There is no voter-contact round open. Import the plan "
+                                     "with its rounds first."))
+        return
+    turn.go(FLOW, "add_round", commune_id=communes[0])
+    turn.say(turn._("Which round?"), choices=[
+        Choice(f"ar:{r.id}", f"{s.title} · {turn._(TIMING[r.timing])} · "
+                             f"{format_date(r.window_start)}–{format_date(r.window_end)}")
+        for r, s in rounds] + [_cancel(turn)])
+
+
+@step(FLOW, "add_round")
+async def on_add_round(turn: Turn) -> None:
+    contact_round = await get_round(turn.db, choice_number(turn.inbound.choice) or 0)
+    if contact_round is None:
+        await start_adding(turn)
+        return
+    units = await electoral_units(turn.db, int(turn.data["commune_id"]))
+    turn.go(FLOW, "add_unit", round_id=contact_round.id)
+    turn.say(turn._("Which electoral unit?"),
+             choices=[Choice(f"au:{u.id}", u.name) for u in units] + [_cancel(turn)])
+
+
+@step(FLOW, "add_unit")
+async def on_add_unit(turn: Turn) -> None:
+    unit_id = choice_number(turn.inbound.choice)
+    units = {u.id for u in await electoral_units(turn.db, int(turn.data["commune_id"]))}
+    if unit_id not in units:
+        turn.say(turn._("Please choose a unit from the list."), choices=[_cancel(turn)])
+        return
+    turn.go(FLOW, "add_when", unit_id=unit_id)
+    turn.say(turn._("Day and time, and the place on a second line, e.g.\n25/11/2026 14:00\n"
+                    "Nhà văn hóa ấp Tân Dân"), choices=[_cancel(turn)])
+
+
+@step(FLOW, "add_when")
+async def on_add_when(turn: Turn) -> None:
+    parsed = parse_when_and_place(turn.inbound.text, turn.config.timezone, turn.now) if (
+        turn.inbound.kind is Kind.TEXT) else None
+    if parsed is None:
+        turn.say(turn._("Please type a coming day and time, then the place on a second line."),
+                 choices=[_cancel(turn)])
+        return
+    moment, place = parsed
+    contact_round = await get_round(turn.db, int(turn.data["round_id"]))
+    if contact_round is None or turn.person is None:
+        await show_menu(turn)
+        return
+    try:
+        meeting = await add_meeting(turn.db, turn.person, contact_round, MeetingDraft(
+            int(turn.data["unit_id"]), place, moment), now=turn.now)
+    except BadPlan as error:
+        text = (turn._("That day is outside the round's window; nothing was added.")
+                if error.reason == "outside_window" else turn._("Nothing was added."))
+        await show_menu(turn, text)
+        return
+    except NotAllowed:
+        await show_menu(turn, turn._("Only the commune office can change meetings."))
+        return
+    await show_menu(turn, turn._("Meeting added on {when}. The unit's delegates and voters will "
+                                 "be reminded.", when=format_datetime(meeting.starts_at,
+                                                                      turn.config.timezone)))

@@ -1,0 +1,1 @@
+"""Everything that leaves the bot: the outbox, notices, broadcasts and quiet hours."""

@@ -1,0 +1,1 @@
+"""People and their accounts: identities, consent, phones, linked channels, roles and invites."""

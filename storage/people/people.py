@@ -1,0 +1,244 @@
+"""Citizens' own records: consent, hamlet, phone, what we hold about them, and forgetting it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audit import record_action
+from storage.dialogues.household_data import erase_household_data
+from storage.models import (
+    ChannelIdentity,
+    Commune,
+    Consent,
+    Conversation,
+    Hamlet,
+    LinkCode,
+    OutboxMessage,
+    Person,
+    RoleGrant,
+)
+from storage.models.base import utcnow
+from storage.models.files import StoredFile
+from storage.petitions.petitions import anonymise_petitions
+
+# Bump when the privacy notice text changes: consent is given to one version of it.
+NOTICE_VERSION = "2026-11"
+PERSONAL_DATA = "personal_data"
+
+
+async def person_of(db: AsyncSession, identity: ChannelIdentity) -> Person | None:
+    if identity.person_id is None:
+        return None
+    return await db.get(Person, identity.person_id)
+
+
+async def get_person(db: AsyncSession, person_id: int) -> Person | None:
+    return await db.get(Person, person_id)
+
+
+async def has_consent(db: AsyncSession, person_id: int, purpose: str = PERSONAL_DATA) -> bool:
+    query = select(Consent.id).where(
+        Consent.person_id == person_id,
+        Consent.purpose == purpose,
+        Consent.withdrawn_at.is_(None),
+    )
+    return (await db.execute(query.limit(1))).first() is not None
+
+
+async def give_consent(db: AsyncSession, identity: ChannelIdentity) -> Person:
+    """Record explicit consent to the current notice; the person record starts here."""
+    person = await person_of(db, identity)
+    if person is None:
+        person = Person(created_at=utcnow())
+        db.add(person)
+        await db.flush()
+        identity.person_id = person.id
+    if not await has_consent(db, person.id):
+        db.add(
+            Consent(
+                person_id=person.id,
+                purpose=PERSONAL_DATA,
+                notice_version=NOTICE_VERSION,
+                channel=identity.channel,
+                given_at=utcnow(),
+            )
+        )
+        record_action(
+            db,
+            action="consent.given",
+            subject_type="person",
+            subject_id=person.id,
+            actor_id=person.id,
+            after={"notice_version": NOTICE_VERSION, "channel": identity.channel},
+        )
+    return person
+
+
+async def set_hamlet(db: AsyncSession, person: Person, hamlet: Hamlet) -> None:
+    person.hamlet_id = hamlet.id
+
+
+NAME_LENGTH = (2, 100)
+
+
+def clean_name(typed: str) -> str | None:
+    """A full name as typed, tidied; None when it cannot be one (too short, mostly not letters)."""
+    name = " ".join(typed.split())
+    if not NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1] or name.startswith("/"):
+        return None
+    letters = sum(ch.isalpha() for ch in name)
+    return name if letters >= 2 and letters * 2 >= len(name.replace(" ", "")) else None
+
+
+async def set_full_name(db: AsyncSession, person: Person, name: str) -> None:
+    person.full_name = name
+
+
+async def set_verified_phone(db: AsyncSession, person: Person, phone: str) -> None:
+    """A phone the platform vouched for (Telegram's own-contact button)."""
+    person.phone = phone
+    person.phone_verified = True
+
+
+async def set_locale(db: AsyncSession, identity: ChannelIdentity, locale: str) -> None:
+    identity.locale = locale
+
+
+async def mark_reachable(db: AsyncSession, identity: ChannelIdentity) -> None:
+    """They wrote to us, so they unblocked the bot."""
+    if identity.unreachable_at is not None:
+        identity.unreachable_at = None
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """Everything cutri holds about one person, for /mydata."""
+
+    full_name: str | None
+    phone: str | None
+    phone_verified: bool
+    hamlet: str | None
+    commune: str | None
+    channels: list[str]
+    roles: list[str]
+    consents: list[tuple[str, str, datetime, datetime | None]] = field(default_factory=list)
+
+
+async def describe_person(db: AsyncSession, person: Person) -> PersonData:
+    hamlet_name = commune_name = None
+    if person.hamlet_id is not None:
+        row = (
+            await db.execute(
+                select(Hamlet.name, Commune.name)
+                .join(Commune, Commune.id == Hamlet.commune_id)
+                .where(Hamlet.id == person.hamlet_id)
+            )
+        ).first()
+        if row is not None:
+            hamlet_name, commune_name = row
+    channels = list(
+        (
+            await db.execute(
+                select(ChannelIdentity.channel)
+                .where(ChannelIdentity.person_id == person.id)
+                .order_by(ChannelIdentity.channel)
+            )
+        ).scalars()
+    )
+    roles = list(
+        (
+            await db.execute(
+                select(RoleGrant.role).where(RoleGrant.person_id == person.id).order_by(
+                    RoleGrant.role
+                )
+            )
+        ).scalars()
+    )
+    consents = [
+        (c.purpose, c.notice_version, c.given_at, c.withdrawn_at)
+        for c in (
+            await db.execute(
+                select(Consent).where(Consent.person_id == person.id).order_by(Consent.id)
+            )
+        ).scalars()
+    ]
+    return PersonData(
+        full_name=person.full_name,
+        phone=person.phone,
+        phone_verified=person.phone_verified,
+        hamlet=hamlet_name,
+        commune=commune_name,
+        channels=channels,
+        roles=roles,
+        consents=consents,
+    )
+
+
+async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
+    """Erase personal data; what they sent stays for the record, no longer tied to a name.
+
+    The person row survives as an anonymous stub so that petitions keep a valid owner; every
+    channel account is detached from it, so writing again starts afresh.
+    """
+    person = await person_of(db, identity)
+    if person is not None:
+        before = {"had_name": person.full_name is not None, "had_phone": person.phone is not None}
+        person.full_name = None
+        person.phone = None
+        person.phone_verified = False
+        person.hamlet_id = None
+        person.forgotten_at = utcnow()
+        now = utcnow()
+        await db.execute(
+            update(Consent)
+            .where(Consent.person_id == person.id, Consent.withdrawn_at.is_(None))
+            .values(withdrawn_at=now)
+        )
+        await anonymise_petitions(db, person.id)
+        await erase_household_data(db, person.id)
+        # Generated letters carry the name and address typed into them.
+        await db.execute(delete(StoredFile).where(StoredFile.owner_id == person.id))
+        await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))
+        await db.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
+        identity_ids = list(
+            (
+                await db.execute(
+                    select(ChannelIdentity.id).where(ChannelIdentity.person_id == person.id)
+                )
+            ).scalars()
+        )
+        # Announcements not yet sent must not reach someone who withdrew consent.
+        await db.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.identity_id.in_(identity_ids),
+                OutboxMessage.broadcast_id.is_not(None),
+                OutboxMessage.status == "pending",
+            )
+            .values(status="cancelled")
+        )
+        await db.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.person_id == person.id)
+            .values(person_id=None, locale=None)
+        )
+        await db.execute(
+            update(Conversation)
+            .where(Conversation.identity_id.in_(identity_ids))
+            .values(flow=None, step=None, data={}, offered=[])
+        )
+        record_action(
+            db,
+            action="person.forgotten",
+            subject_type="person",
+            subject_id=person.id,
+            actor_id=person.id,
+            before=before,
+            after={"forgotten": True},
+        )
+    identity.person_id = None
+    identity.locale = None

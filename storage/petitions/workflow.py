@@ -1,0 +1,273 @@
+"""A petition's life: the one table of allowed moves, who may make them, and `move_petition`.
+
+Every move is checked against `ALLOWED` and against the mover's role, written to the audit
+log (who, when, before, after, why) and announced to everyone who asked, through the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audit import record_action
+from storage.files import file_by_token
+from storage.messaging.notify import notify_person
+from storage.models import Agency, Commune, Field, Person, Petition, RoleGrant
+from storage.models.base import utcnow
+from storage.permissions import OFFICE_ROLES, office_staff
+from storage.petitions.petitions import LOCAL, group_petitioners
+from storage.refusals import Refused
+from storage.working_days import add_working_days
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    CLASSIFIED = "classified"
+    FORWARDED = "forwarded"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    MERGED = "merged"
+    REJECTED = "rejected"
+
+
+S = Status
+ALLOWED: dict[Status, frozenset[Status]] = {
+    S.RECEIVED: frozenset({S.CLASSIFIED, S.ANSWERED, S.REJECTED, S.MERGED}),
+    S.CLASSIFIED: frozenset({S.FORWARDED, S.ANSWERED, S.REJECTED, S.MERGED}),
+    # An agency that is not competent sends it back to be classified again.
+    S.FORWARDED: frozenset({S.ANSWERED, S.CLASSIFIED, S.MERGED}),
+    S.ANSWERED: frozenset({S.CLOSED, S.REOPENED}),
+    S.CLOSED: frozenset({S.REOPENED}),
+    S.REOPENED: frozenset({S.CLASSIFIED, S.FORWARDED, S.ANSWERED, S.REJECTED, S.MERGED}),
+    S.MERGED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+# Moves that need a reason the petitioner will read.
+NEEDS_REASON = frozenset({(S.FORWARDED, S.CLASSIFIED)}) | {
+    (before, after) for before in S for after in (S.REJECTED, S.REOPENED)
+}
+OPEN = frozenset({S.RECEIVED, S.CLASSIFIED, S.FORWARDED, S.REOPENED})
+COMPETENCES = ("commune", "province", "central", "utility")
+# What each kind of actor may do; staff may do every move in the table.
+AGENCY_MOVES = frozenset({(S.FORWARDED, S.ANSWERED), (S.FORWARDED, S.CLASSIFIED)})
+PETITIONER_MOVES = frozenset(
+    {(S.ANSWERED, S.CLOSED), (S.ANSWERED, S.REOPENED), (S.CLOSED, S.REOPENED)}
+)
+
+
+class BadMove(Refused):
+    """The move is not in the table, or lacks what it needs (a reason, an agency...)."""
+
+
+class NotYours(Exception):
+    """The actor may not make this move on this petition."""
+
+
+async def actor_kinds(db: AsyncSession, petition: Petition, actor: Person) -> set[str]:
+    """How the actor stands to this petition: staff, agency (its officer), petitioner."""
+    kinds: set[str] = set()
+    if actor.forgotten_at is not None:
+        return kinds
+    grants = await db.execute(
+        select(RoleGrant.role, RoleGrant.agency_id).where(
+            RoleGrant.person_id == actor.id, RoleGrant.commune_id == petition.commune_id
+        )
+    )
+    for role, agency_id in grants.all():
+        if role in OFFICE_ROLES:
+            kinds.add("staff")
+        if role == "agency" and agency_id is not None and agency_id == petition.agency_id:
+            kinds.add("agency")
+    if actor.id in await group_petitioners(db, petition):
+        kinds.add("petitioner")
+    return kinds
+
+
+async def allowed_moves(db: AsyncSession, petition: Petition, actor: Person) -> set[Status]:
+    """Every status this actor may move the petition to now (one look at their roles)."""
+    before = Status(petition.status)
+    kinds = await actor_kinds(db, petition, actor)
+    return {
+        to for to in ALLOWED[before]
+        if "staff" in kinds
+        or ("agency" in kinds and (before, to) in AGENCY_MOVES)
+        or ("petitioner" in kinds and (before, to) in PETITIONER_MOVES)
+    }
+
+
+async def may_move(db: AsyncSession, petition: Petition, actor: Person, to: Status) -> bool:
+    return to in await allowed_moves(db, petition, actor)
+
+
+def _snapshot(petition: Petition) -> dict[str, Any]:
+    return {
+        "status": petition.status,
+        "field_id": petition.field_id,
+        "competence": petition.competence,
+        "agency_id": petition.agency_id,
+        "due_on": petition.due_on.isoformat() if petition.due_on else None,
+    }
+
+
+async def move_petition(
+    db: AsyncSession,
+    petition: Petition,
+    to: Status,
+    actor: Person,
+    *,
+    reason: str | None = None,
+    changes: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """The one way a petition changes status. Raises BadMove or NotYours and changes nothing."""
+    before_status = Status(petition.status)
+    if to not in ALLOWED[before_status]:
+        raise BadMove("not_allowed")
+    reason = (reason or "").strip() or None
+    if (before_status, to) in NEEDS_REASON and reason is None:
+        raise BadMove("needs_reason")
+    if not await may_move(db, petition, actor, to):
+        raise NotYours(f"{actor.id} may not move petition {petition.id} to {to}")
+    now = now or utcnow()
+    before = _snapshot(petition)
+    for name, value in (changes or {}).items():
+        setattr(petition, name, value)
+    petition.status = to.value
+    petition.status_at = now
+    petition.version += 1
+    record_action(
+        db,
+        action=f"petition.{to.value}",
+        subject_type="petition",
+        subject_id=petition.id,
+        actor_id=actor.id,
+        before=before,
+        after=_snapshot(petition),
+        reason=reason,
+    )
+    await _announce(db, petition, to, reason)
+
+
+async def _announce(db: AsyncSession, petition: Petition, to: Status, reason: str | None) -> None:
+    params: dict[str, Any] = {"id": petition.id, "code": petition.code, "status": to.value}
+    if reason:
+        params["reason"] = reason
+    if to is S.ANSWERED:
+        params["answer"] = petition.answer or ""
+        attached = await file_by_token(db, petition.answer_file) if petition.answer_file else None
+        if attached is not None:
+            params["file"] = [attached.token, attached.name]
+    if to is S.MERGED and petition.merged_into_id is not None:
+        into = await db.get(Petition, petition.merged_into_id)
+        params["into"] = into.code if into else ""
+    if to is S.FORWARDED and petition.agency_id is not None:
+        agency = await db.get(Agency, petition.agency_id)
+        params["agency"] = agency.name if agency else ""
+    for person_id in await group_petitioners(db, petition):
+        await notify_person(
+            db, person_id, "petition_status", params,
+            dedupe_key=f"petition:{petition.id}:v{petition.version}:{person_id}",
+        )
+    if to is S.FORWARDED:
+        await _tell_agency(db, petition)
+    if to is S.REOPENED or (to is S.CLASSIFIED and "reason" in params):
+        await _tell_office(db, petition, params)
+
+
+async def _tell_agency(db: AsyncSession, petition: Petition) -> None:
+    officers = await db.execute(
+        select(RoleGrant.person_id).where(
+            RoleGrant.role == "agency", RoleGrant.agency_id == petition.agency_id
+        )
+    )
+    for person_id in set(officers.scalars()):
+        await notify_person(
+            db, person_id, "petition_for_agency",
+            {"id": petition.id, "code": petition.code,
+             "due_on": petition.due_on.isoformat() if petition.due_on else None},
+            dedupe_key=f"petition-agency:{petition.id}:v{petition.version}:{person_id}",
+        )
+
+
+async def _tell_office(db: AsyncSession, petition: Petition, params: dict[str, Any]) -> None:
+    for person_id in await office_staff(db, petition.commune_id):
+        await notify_person(
+            db, person_id, "petition_back_to_office", params,
+            dedupe_key=f"petition-office:{petition.id}:v{petition.version}:{person_id}",
+        )
+
+
+async def classify_petition(
+    db: AsyncSession, petition: Petition, actor: Person, *, field_id: int, competence: str
+) -> None:
+    found = await db.get(Field, field_id)
+    if found is None or found.commune_id != petition.commune_id:
+        raise BadMove("bad_field")
+    if competence not in COMPETENCES:
+        raise BadMove("bad_competence")
+    await move_petition(
+        db, petition, S.CLASSIFIED, actor,
+        changes={"field_id": field_id, "competence": competence},
+    )
+
+
+async def answer_days_for(db: AsyncSession, petition: Petition) -> int:
+    if petition.field_id is not None:
+        found = await db.get(Field, petition.field_id)
+        if found is not None and found.answer_days is not None:
+            return found.answer_days
+    commune = await db.get(Commune, petition.commune_id)
+    return commune.answer_days if commune is not None else 15
+
+
+async def forward_petition(
+    db: AsyncSession, petition: Petition, actor: Person, *, agency_id: int,
+    now: datetime | None = None,
+) -> None:
+    """Send to the agency that can act; the answer is due in the commune's working days."""
+    agency = await db.get(Agency, agency_id)
+    if agency is None or agency.commune_id != petition.commune_id:
+        raise BadMove("bad_agency")
+    now = now or utcnow()
+    due = add_working_days(now.astimezone(LOCAL).date(), await answer_days_for(db, petition))
+    await move_petition(
+        db, petition, S.FORWARDED, actor, now=now,
+        changes={"agency_id": agency_id, "forwarded_at": now, "due_on": due,
+                 "competence": petition.competence or agency.competence},
+    )
+
+
+async def answer_petition(
+    db: AsyncSession, petition: Petition, actor: Person, *, text: str,
+    file_ref: str | None = None, now: datetime | None = None,
+) -> None:
+    text = text.strip()
+    if not text:
+        raise BadMove("empty_answer")
+    now = now or utcnow()
+    await move_petition(
+        db, petition, S.ANSWERED, actor, now=now,
+        changes={"answer": text, "answer_file": file_ref, "answered_at": now},
+    )
+
+
+async def merge_petitions(
+    db: AsyncSession, keep: Petition, duplicate: Petition, actor: Person
+) -> None:
+    """Fold a duplicate into the petition that goes on; its petitioner will get the answer."""
+    if keep.id == duplicate.id or keep.commune_id != duplicate.commune_id:
+        raise BadMove("bad_merge")
+    if Status(keep.status) not in OPEN:
+        raise BadMove("merge_into_closed")
+    await move_petition(db, duplicate, S.MERGED, actor, changes={"merged_into_id": keep.id})
+    # Petitions merged earlier into the duplicate follow it.
+    await db.execute(
+        update(Petition).where(Petition.merged_into_id == duplicate.id).values(
+            merged_into_id=keep.id
+        )
+    )

@@ -1,0 +1,1 @@
+"""Voter contact as data: sessions, rounds, meetings, the plan import and reminders."""
