@@ -181,15 +181,21 @@ class TelegramChannel:
                 offset = updates[-1].update_id + 1
 
     async def receive(self, update: Update) -> None:
-        if update.callback_query is not None:
-            # Stops the button's spinner; an acknowledgement, not a message to the person.
-            try:
-                await self.bot.answer_callback_query(update.callback_query.id)
-            except TelegramAPIError:
-                log.info("callback answer failed")
+        # The update joins its sender's queue first: answering the press waits on the network,
+        # and a text sent right after the press must not be handled before it.
         inbound = update_to_inbound(update)
-        if inbound is not None:
-            await self.runner.handle(inbound)
+        handled = self.runner.submit(inbound) if inbound is not None else None
+        if update.callback_query is not None:
+            await self._answer_callback(update.callback_query.id)
+        if handled is not None:
+            await handled
+
+    async def _answer_callback(self, query_id: str) -> None:
+        """Stops the button's spinner; an acknowledgement, not a message to the person."""
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except TelegramAPIError:
+            log.info("callback answer failed")
 
     async def webhook(self, request: web.Request) -> web.Response:
         if not carries_secret(request, SECRET_HEADER, self.webhook_secret):

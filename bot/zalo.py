@@ -164,7 +164,7 @@ class ZaloChannel:
             return
         inbound = update_to_inbound(update, self.bot_id)
         if inbound is not None:
-            await self.runner.handle(inbound)
+            await self.runner.submit(inbound)
 
     async def webhook(self, request: web.Request) -> web.Response:
         if not carries_secret(request, SECRET_HEADER, self.webhook_secret):

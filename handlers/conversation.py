@@ -64,6 +64,16 @@ class ConversationRunner:
         self.locks = KeyedLocks()
         self.on_queued: list[asyncio.Event] = []
 
+    def submit(self, inbound: Inbound) -> asyncio.Task[Outcome]:
+        """Take an update in arrival order, before the caller waits on anything.
+
+        Called synchronously by an adapter for each update in the order the platform delivered
+        them: the task reaches the person's queue before it first waits, so whatever the
+        adapter then awaits (answering a button press, reading a file), a later update of the
+        same person cannot overtake this one.
+        """
+        return asyncio.ensure_future(self.handle(inbound))
+
     async def handle(self, inbound: Inbound) -> Outcome:
         async with self.locks.hold((inbound.channel, inbound.user_id)):
             try:

@@ -265,6 +265,8 @@ class FakeTelegram:
         self._call_waiters: dict[str, list[tuple[int, asyncio.Future[None]]]] = defaultdict(list)
         self._failures: dict[str, deque[_Failure]] = {}
         self._outages: dict[str, _Outage] = {}
+        self._gates: dict[str, asyncio.Event] = {}
+        self._held_arrived: dict[str, asyncio.Event] = {}
         self._first_send: float | None = None
         self._last_send: float | None = None
         self._blocked: set[int] = set()
@@ -595,6 +597,24 @@ class FakeTelegram:
         until = time.monotonic() + seconds
         self._outages[spec.name] = _Outage(status, until, retry_after, description)
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls of ``method`` wait (answered late, as on a slow network) until the event is set.
+
+        A test sets the returned event to let them through; nothing here depends on timing.
+        """
+        spec = self._schema.find_method(method)
+        if spec is None:
+            raise ValueError(f"hold(): {method!r} is not a Bot API method")
+        gate = self._gates[spec.name] = asyncio.Event()
+        return gate
+
+    async def wait_held(self, method: str) -> None:
+        """Until a call of ``method`` waits at its gate from ``hold``: the bot made that call.
+
+        Callers bound the wait with ``asyncio.timeout``.
+        """
+        await self._held_arrived.setdefault(method, asyncio.Event()).wait()
+
     def block(self, chat_id: int) -> None:
         """The user blocks the bot: sends to them now answer 403."""
         self._blocked.add(chat_id)
@@ -726,6 +746,10 @@ class FakeTelegram:
             self.violations.append(f"{spec.name}: {exc.description}")
             return self._finish(spec.name, dict(raw), received, ApiError(400, exc.description))
         call = _Call(spec.name, spec, params, content, files)
+        gate = self._gates.get(spec.name)
+        if gate is not None and not gate.is_set():
+            self._held_arrived.setdefault(spec.name, asyncio.Event()).set()
+            await gate.wait()
         try:
             self._admit(call, received)
             handler = self._handlers.get(spec.name)
