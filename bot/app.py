@@ -90,6 +90,7 @@ def build_process(settings: Settings) -> Process:
         poll_seconds=settings.outbox_poll_seconds,
         max_attempts=settings.outbox_max_attempts,
         lease_seconds=settings.outbox_lease_seconds,
+        window=settings.outbox_window,
     )
     runner.on_queued.append(process.dispatcher.wake)
     return process

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # How long a claimed row stays with its dispatcher before another may take it (after a
     # crash). Empty: computed from the channels' rates (30 s and up).
     outbox_lease_seconds: int | None = Field(default=None, ge=2)
+    # Sends in flight plus sends not yet recorded never exceed this many messages: the most a
+    # crash can make the bot send twice (Telegram and Zalo take no idempotency key).
+    outbox_window: int = Field(default=50, ge=1, le=10_000)
     link_code_minutes: int = Field(default=10, ge=1, le=120)
     # Dialogues: how long a household has to take a freed seat offered to it, and how long
     # before a dialogue the seats a hamlet has not filled go to any household.

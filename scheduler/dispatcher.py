@@ -7,9 +7,13 @@
 - Each channel has a `Pacer` (overall and per-chat rate); a 429 pauses that channel for its
   `retry_after`. Server errors and timeouts back off exponentially with jitter; a blocked chat
   marks its identity unreachable; a row that keeps failing ends dead with its reason kept.
-- Results are settled in small batches a few times a second: a kill can only repeat the
-  messages sent since the last settle, and their number is capped (sending waits for the
-  database rather than running ahead of it).
+- Claiming is continuous and fair: each claim takes a few rows per recipient, and a new claim
+  is made as soon as there is room, so one person's backlog (paced at about one message a
+  second) runs beside everyone else's messages instead of in front of them.
+- A fixed repeat window: sends in flight plus sends not yet recorded never exceed `window`
+  rows. Telegram and Zalo take no idempotency key, so a kill can repeat what was sent and not
+  recorded; this bounds it whatever the machine's or the database's speed (sending waits for
+  the database rather than running ahead of it).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,11 +38,26 @@ from storage.messaging.outbox import (
     mark_unreachable,
     postpone_row,
     release_row,
+    renew_leases,
 )
 from storage.models.base import utcnow
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 0.1
+# A row is not sent in the last second of its lease: past it, another dispatcher may take it.
+LEASE_MARGIN_SECONDS = 1.0
+DEFAULT_WINDOW = 50
+# Rows one recipient may have in one claim: about what their per-chat pace sends in a few
+# seconds, so the next claim finds their next rows soon.
+PER_RECIPIENT = 3
+
+
+def _by_recipient(rows: list[Claimed]) -> list[list[Claimed]]:
+    """Each recipient's rows, in claim order: they go out one after another."""
+    grouped: dict[int, list[Claimed]] = defaultdict(list)
+    for row in rows:
+        grouped[row.identity_id].append(row)
+    return list(grouped.values())
 
 
 def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 600.0) -> float:
@@ -76,116 +96,216 @@ class Dispatcher:
         max_attempts: int = 12,
         batch_seconds: float = 3.0,
         lease_seconds: int | None = None,
+        window: int = DEFAULT_WINDOW,
     ) -> None:
         self.db = db
         self.channels = channels
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
         total_rate = sum(1 / c.pacer.interval for c in channels.values()) or 1
-        # A batch holds a few seconds of sending; its lease comfortably outlasts it.
+        # Rows in hand (claimed, not yet settled) hold a few seconds of sending; their lease
+        # comfortably outlasts it.
         self.batch_size = max(50, min(2000, int(total_rate * batch_seconds)))
         self.lease_seconds = lease_seconds or int(30 + 3 * self.batch_size / total_rate)
+        self.window = max(1, window)
         self.wake = asyncio.Event()
-        self._settled: list[tuple[Claimed, Delivery | _Held]] = []
-        # Sent but not yet recorded: what a kill would send again. Capped, so a slow database
-        # makes sending wait instead of letting the unrecorded pile (and duplicates) grow.
-        self.max_unsettled = max(20, int(total_rate * SETTLE_SECONDS * 1.5))
-        self._settling = 0
-        self._settle_done = asyncio.Event()
+        self._in_hand = 0  # claimed rows not yet settled
+        # Claimed rows not yet settled -> when (time.monotonic()) their lease runs out.
+        self._leases: dict[int, float] = {}
+        self._open = 0  # sends begun and not yet recorded: what a kill could repeat
+        # (row, result, whether a send was begun for it)
+        self._results: list[tuple[Claimed, Delivery | _Held | _Lost, bool]] = []
+        self._results_ready = asyncio.Event()
+        self._window_room = asyncio.Event()  # a settle made room in the window
+        self._hand_room = asyncio.Event()  # a settle made room for claiming more
+        self._stopping = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                handled = await self.dispatch_once()
-            except Exception:
-                log.exception("dispatch round failed")
-                handled = 0
-            if handled:
-                continue
-            self.wake.clear()
-            waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=self.poll_seconds, return_when="FIRST_COMPLETED")
+        """Claim and send until `stop`; then finish the sends in hand and record them."""
+        senders: set[asyncio.Task[None]] = set()
+        finished = asyncio.Event()
+        settler = asyncio.create_task(self._settle_until(finished))
+        try:
+            while not stop.is_set():
+                try:
+                    claimed = await self._claim(self._room_to_claim())
+                except Exception:
+                    log.exception("claiming outbox rows failed")
+                    claimed = []
+                for rows in _by_recipient(claimed):
+                    task = asyncio.create_task(self._send_in_order(rows))
+                    senders.add(task)
+                    task.add_done_callback(senders.discard)
+                if claimed and self._room_to_claim():
+                    continue  # more may be due beside what was just taken
+                await self._idle(stop)
+        finally:
+            # Sends in hand finish; rows not yet begun go back to pending at once.
+            self._stopping.set()
+            if senders:
+                await asyncio.gather(*senders, return_exceptions=True)
+            finished.set()
+            await settler
+            self._stopping.clear()
+
+    def _room_to_claim(self) -> int:
+        """Claim when the hand is half empty: fewer, larger claims cost the database less."""
+        room = self.batch_size - self._in_hand
+        return room if room * 2 >= self.batch_size else 0
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Until new rows are queued, room frees up in the hand, `stop`, or the poll interval."""
+        self.wake.clear()
+        self._hand_room.clear()
+        waiters = [asyncio.ensure_future(self.wake.wait()),
+                   asyncio.ensure_future(stop.wait())]
+        if not self._room_to_claim():
+            waiters.append(asyncio.ensure_future(self._hand_room.wait()))
+        try:
+            await asyncio.wait(waiters, timeout=self.poll_seconds,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
             for waiter in waiters:
                 waiter.cancel()
 
     async def dispatch_once(self) -> int:
-        """One round: claim a batch, send it, settle it. Returns how many rows it claimed."""
-        async with self.db.transaction() as db:
-            rows = await claim_due_rows(
-                db, limit=self.batch_size, lease_seconds=self.lease_seconds
-            )
-            claimed = [Claimed(r.id, r.identity_id, r.channel, r.chat_id, dict(r.payload),
-                               r.attempts) for r in rows]
+        """One round: claim, send, record. Returns how many rows it claimed (for tests, bench)."""
+        claimed = await self._claim(self.batch_size)
         if not claimed:
             return 0
-        by_recipient: dict[int, list[Claimed]] = defaultdict(list)
-        for row in claimed:
-            by_recipient[row.identity_id].append(row)
-        sending_done = asyncio.Event()
-        settler = asyncio.create_task(self._settle_periodically(sending_done))
+        finished = asyncio.Event()
+        settler = asyncio.create_task(self._settle_until(finished))
         try:
-            await asyncio.gather(*(self._send_in_order(rows) for rows in by_recipient.values()))
+            await asyncio.gather(*(self._send_in_order(rows) for rows in _by_recipient(claimed)))
         finally:
-            # Never cancel a settle half-way: its results would be lost and the rows would
-            # wait for their lease to run out.
-            sending_done.set()
+            finished.set()
             await settler
-            await self._settle()
         return len(claimed)
+
+    async def _claim(self, room: int) -> list[Claimed]:
+        if room <= 0:
+            return []
+        # Taken before the database's clock starts the lease, so ours never outlives it.
+        expiry = time.monotonic() + self.lease_seconds
+        async with self.db.transaction() as db:
+            rows = await claim_due_rows(db, limit=room, lease_seconds=self.lease_seconds,
+                                        per_recipient=PER_RECIPIENT)
+            claimed = [Claimed(r.id, r.identity_id, r.channel, r.chat_id, dict(r.payload),
+                               r.attempts) for r in rows]
+        self._leases.update((row.id, expiry) for row in claimed)
+        self._in_hand += len(claimed)
+        return claimed
+
+    async def _renew_leases(self) -> None:
+        """Keep the leases of rows in hand alive while they wait for their turn.
+
+        On a machine slower than the configured rate, a hand can take longer than a lease;
+        without renewal its rows would be claimed again and sent twice.
+        """
+        now = time.monotonic()
+        due = [row_id for row_id, expiry in self._leases.items()
+               if expiry - now < self.lease_seconds / 2]
+        if not due:
+            return
+        async with self.db.transaction() as db:
+            renewed = await renew_leases(db, due, lease_seconds=self.lease_seconds)
+        expiry = now + self.lease_seconds
+        for row_id in renewed:
+            if row_id in self._leases:
+                self._leases[row_id] = expiry
 
     async def _send_in_order(self, rows: list[Claimed]) -> None:
         for index, row in enumerate(rows):
-            result = await self._send(row)
-            self._settled.append((row, result))
+            if self._stopping.is_set():
+                self._results.extend((later, _HELD, False) for later in rows[index:])
+                break
+            result, opened = await self._send(row)
+            self._results.append((row, result, opened))
+            if self._open * 2 >= self.window:
+                # Half full: record now, so the window empties while the other half goes out.
+                self._results_ready.set()
             if isinstance(result, Unreachable):
                 # Blocked: the rest would fail the same way; they are kept as failed.
-                self._settled.extend((later, result) for later in rows[index + 1:])
-                return
+                self._results.extend((later, result, False) for later in rows[index + 1:])
+                break
             if isinstance(result, RetryLater):
                 # Later messages to this person wait behind the one that must be retried.
-                self._settled.extend((later, _HELD) for later in rows[index + 1:])
-                return
+                self._results.extend((later, _HELD, False) for later in rows[index + 1:])
+                break
+            if isinstance(result, _Lost):
+                self._results.extend((later, _LOST, False) for later in rows[index + 1:])
+                break
+        self._results_ready.set()
 
-    async def _send(self, row: Claimed) -> Delivery:
+    async def _send(self, row: Claimed) -> tuple[Delivery | _Held | _Lost, bool]:
+        """Send one row; also says whether the platform may have received it."""
         channel = self.channels.get(row.channel)
         if channel is None:
-            return Rejected(error=f"no sender for channel {row.channel}")
-        await channel.pacer.wait_turn(row.chat_id)
-        while len(self._settled) + self._settling >= self.max_unsettled:
-            self._settle_done.clear()
-            await self._settle_done.wait()
+            return Rejected(error=f"no sender for channel {row.channel}"), False
+        delay = channel.pacer.reserve(row.chat_id)
+        if delay > 0:
+            # A person's next message may be seconds away at their pace: stopping cuts it short.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+        while self._open >= self.window:
+            # The window is full of sends not yet recorded: record them before sending more.
+            self._results_ready.set()
+            self._window_room.clear()
+            await self._window_room.wait()
+        if self._stopping.is_set():
+            return _HELD, False
+        if time.monotonic() > self._leases.get(row.id, 0.0) - LEASE_MARGIN_SECONDS:
+            return _LOST, False
+        self._open += 1
         try:
             result = await channel.sender.send(row.chat_id, row.payload)
         except Exception as failure:  # a sender bug must not stop the whole dispatcher
             log.exception("sender failed", extra={"channel": row.channel})
-            return RetryLater(error=type(failure).__name__)
+            return RetryLater(error=type(failure).__name__), True
         if isinstance(result, RetryLater) and result.after_seconds is not None:
             channel.pacer.pause(result.after_seconds)
-        return result
+        return result, True
 
-    async def _settle_periodically(self, sending_done: asyncio.Event) -> None:
-        while not sending_done.is_set():
+    async def _settle_until(self, finished: asyncio.Event) -> None:
+        """Record results every `SETTLE_SECONDS`, or at once when the window fills, until the
+        senders have `finished` and everything they did is recorded."""
+        while not (finished.is_set() and not self._results):
+            self._results_ready.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(sending_done.wait(), SETTLE_SECONDS)
-            await self._settle()
+                await asyncio.wait_for(self._results_ready.wait(), SETTLE_SECONDS)
+            try:
+                await self._settle()
+                await self._renew_leases()
+            except Exception:
+                # The rows keep their lease and go again when it runs out.
+                log.exception("recording sends failed")
+                if finished.is_set():
+                    return
+                await asyncio.sleep(SETTLE_SECONDS)
 
     async def _settle(self) -> None:
-        settled, self._settled = self._settled, []
+        settled, self._results = self._results, []
         if not settled:
             return
-        self._settling = len(settled)
         try:
             await self._record(settled)
-        finally:
-            self._settling = 0
-            self._settle_done.set()
-
-    async def _record(self, settled: list[tuple[Claimed, Delivery | _Held]]) -> None:
+        except BaseException:
+            self._results = settled + self._results
+            raise
+        self._open -= sum(1 for _row, _result, opened in settled if opened)
+        self._in_hand -= len(settled)
+        for row, _result, _opened in settled:
+            self._leases.pop(row.id, None)
+        self._window_room.set()
+        self._hand_room.set()
+    async def _record(
+        self, settled: list[tuple[Claimed, Delivery | _Held | _Lost, bool]]
+    ) -> None:
         held_until: dict[int, datetime] = {}
         async with self.db.transaction() as db:
-            await mark_sent_rows(db, [row.id for row, result in settled
+            await mark_sent_rows(db, [row.id for row, result, _opened in settled
                                       if isinstance(result, Sent)])
-            for row, result in settled:
+            for row, result, _opened in settled:
                 match result:
                     case Sent():
                         pass
@@ -206,6 +326,8 @@ class Dispatcher:
                     case _Held():
                         until = held_until.get(row.identity_id, utcnow())
                         await release_row(db, row.id, until=until)
+                    case _Lost():
+                        pass  # its lease ran out: the row is another dispatcher's now
 
 
 @dataclass(frozen=True)
@@ -214,3 +336,11 @@ class _Held:
 
 
 _HELD = _Held()
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """Not sent: the row's lease ran out while it waited, so another dispatcher may send it."""
+
+
+_LOST = _Lost()

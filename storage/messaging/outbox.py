@@ -84,13 +84,19 @@ def _claimable(now: datetime) -> Any:
 
 
 async def claim_due_rows(
-    db: AsyncSession, *, now: datetime | None = None, limit: int = 100, lease_seconds: int = 60
+    db: AsyncSession, *, now: datetime | None = None, limit: int = 100, lease_seconds: int = 60,
+    per_recipient: int | None = None,
 ) -> list[OutboxMessage]:
     """Lease due rows, urgent first, keeping each recipient's messages in order.
 
     Order holds among rows of the same priority (an urgent warning may overtake a routine
     announcement): a row waits while an earlier row for the same recipient is held back (not
     yet due, or leased by another dispatcher), so a user never reads message 3 before 2.
+
+    `per_recipient` caps the rows one recipient gets in this claim: a person with hundreds of
+    messages waiting (paced at about one a second) takes a few places, not the whole claim, and
+    while those are leased the rest of their backlog is held back, so other people's messages
+    are claimed beside them instead of behind them.
     """
     now = now or utcnow()
     earlier = aliased(OutboxMessage)
@@ -107,16 +113,32 @@ async def claim_due_rows(
         select(OutboxMessage)
         .where(_claimable(now), ~held_back)
         .order_by(OutboxMessage.priority, OutboxMessage.id)
-        .limit(limit)
+        # Room for the rows a per-recipient cap leaves out; they stay pending, untouched.
+        .limit(limit if per_recipient is None else limit * 4)
         .with_for_update(skip_locked=True)
     )
-    rows = await _drop_overtaking_rows(db, list((await db.execute(query)).scalars()))
+    candidates = list((await db.execute(query)).scalars())
+    if per_recipient is not None:
+        candidates = _cap_per_recipient(candidates, per_recipient)[:limit]
+    rows = await _drop_overtaking_rows(db, candidates)
     lease = now + timedelta(seconds=lease_seconds)
     for row in rows:
         row.status = "sending"
         row.lease_until = lease
         row.attempts += 1
     return rows
+
+
+def _cap_per_recipient(rows: list[OutboxMessage], cap: int) -> list[OutboxMessage]:
+    """The first `cap` rows of each recipient, in the claim's order."""
+    taken: dict[int, int] = {}
+    kept = []
+    for row in rows:
+        count = taken.get(row.identity_id, 0)
+        if count < cap:
+            taken[row.identity_id] = count + 1
+            kept.append(row)
+    return kept
 
 
 async def _drop_overtaking_rows(
@@ -152,6 +174,30 @@ async def _drop_overtaking_rows(
             kept.append(row)
     kept.sort(key=lambda r: (r.priority, r.id))
     return kept
+
+
+async def renew_leases(
+    db: AsyncSession, row_ids: list[int], *, lease_seconds: int, now: datetime | None = None
+) -> list[int]:
+    """Extend the leases still held on these rows; returns the ids whose lease was renewed.
+
+    A lease that already ran out is not renewed: another dispatcher may have taken the row.
+    """
+    now = now or utcnow()
+    renewed: list[int] = []
+    for start in range(0, len(row_ids), 1000):
+        result = await db.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(row_ids[start : start + 1000]),
+                OutboxMessage.status == "sending",
+                OutboxMessage.lease_until >= now,
+            )
+            .values(lease_until=now + timedelta(seconds=lease_seconds))
+            .returning(OutboxMessage.id)
+        )
+        renewed.extend(result.scalars())
+    return renewed
 
 
 async def mark_sent_rows(db: AsyncSession, row_ids: list[int]) -> None:

@@ -8,11 +8,28 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@asynccontextmanager
+async def busy_core() -> AsyncIterator[None]:
+    """Another process spinning on a core for the duration: what the code under test does
+    must not depend on having the machine to itself."""
+    spinner = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "while True: pass",
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        spinner.kill()
+        await spinner.wait()
 
 
 def free_port() -> int:
@@ -59,7 +76,7 @@ class BotProcess:
             cwd=self.workdir, env=self.env, stdout=log, stderr=log,
         )
         async with aiohttp.ClientSession() as http:
-            for _ in range(300):
+            for _ in range(1200):  # two minutes: a loaded machine starts slowly
                 if self.process.returncode is not None:
                     raise AssertionError("cutri exited early:\n" + self.log())
                 try:
