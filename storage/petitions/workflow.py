@@ -307,8 +307,8 @@ async def respond_to_answer(
         return True
     if person.id not in await group_petitioners(db, petition) or person.forgotten_at is not None:
         raise NotYours(f"{person.id} did not ask petition {petition.id}")
-    status = Status(petition.status)
-    if status not in ((S.ANSWERED,) if settles else (S.ANSWERED, S.CLOSED)):
+    # The same moves a lone petitioner may make, said for oneself instead.
+    if (Status(petition.status), S.CLOSED if settles else S.REOPENED) not in PETITIONER_MOVES:
         raise BadMove("not_allowed")
     reason = (reason or "").strip() or None
     if not settles and reason is None:
