@@ -106,6 +106,16 @@ def _petition_back_to_office(t: Translator, params: dict[str, Any]) -> Reply:
     )
 
 
+def _petition_not_settled(t: Translator, params: dict[str, Any]) -> Reply:
+    """One petitioner of a merged group is not satisfied; the office decides for the group."""
+    petition_id = params.get("id")
+    return Reply(
+        text=t._("A petitioner of {code} says the answer does not settle it for them: {reason}",
+                 code=params.get("code", ""), reason=params.get("reason", "")),
+        choices=(Choice(f"ip:{petition_id}", t._("Open it")),),
+    )
+
+
 def _petition_deadline(t: Translator, params: dict[str, Any]) -> Reply:
     due = format_date(date.fromisoformat(str(params.get("due_on"))))
     code = params.get("code", "")
@@ -135,6 +145,7 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "petition_new": _petition_new,
     "petition_for_agency": _petition_for_agency,
     "petition_back_to_office": _petition_back_to_office,
+    "petition_not_settled": _petition_not_settled,
     "petition_due_soon": _petition_deadline,
     "petition_overdue": lambda t, params: _petition_deadline(t, {**params, "_overdue": True}),
     "petitions_overdue_digest": _petitions_overdue_digest,

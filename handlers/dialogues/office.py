@@ -7,6 +7,7 @@ storage, which refuses non-office readers.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from handlers.dates import format_datetime, parse_local_datetime, parse_when_and_place
 from handlers.dialogues.register import CATEGORY_NAMES, TOPIC_NAMES
@@ -18,6 +19,7 @@ from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.dialogues.dialogues import (
+    CodeAlreadyUsed,
     DialogueDraft,
     RegistrationRefused,
     answer_questions,
@@ -27,6 +29,8 @@ from storage.dialogues.dialogues import (
     dialogues_of_commune,
     get_dialogue,
     hamlet_lists,
+    open_questions,
+    questions_list,
     questions_to_answer,
     release_seats_now,
 )
@@ -98,7 +102,7 @@ async def list_questions(turn: Turn) -> None:
         await show_menu(turn)
         return
     try:
-        waiting = await questions_to_answer(turn.db, turn.person, dialogue)
+        waiting = await questions_list(turn.db, turn.person, dialogue)
     except NotAllowed:
         await show_menu(turn, turn._("Only the commune office manages dialogues."))
         return
@@ -117,8 +121,8 @@ async def on_pick_question(turn: Turn) -> None:
     if dialogue is None or turn.person is None:
         await show_menu(turn)
         return
-    chosen = {r.id: r for r in await questions_to_answer(turn.db, turn.person, dialogue)}.get(
-        choice_number(turn.inbound.choice) or 0)
+    chosen = await open_questions(turn.db, turn.person, dialogue,
+                                  choice_number(turn.inbound.choice) or 0)
     if chosen is None:
         await show_menu(turn)
         return
@@ -166,6 +170,14 @@ async def on_check_in(turn: Turn) -> None:
     code = turn.inbound.text.strip() if turn.inbound.kind is Kind.TEXT else ""
     try:
         registration = await check_in(turn.db, turn.person, dialogue, code, now=turn.now)
+    except CodeAlreadyUsed as used:
+        # The brief's format for the door: day first, then the local time.
+        when = used.used_at.astimezone(ZoneInfo(turn.config.timezone)).strftime(
+            "%d/%m/%Y %H:%M")
+        turn.say(turn._("The code {code} was already used at {when}. Do not let in a second "
+                        "person with it.", code=code, when=when),
+                 choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
+        return
     except (RegistrationRefused, NotAllowed):
         turn.say(turn._("No registered household has the code {code}.", code=code or "—"),
                  choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])

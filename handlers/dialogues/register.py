@@ -20,6 +20,7 @@ from storage.dialogues.dialogues import (
     consent_to_category,
     dialogue_calendar,
     dialogue_hamlets,
+    door_code,
     get_dialogue,
     get_own_registration,
     open_dialogues,
@@ -27,7 +28,7 @@ from storage.dialogues.dialogues import (
     registrations_of,
 )
 from storage.files import store_file
-from storage.models import Registration
+from storage.models import Dialogue, Registration
 from storage.people.people import clean_name
 from storage.places import commune_of_person
 
@@ -52,9 +53,22 @@ async def accept_seat(turn: Turn) -> None:
         await show_menu(turn, turn._("Sorry, this offer has ended; the seat went to the next "
                                      "household."))
         return
-    await show_menu(turn, turn._("Your seat is confirmed. Registration {code}, check-in code "
-                                 "{checkin}.", code=registration.code,
-                                 checkin=registration.checkin_code))
+    dialogue = await get_dialogue(turn.db, registration.dialogue_id)
+    assert dialogue is not None
+    # Now that the household has a seat, it gets its door code and the calendar file.
+    await _send_seat(turn, dialogue, registration, turn._(
+        "Your seat is confirmed. Registration {code}; show the check-in code {checkin} at the "
+        "door. Add the dialogue to your calendar with the file.", code=registration.code,
+        checkin=door_code(registration)))
+
+
+async def _send_seat(turn: Turn, dialogue: Dialogue, registration: Registration,
+                     text: str) -> None:
+    ics = store_file(turn.db, f"doi-thoai-{dialogue.id}.ics", dialogue_calendar(dialogue),
+                     owner_id=registration.person_id)
+    turn.end()
+    turn.say(text, title=dialogue.title, file=(ics.token, ics.name))
+    await show_menu(turn)
 
 
 @action("dlg:decline:*")
@@ -107,11 +121,15 @@ async def start_registration(turn: Turn) -> None:
         return
     lines, cancels = [], []
     for registration, dialogue in mine:
-        lines.append(turn._("{title}, {when}: {status} ({code}, check-in code {checkin})",
-                            title=dialogue.title, code=registration.code,
-                            when=format_datetime(dialogue.starts_at, turn.config.timezone),
-                            status=turn._(MY_STATUS.get(registration.status, "")),
-                            checkin=registration.checkin_code))
+        when = format_datetime(dialogue.starts_at, turn.config.timezone)
+        status = turn._(MY_STATUS.get(registration.status, ""))
+        checkin = door_code(registration)
+        lines.append(
+            turn._("{title}, {when}: {status} ({code}, check-in code {checkin})",
+                   title=dialogue.title, code=registration.code, when=when, status=status,
+                   checkin=checkin) if checkin else
+            turn._("{title}, {when}: {status} ({code})", title=dialogue.title,
+                   code=registration.code, when=when, status=status))
         cancels.append(Choice(f"dlx:{registration.id}",
                               turn._("❌ Cancel {code}", code=registration.code)))
     registered = {dialogue.id for _registration, dialogue in mine}
@@ -284,14 +302,10 @@ async def on_review(turn: Turn) -> None:
                                      "list ({ahead} households before you); if a seat frees, "
                                      "it is offered to you here.", ahead=result.ahead))
         return
-    ics = store_file(turn.db, f"doi-thoai-{dialogue.id}.ics", dialogue_calendar(dialogue),
-                     owner_id=turn.person.id)
-    turn.end()
-    turn.say(turn._("You are registered. Registration {code}; show the check-in code {checkin} "
-                    "at the door. Add the dialogue to your calendar with the file.",
-                    code=registration.code, checkin=registration.checkin_code),
-             title=dialogue.title, file=(ics.token, ics.name))
-    await show_menu(turn)
+    await _send_seat(turn, dialogue, registration, turn._(
+        "You are registered. Registration {code}; show the check-in code {checkin} at the "
+        "door. Add the dialogue to your calendar with the file.", code=registration.code,
+        checkin=door_code(registration)))
 
 
 REFUSALS = {

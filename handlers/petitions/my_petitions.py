@@ -1,7 +1,8 @@
 """A citizen's own petitions: the list, one petition with its history, settled or reopened.
 
 The "does this answer settle it?" buttons arrive with the answer notice and work from any
-moment later, so they are actions carrying the petition's id.
+moment later, so they are actions carrying the petition's id. In a merged group each
+petitioner answers for themselves; storage decides whether that moves the petition.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.models import Petition
 from storage.petitions.petitions import get_own_petition, petition_history, petitions_of
-from storage.petitions.workflow import BadMove, NotYours, Status, move_petition
+from storage.petitions.workflow import (
+    BadMove,
+    NotYours,
+    Status,
+    own_response,
+    respond_to_answer,
+)
 
 FLOW = "my_petitions"
 MAX_REASON = 1000
@@ -57,25 +64,36 @@ async def show_my_petition(turn: Turn) -> None:
     if petition is None:
         await show_menu(turn, _("That petition is not among yours."))
         return
+    assert turn.person is not None
     zone = turn.config.timezone
     lines = [_("Status: {status}", status=status_name(turn, petition.status)), "",
              snippet(petition.content, 300), "", _("History:")]
-    for entry in await petition_history(turn.db, petition.id):
+    for entry in await petition_history(turn.db, petition, turn.person):
+        said = OWN_SAY.get(entry.action)
         status = entry.action.removeprefix("petition.")
-        line = f"• {format_datetime(entry.at, zone)}: {status_name(turn, status)}"
+        line = f"• {format_datetime(entry.at, zone)}: " + (
+            _(said) if said else status_name(turn, status))
         if entry.reason:
             line += f" ({entry.reason})"
         lines.append(line)
     if petition.answer:
         lines += ["", _("Answer: {text}", text=petition.answer)]
+    said_now = await own_response(turn.db, petition, turn.person)
     choices = []
-    if petition.status == Status.ANSWERED:
+    if petition.status == Status.ANSWERED and said_now is None:
         choices = settle_choices(turn, petition.id)
-    elif petition.status == Status.CLOSED:
+    elif petition.status in (Status.ANSWERED, Status.CLOSED) and said_now != "reopened":
         choices = [Choice(f"pt:reopen:{petition.id}", _("Reopen it"))]
     choices.append(Choice("menu:mypetitions", _("↩ My petitions")))
     turn.end()
     turn.say("\n".join(lines), title=petition.code, choices=choices)
+
+
+# What a petitioner of a merged group said for themselves, in their history.
+OWN_SAY = {
+    "petition.settled_own": N_("you said the answer settles it for you"),
+    "petition.reopened_own": N_("you said the answer does not settle it"),
+}
 
 
 def settle_choices(turn: Turn, petition_id: int) -> list[Choice]:
@@ -90,13 +108,18 @@ async def settle_petition(turn: Turn) -> None:
         await show_menu(turn, turn._("That petition is not among yours."))
         return
     try:
-        await move_petition(turn.db, petition, Status.CLOSED, turn.person)
+        moved = await respond_to_answer(turn.db, petition, turn.person, settles=True,
+                                        now=turn.now)
     except (BadMove, NotYours):
         await show_menu(turn, turn._("Petition {code} is {status}; nothing was changed.",
                                      code=petition.code,
                                      status=status_name(turn, petition.status)))
         return
-    await show_menu(turn, turn._("Thank you. Petition {code} is closed.", code=petition.code))
+    await show_menu(turn, turn._("Thank you. Petition {code} is closed.", code=petition.code)
+                    if moved else
+                    turn._("Thank you. It is noted that the answer to {code} settles it for "
+                           "you. Others asked the same; the commune office closes it for "
+                           "everyone.", code=petition.code))
 
 
 @action("pt:reopen:*")
@@ -128,11 +151,15 @@ async def on_reopen_reason(turn: Turn) -> None:
         await show_menu(turn)
         return
     try:
-        await move_petition(turn.db, petition, Status.REOPENED, turn.person, reason=reason)
+        moved = await respond_to_answer(turn.db, petition, turn.person, settles=False,
+                                        reason=reason, now=turn.now)
     except (BadMove, NotYours):
         await show_menu(turn, turn._("Petition {code} is {status}; nothing was changed.",
                                      code=petition.code,
                                      status=status_name(turn, petition.status)))
         return
     await show_menu(turn, turn._("Petition {code} is reopened. The commune office will look at "
-                                 "it again.", code=petition.code))
+                                 "it again.", code=petition.code) if moved else
+                    turn._("Your reason has gone to the commune office. Others asked the same, "
+                           "so the office decides whether {code} is reopened for everyone.",
+                           code=petition.code))

@@ -18,7 +18,7 @@ from storage.models import Petition
 from storage.permissions import OFFICE_ROLES, communes_where
 from storage.petitions.duplicates import find_similar_petitions
 from storage.petitions.petitions import MAX_CONTENT, get_petition
-from storage.petitions.views import PAGE, list_inbox, petition_card
+from storage.petitions.views import PAGE, can_open_petition, list_inbox, petition_card
 from storage.petitions.workflow import (
     COMPETENCES,
     BadMove,
@@ -108,8 +108,8 @@ async def on_list(turn: Turn) -> None:
 async def _petition(turn: Turn, petition_id: int | None) -> Petition | None:
     """The petition if this reader may see it; otherwise a polite refusal is said."""
     petition = await get_petition(turn.db, petition_id) if petition_id else None
-    if petition is not None and turn.person is not None and await petition_card(
-            turn.db, petition, turn.person, turn.today) is not None:
+    if petition is not None and turn.person is not None and await can_open_petition(
+            turn.db, petition, turn.person):
         return petition
     await show_menu(turn, turn._("You cannot open that petition."))
     return None

@@ -143,7 +143,7 @@ async def send_report(turn: Turn, commune_id: int, first: date, last: date, toda
     assert commune is not None
     province = await province_of(turn.db, commune)
     rows = [to_row(line, today) for line in await report_lines(
-        turn.db, commune_id, first, last, round_id=round_id)]
+        turn.db, commune_id, first, last, round_id=round_id, reader=turn.person)]
     heading = ReportHeading(
         province=province.name if province else "", commune=commune.name,
         period_label=label or f"từ ngày {format_date(first)} đến ngày {format_date(last)}",

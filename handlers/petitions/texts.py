@@ -57,14 +57,18 @@ def describe_card(turn: Turn, card: PetitionCard) -> str:
     if p.due_on:
         lines.append(_("Answer due: {date}", date=format_date(p.due_on)) + (
             " ⚠️ " + _("overdue") if card.overdue else ""))
-    if card.petitioner is not None:
-        lines.append(_("Petitioner: {value}", value=card.petitioner))
-    if card.phone is not None:
-        lines.append(_("Phone: {value}", value=card.phone))
-    if p.address:
-        lines.append(_("Address: {value}", value=p.address))
-    if p.latitude is not None and p.longitude is not None:
-        lines.append(_("Location: {lat:.5f}, {lon:.5f}", lat=p.latitude, lon=p.longitude))
+    who = card.petitioner
+    if who.name is not None:
+        lines.append(_("Petitioner: {value}", value=who.name))
+    if who.phone is not None:
+        lines.append(_("Phone: {value}", value=who.phone))
+    if who.address:
+        lines.append(_("Address: {value}", value=who.address))
+    if who.latitude is not None and who.longitude is not None:
+        lines.append(
+            _("Area (within about 1 km): {lat:.2f}, {lon:.2f}", lat=who.latitude,
+              lon=who.longitude) if who.coarse else
+            _("Location: {lat:.5f}, {lon:.5f}", lat=who.latitude, lon=who.longitude))
     if card.attachments:
         lines.append(_("Attachments: {count}", count=card.attachments))
     if p.source == "meeting":

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.audit import record_action
+from storage.audit import record_action, record_read
 from storage.calendar import event_ics
 from storage.messaging.notify import notify_person
 from storage.models import (
@@ -43,6 +43,26 @@ FILL_ALERTS = (80, 100)
 
 class RegistrationRefused(Refused):
     """The registration or a seat move breaks a rule (closed, already registered...)."""
+
+
+class CodeAlreadyUsed(RegistrationRefused):
+    """The check-in code was shown at the door before: one code lets one household in once."""
+
+    def __init__(self, used_at: datetime) -> None:
+        super().__init__("already_used")
+        self.used_at = used_at
+
+
+SEATED = ("registered", "attended")
+
+
+def door_code(registration: Registration) -> str | None:
+    """The check-in code to show at the door, or None while the household has no seat.
+
+    A waiting or offered household is never shown a code: it would not open the door, and
+    showing it would promise a seat the household does not have.
+    """
+    return registration.checkin_code if registration.status in SEATED else None
 
 
 @dataclass(frozen=True)
@@ -433,13 +453,15 @@ async def check_in(db: AsyncSession, actor: Person, dialogue: Dialogue, checkin_
     registration = (await db.execute(select(Registration).where(
         Registration.dialogue_id == dialogue.id,
         Registration.checkin_code == checkin_code.strip()))).scalar_one_or_none()
-    if registration is None or registration.status not in ("registered", "attended"):
+    if registration is None or registration.status not in SEATED:
         raise RegistrationRefused("unknown_code")
-    if registration.status == "registered":
-        registration.status = "attended"
-        registration.attended_at = now or utcnow()
-        record_action(db, action="dialogue.attended", subject_type="registration",
-                      subject_id=registration.id, actor_id=actor.id)
+    if registration.status == "attended":
+        # A second person showing the same code is not let in silently.
+        raise CodeAlreadyUsed(registration.attended_at or registration.created_at)
+    registration.status = "attended"
+    registration.attended_at = now or utcnow()
+    record_action(db, action="dialogue.attended", subject_type="registration",
+                  subject_id=registration.id, actor_id=actor.id)
     return registration
 
 
@@ -492,6 +514,26 @@ async def questions_to_answer(db: AsyncSession, actor: Person, dialogue: Dialogu
     return list((await db.execute(query)).scalars())
 
 
+async def questions_list(db: AsyncSession, actor: Person, dialogue: Dialogue
+                         ) -> list[Registration]:
+    """The households' questions as the office reads them: the read is in the audit log."""
+    waiting = await questions_to_answer(db, actor, dialogue)
+    record_read(db, actor_id=actor.id, subject_type="dialogue", subject_id=dialogue.id,
+                what="questions")
+    return waiting
+
+
+async def open_questions(db: AsyncSession, actor: Person, dialogue: Dialogue,
+                         registration_id: int) -> Registration | None:
+    """One household's questions, to answer them; the read is in the audit log."""
+    found = {r.id: r for r in await questions_to_answer(db, actor, dialogue)}.get(
+        registration_id)
+    if found is not None:
+        record_read(db, actor_id=actor.id, subject_type="registration", subject_id=found.id,
+                    what="questions")
+    return found
+
+
 async def answer_questions(db: AsyncSession, actor: Person, registration: Registration,
                            text: str, *, now: datetime | None = None) -> None:
     """Record the organisers' answer; it goes to the household that asked, and only to it."""
@@ -531,6 +573,8 @@ async def hamlet_lists(db: AsyncSession, actor: Person, dialogue: Dialogue) -> l
                Registration.status.in_(("registered", "attended", "offered", "waiting")))
         .order_by(Hamlet.position, Hamlet.name, Registration.id)
     )
+    record_read(db, actor_id=actor.id, subject_type="dialogue", subject_id=dialogue.id,
+                what="hamlet_lists")
     return [ListRow(name, r.code, r.representative or "", r.category or "", list(r.topics),
                     r.questions, r.status)
             for r, name in (await db.execute(query)).tuples().all()]

@@ -194,14 +194,34 @@ async def petitions_of(db: AsyncSession, person: Person, *, limit: int = 20) -> 
 
 
 
-async def petition_history(db: AsyncSession, petition_id: int) -> list[AuditEntry]:
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    action: str  # "petition.answered"; "petition.settled_own" for the reader's own say
+    reason: str | None
+
+
+async def petition_history(db: AsyncSession, petition: Petition, reader: Person
+                           ) -> list[HistoryLine]:
+    """The petition's moves as one of its petitioners reads them.
+
+    Staff reads are not moves, and what another petitioner of a merged group said (their own
+    say, their reasons) is theirs: the reader sees only the group's moves and their own words.
+    """
     query = (
         select(AuditEntry)
-        .where(AuditEntry.subject_type == "petition", AuditEntry.subject_id == petition_id)
+        .where(AuditEntry.subject_type == "petition", AuditEntry.subject_id == petition.id,
+               AuditEntry.action.like("petition.%"))
         .order_by(AuditEntry.id)
     )
-    return list((await db.execute(query)).scalars())
-
+    others = set(await group_petitioners(db, petition)) - {reader.id}
+    lines = []
+    for entry in (await db.execute(query)).scalars():
+        by_other = entry.actor_id is not None and entry.actor_id in others
+        if entry.action.endswith("_own") and entry.actor_id != reader.id:
+            continue
+        lines.append(HistoryLine(entry.at, entry.action, None if by_other else entry.reason))
+    return lines
 
 
 async def group_petitioners(db: AsyncSession, petition: Petition) -> list[int]:

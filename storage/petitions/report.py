@@ -1,7 +1,7 @@
 """The rows of a consolidated petition report: a commune's petitions received in a period.
 
-Names appear only where the petitioner let them be shown: the report goes to agencies and
-the Front as well as the office.
+Names appear only as `storage.petitions.visibility` lets a report show them: the report goes
+to agencies and the Front as well as the office. Making one is a staff read of personal data.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.audit import record_read
 from storage.models import Agency, Field, Hamlet, Meeting, Person, Petition
 from storage.petitions.petitions import LOCAL
+from storage.petitions.visibility import Viewer, petitioner_view
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,14 @@ def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 
 async def report_lines(
-    db: AsyncSession, commune_id: int, first: date, last: date, *, round_id: int | None = None
+    db: AsyncSession, commune_id: int, first: date, last: date, *, round_id: int | None = None,
+    reader: Person | None = None,
 ) -> list[ReportLine]:
     """Petitions received from `first` to `last` (local days, inclusive), merged ones left out.
 
     With `round_id`, the voter-contact round's report: what its meetings collected (and the
-    questions sent for them), plus what came in directly during its window.
+    questions sent for them), plus what came in directly during its window. The `reader`
+    who asked is recorded in the audit log.
     """
     start, end = local_day_bounds(first, last)
     received = (Petition.created_at >= start) & (Petition.created_at < end)
@@ -66,9 +70,12 @@ async def report_lines(
         )
         .order_by(Petition.id)
     )
+    if reader is not None:
+        record_read(db, actor_id=reader.id, subject_type="commune", subject_id=commune_id,
+                    what="petition_report")
     lines = []
     for petition, hamlet, field, agency, name in (await db.execute(query)).all():
-        voter = (petition.voter_name or name or "") if petition.show_name else ""
+        voter = petitioner_view(petition, Viewer.REPORT, owner_name=name).name or ""
         lines.append(ReportLine(
             code=petition.code,
             received_on=petition.created_at.astimezone(LOCAL).date(),

@@ -1,7 +1,7 @@
 """Reading petitions for staff and agencies: the inbox, an agency's queue, and a petition's card.
 
-The card is where privacy is decided: an agency officer never gets the name or phone of a
-petitioner who chose to hide them, whichever screen asks.
+The card shows the petitioner only as `storage.petitions.visibility` allows this reader, and a
+staff member's or officer's opening of it is written to the audit log.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.audit import record_read
 from storage.models import (
     Agency,
     Field,
@@ -21,6 +22,7 @@ from storage.models import (
     PetitionAttachment,
     RoleGrant,
 )
+from storage.petitions.visibility import PetitionerView, Viewer, owner_view, viewer_from
 from storage.petitions.workflow import OPEN, actor_kinds
 
 PAGE = 8
@@ -43,8 +45,7 @@ class PetitionCard:
     hamlet: str | None
     field: str | None
     agency: str | None
-    petitioner: str | None  # None: the reader may not see it
-    phone: str | None
+    petitioner: PetitionerView  # as much as this reader may see
     attachments: int
     overdue: bool
 
@@ -103,22 +104,25 @@ async def agency_queue(
     return [InboxLine(*row) for row in (await db.execute(query)).all()]
 
 
+async def can_open_petition(db: AsyncSession, petition: Petition, reader: Person) -> bool:
+    """Whether the reader stands to the petition at all (staff, its agency, a petitioner)."""
+    return viewer_from(await actor_kinds(db, petition, reader)) is not None
+
+
 async def petition_card(
     db: AsyncSession, petition: Petition, reader: Person, today: date
 ) -> PetitionCard | None:
-    """The petition as this reader may see it; None if they may not see it at all."""
-    kinds = await actor_kinds(db, petition, reader)
-    if not kinds:
+    """The petition as this reader may see it; None if they may not see it at all.
+
+    Staff and agency officers opening it are recorded as a read of personal data.
+    """
+    viewer = viewer_from(await actor_kinds(db, petition, reader))
+    if viewer is None:
         return None
     hamlet = await db.get(Hamlet, petition.hamlet_id) if petition.hamlet_id else None
     field = await db.get(Field, petition.field_id) if petition.field_id else None
     agency = await db.get(Agency, petition.agency_id) if petition.agency_id else None
     owner = await db.get(Person, petition.person_id) if petition.person_id else None
-    name_visible = "staff" in kinds or "petitioner" in kinds or petition.show_name
-    petitioner = phone = None
-    if name_visible:
-        petitioner = petition.voter_name or (owner.full_name if owner else None) or ""
-        phone = (owner.phone if owner else None) or None
     attachments = (
         await db.execute(
             select(func.count()).where(PetitionAttachment.petition_id == petition.id)
@@ -126,13 +130,15 @@ async def petition_card(
     ).scalar_one()
     overdue = petition.status == "forwarded" and petition.due_on is not None and (
         petition.due_on < today)
+    if viewer in (Viewer.OFFICE, Viewer.AGENCY):
+        record_read(db, actor_id=reader.id, subject_type="petition", subject_id=petition.id,
+                    what="card")
     return PetitionCard(
         petition=petition,
         hamlet=hamlet.name if hamlet else None,
         field=field.name if field else None,
         agency=agency.name if agency else None,
-        petitioner=petitioner,
-        phone=phone,
+        petitioner=owner_view(petition, owner, viewer),
         attachments=attachments,
         overdue=overdue,
     )

@@ -2,6 +2,9 @@
 
 Every move is checked against `ALLOWED` and against the mover's role, written to the audit
 log (who, when, before, after, why) and announced to everyone who asked, through the outbox.
+
+In a merged group, the petitioners do not move the group: each says for themselves whether the
+answer settles it (`respond_to_answer`), and only the office decides for everyone.
 """
 
 from __future__ import annotations
@@ -10,13 +13,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import desc, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
 from storage.files import file_by_token
 from storage.messaging.notify import notify_person
-from storage.models import Agency, Commune, Field, Person, Petition, RoleGrant
+from storage.models import Agency, AuditEntry, Commune, Field, Person, Petition, RoleGrant
 from storage.models.base import utcnow
 from storage.permissions import OFFICE_ROLES, office_staff
 from storage.petitions.petitions import LOCAL, group_petitioners
@@ -69,7 +72,8 @@ class NotYours(Exception):
 
 
 async def actor_kinds(db: AsyncSession, petition: Petition, actor: Person) -> set[str]:
-    """How the actor stands to this petition: staff, agency (its officer), petitioner."""
+    """How the actor stands to this petition: staff, agency (its officer), petitioner (who
+    sent it), co_petitioner (whose own petition was merged into it)."""
     kinds: set[str] = set()
     if actor.forgotten_at is not None:
         return kinds
@@ -83,20 +87,29 @@ async def actor_kinds(db: AsyncSession, petition: Petition, actor: Person) -> se
             kinds.add("staff")
         if role == "agency" and agency_id is not None and agency_id == petition.agency_id:
             kinds.add("agency")
-    if actor.id in await group_petitioners(db, petition):
+    if petition.person_id == actor.id:
         kinds.add("petitioner")
+    elif actor.id in await group_petitioners(db, petition):
+        kinds.add("co_petitioner")
     return kinds
+
+
+async def _alone_in_group(db: AsyncSession, petition: Petition, person: Person) -> bool:
+    """No one else asked this: the petitioner's say is the petition's fate."""
+    return await group_petitioners(db, petition) == [person.id]
 
 
 async def allowed_moves(db: AsyncSession, petition: Petition, actor: Person) -> set[Status]:
     """Every status this actor may move the petition to now (one look at their roles)."""
     before = Status(petition.status)
     kinds = await actor_kinds(db, petition, actor)
+    # In a merged group a petitioner answers only for themselves (`respond_to_answer`).
+    decides = "petitioner" in kinds and await _alone_in_group(db, petition, actor)
     return {
         to for to in ALLOWED[before]
         if "staff" in kinds
         or ("agency" in kinds and (before, to) in AGENCY_MOVES)
-        or ("petitioner" in kinds and (before, to) in PETITIONER_MOVES)
+        or (decides and (before, to) in PETITIONER_MOVES)
     }
 
 
@@ -271,3 +284,62 @@ async def merge_petitions(
             merged_into_id=keep.id
         )
     )
+
+
+SETTLED_OWN = "petition.settled_own"
+REOPENED_OWN = "petition.reopened_own"
+
+
+async def respond_to_answer(
+    db: AsyncSession, petition: Petition, person: Person, *, settles: bool,
+    reason: str | None = None, now: datetime | None = None,
+) -> bool:
+    """A petitioner says whether the answer settles it. Returns whether the petition moved.
+
+    Alone with the petition, their word closes or reopens it (through `move_petition`). In a
+    merged group it is their own say: written to the audit log for this answer (the petition's
+    version), and a "not settled" goes to the office with the reason; the group's status is the
+    office's to change.
+    """
+    if await _alone_in_group(db, petition, person) and petition.person_id == person.id:
+        await move_petition(db, petition, S.CLOSED if settles else S.REOPENED, person,
+                            reason=reason, now=now)
+        return True
+    if person.id not in await group_petitioners(db, petition) or person.forgotten_at is not None:
+        raise NotYours(f"{person.id} did not ask petition {petition.id}")
+    # The same moves a lone petitioner may make, said for oneself instead.
+    if (Status(petition.status), S.CLOSED if settles else S.REOPENED) not in PETITIONER_MOVES:
+        raise BadMove("not_allowed")
+    reason = (reason or "").strip() or None
+    if not settles and reason is None:
+        raise BadMove("needs_reason")
+    record_action(
+        db, action=SETTLED_OWN if settles else REOPENED_OWN, subject_type="petition",
+        subject_id=petition.id, actor_id=person.id, after={"version": petition.version},
+        reason=reason,
+    )
+    if not settles:
+        params = {"id": petition.id, "code": petition.code, "reason": reason}
+        for person_id in await office_staff(db, petition.commune_id):
+            await notify_person(
+                db, person_id, "petition_not_settled", params,
+                dedupe_key=f"petition-not-settled:{petition.id}:v{petition.version}:"
+                           f"{person.id}:{person_id}",
+            )
+    return False
+
+
+async def own_response(db: AsyncSession, petition: Petition, person: Person) -> str | None:
+    """What this petitioner of a merged group said of the current answer: settled, reopened."""
+    query = (
+        select(AuditEntry.action, AuditEntry.after)
+        .where(AuditEntry.subject_type == "petition", AuditEntry.subject_id == petition.id,
+               AuditEntry.actor_id == person.id,
+               AuditEntry.action.in_((SETTLED_OWN, REOPENED_OWN)))
+        .order_by(desc(AuditEntry.id))
+        .limit(1)
+    )
+    found = (await db.execute(query)).first()
+    if found is None or (found.after or {}).get("version") != petition.version:
+        return None  # nothing said, or said of an earlier answer
+    return "settled" if found.action == SETTLED_OWN else "reopened"

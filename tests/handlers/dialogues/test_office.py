@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -12,7 +13,15 @@ from storage.db import Database
 from storage.demo import seed_demo
 from storage.dialogues.dialogues import RegistrationForm, register_household
 from storage.files import file_by_token
-from storage.models import Agency, Commune, Dialogue, HamletQuota, Registration, RoleGrant
+from storage.models import (
+    Agency,
+    AuditEntry,
+    Commune,
+    Dialogue,
+    HamletQuota,
+    Registration,
+    RoleGrant,
+)
 from storage.models.base import utcnow
 from tests.chat import Chat, actions, texts
 
@@ -124,3 +133,71 @@ async def test_the_office_answers_a_households_questions_in_the_bot(db: Database
     await office.send("Tháng 7 ngân hàng chính sách giải ngân.")
     answer = texts(await citizen.new_replies())
     assert "giải ngân" in answer and "Khi nào được vay vốn?" in answer
+
+
+async def test_a_used_check_in_code_is_refused_with_when_it_was_used(db: Database) -> None:
+    office, (_delegate, _officer, citizen) = await office_and_others(db)
+    household = await citizen.person()
+    assert household is not None
+    async with db.transaction() as session:
+        commune = (await session.execute(select(Commune))).scalars().first()
+        assert commune is not None
+        dialogue = Dialogue(commune_id=commune.id, title="Đối thoại 2026", place="Xã",
+                            starts_at=utcnow() + timedelta(days=10), topics=["job_loans"],
+                            categories=["poor"], registration_until=utcnow() + timedelta(days=8))
+        session.add(dialogue)
+        await session.flush()
+        session.add(HamletQuota(dialogue_id=dialogue.id, hamlet_id=household.hamlet_id,
+                                seats=5))
+        await session.flush()
+        registered = await register_household(session, dialogue, household, RegistrationForm(
+            hamlet_id=household.hamlet_id or 0, representative="Đỗ Văn Chín", category="poor",
+            topics=("job_loans",)))
+        code = registered.registration.checkin_code
+    await office.press(f"dlc:{dialogue.id}")
+    assert "Đỗ Văn Chín" in texts(await office.send(code))
+    again = texts(await office.send(code))
+    async with db.transaction() as session:
+        attended_at = (await session.execute(select(Registration.attended_at))).scalar_one()
+        entries = (await session.execute(select(AuditEntry.action).where(
+            AuditEntry.action == "dialogue.attended"))).scalars().all()
+    assert attended_at is not None
+    used = attended_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
+    assert used in again
+    assert len(entries) == 1
+
+
+async def test_every_read_of_households_by_the_office_is_in_the_audit_log(db: Database) -> None:
+    office, (_delegate, _officer, citizen) = await office_and_others(db)
+    household = await citizen.person()
+    assert household is not None
+    async with db.transaction() as session:
+        commune = (await session.execute(select(Commune))).scalars().first()
+        assert commune is not None
+        dialogue = Dialogue(commune_id=commune.id, title="Đối thoại 2026", place="Xã",
+                            starts_at=utcnow() + timedelta(days=10), topics=["job_loans"],
+                            categories=["poor"], registration_until=utcnow() + timedelta(days=8))
+        session.add(dialogue)
+        await session.flush()
+        session.add(HamletQuota(dialogue_id=dialogue.id, hamlet_id=household.hamlet_id,
+                                seats=5))
+        await session.flush()
+        registered = await register_household(session, dialogue, household, RegistrationForm(
+            hamlet_id=household.hamlet_id or 0, representative="Đỗ Văn Chín", category="poor",
+            topics=("job_loans",), questions="Xin vay vốn nuôi bò"))
+        registration_id = registered.registration.id
+    office_person = await office.person()
+    assert office_person is not None
+    await office.press(f"dll:{dialogue.id}")
+    await office.press(f"dla:{dialogue.id}")
+    await office.press(f"dq:{registration_id}")
+    async with db.transaction() as session:
+        reads = (await session.execute(select(AuditEntry).where(
+            AuditEntry.action == "personal_data.read").order_by(AuditEntry.id))).scalars().all()
+    assert [(r.actor_id, r.subject_type, r.subject_id, r.after) for r in reads] == [
+        (office_person.id, "dialogue", dialogue.id, {"what": "hamlet_lists"}),
+        (office_person.id, "dialogue", dialogue.id, {"what": "questions"}),
+        (office_person.id, "registration", registration_id, {"what": "questions"})]
+    # The log says who read what, never the data itself.
+    assert all(r.before is None and r.reason is None for r in reads)
+    assert all("Chín" not in str(r.after) and "bò" not in str(r.after) for r in reads)

@@ -165,3 +165,45 @@ async def test_without_the_question_form_registration_skips_the_questions(db: Da
         await chat.press(press)
     review = await chat.press("dt:done")
     assert "dr:send" in actions(review)
+
+
+async def test_a_waiting_household_gets_no_door_code_until_it_has_a_seat(db: Database) -> None:
+    async with db.transaction() as session:
+        commune = await seed_demo(session)
+        hamlet = (await session.execute(select(Hamlet).where(Hamlet.name == "Ấp Tân Dân"))
+                  ).scalar_one()
+        dialogue = Dialogue(commune_id=commune.id, title="Đối thoại 2026", place="Xã",
+                            starts_at=utcnow() + timedelta(days=10), topics=list(TOPICS),
+                            categories=["poor"], registration_until=utcnow() + timedelta(days=8))
+        session.add(dialogue)
+        await session.flush()
+        session.add(HamletQuota(dialogue_id=dialogue.id, hamlet_id=hamlet.id, seats=1))
+    seated = Chat(db, user_id="6801")
+    waiting = Chat(db, user_id="6802", runner=seated.runner)
+    for chat in (seated, waiting):
+        await chat.onboard(1)
+        person = await chat.person()
+        assert person is not None
+        async with db.transaction() as session:
+            found = await session.get(Dialogue, dialogue.id)
+            assert found is not None
+            await register_household(session, found, person, form(hamlet.id))
+    async with db.transaction() as session:
+        first, second = (await session.execute(select(Registration).order_by(Registration.id))
+                         ).scalars().all()
+    mine = texts(await waiting.press("menu:dialogue"))
+    assert second.code in mine and second.checkin_code not in mine
+    assert first.checkin_code in texts(await seated.press("menu:dialogue"))
+
+    async with db.transaction() as session:
+        found_first = await session.get(Registration, first.id)
+        assert found_first is not None
+        await cancel_registration(session, found_first)
+    offer = await waiting.new_replies()
+    assert second.checkin_code not in texts(offer)
+    assert second.checkin_code not in texts(await waiting.press("menu:dialogue"))
+    (accept,) = [a for a in actions(offer) if a.startswith("dlg:accept:")]
+    seat = await waiting.press(accept)
+    assert second.checkin_code in texts(seat)
+    assert any(reply.file and reply.file[1].endswith(".ics") for reply in seat)
+    assert second.checkin_code in texts(await waiting.press("menu:dialogue"))

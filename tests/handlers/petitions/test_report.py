@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from storage.db import Database
 from storage.files import file_by_token
-from storage.models import Petition
+from storage.models import AuditEntry, Petition
 from tests.chat import actions, texts
-from tests.handlers.petitions.test_submit import send_petition, setup
+from tests.handlers.petitions.test_submit import VOTER, send_petition, setup
 
 
 async def stored(db: Database, token: str) -> bytes:
@@ -45,6 +45,14 @@ async def test_the_office_gets_this_months_report_as_word_and_excel(db: Database
         in_database = sorted((await session.execute(select(Petition.code, Petition.content))
                               ).all())
     assert sorted((row[1], row[8]) for row in rows) == in_database
+    # The names in it are hidden ones' too (none here), and the making of it is logged.
+    assert VOTER not in annex
+    office_person = await office.person()
+    assert office_person is not None
+    async with db.transaction() as session:
+        reads = (await session.execute(select(AuditEntry.actor_id, AuditEntry.after).where(
+            AuditEntry.action == "personal_data.read"))).all()
+    assert [tuple(r) for r in reads] == [(office_person.id, {"what": "petition_report"})]
 
 
 async def test_a_citizen_cannot_ask_for_the_report_and_bad_dates_are_asked_again(

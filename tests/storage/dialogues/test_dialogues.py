@@ -14,6 +14,7 @@ from storage.db import Database
 from storage.dialogues.dialogues import (
     CATEGORIES,
     TOPICS,
+    CodeAlreadyUsed,
     Registered,
     RegistrationForm,
     RegistrationRefused,
@@ -22,6 +23,8 @@ from storage.dialogues.dialogues import (
     answer_questions,
     cancel_dialogue,
     cancel_registration,
+    check_in,
+    door_code,
     expire_offers_and_release,
     move_dialogue,
     questions_to_answer,
@@ -265,3 +268,25 @@ async def test_the_office_opens_unfilled_seats_to_every_hamlet_early(db: Databas
         offered = (await session.execute(select(Registration).where(
             Registration.person_id == second.id))).scalar_one()
     assert (offered.status, offered.seat_hamlet_id) == ("offered", hamlets["Ấp Tân Hùng"])
+
+
+async def test_a_door_code_opens_once_and_only_for_a_seated_household(db: Database) -> None:
+    dialogue_id, hamlets = await new_dialogue(db, {"Ấp Tân Dân": 1})
+    office = await staff(db, "office")
+    seated, waiting = [await citizen(db, x, "Ấp Tân Dân") for x in ("seated", "waiting")]
+    for person in (seated, waiting):
+        await register(db, dialogue_id, person, hamlets["Ấp Tân Dân"])
+    async with db.transaction() as session:
+        dialogue = await session.get(Dialogue, dialogue_id)
+        assert dialogue is not None
+        first, second = (await session.execute(select(Registration).order_by(Registration.id))
+                         ).scalars().all()
+        assert door_code(first) == first.checkin_code and door_code(second) is None
+        # The waiting household's code, if someone learned it, does not open the door.
+        with pytest.raises(RegistrationRefused):
+            await check_in(session, office, dialogue, second.checkin_code, now=T0)
+        await check_in(session, office, dialogue, first.checkin_code, now=T0)
+        with pytest.raises(CodeAlreadyUsed) as used:
+            await check_in(session, office, dialogue, first.checkin_code,
+                           now=T0 + timedelta(minutes=5))
+        assert used.value.used_at == T0 and first.attended_at == T0

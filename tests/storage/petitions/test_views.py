@@ -80,6 +80,6 @@ async def test_an_agency_never_sees_a_hidden_name_and_a_neighbour_sees_nothing(
             agency_card = await petition_card(session, petition, officer, TODAY)
             office_card = await petition_card(session, petition, office, TODAY)
             assert agency_card is not None and office_card is not None
-            assert agency_card.petitioner == expected
-            assert office_card.petitioner == "Lê Thị Năm"
+            assert agency_card.petitioner.name == expected
+            assert office_card.petitioner.name == "Lê Thị Năm"
             assert await petition_card(session, petition, neighbour, TODAY) is None

@@ -20,6 +20,8 @@ from storage.petitions.workflow import (
     forward_petition,
     merge_petitions,
     move_petition,
+    own_response,
+    respond_to_answer,
 )
 from tests.factories import citizen, demo, staff
 
@@ -98,7 +100,7 @@ async def test_a_petition_goes_from_received_to_closed_and_everyone_hears(db: Da
         assert petition is not None
         await answer_petition(session, petition, officer, text="Sẽ sửa trong tháng 12.")
         await move_petition(session, petition, Status.CLOSED, voter)
-        history = [entry.action for entry in await petition_history(session, petition_id)]
+        history = [line.action for line in await petition_history(session, petition, voter)]
     assert history == ["petition.submitted", "petition.classified", "petition.forwarded",
                        "petition.answered", "petition.closed"]
     statuses = [n["status"] for n in await notices_for(db, voter, "petition_status")]
@@ -177,8 +179,27 @@ async def test_the_answer_reaches_every_petitioner_of_a_merged_group(db: Databas
         answers = [n for n in await notices_for(db, person, "petition_status")
                    if n["status"] == "answered"]
         assert [n["answer"] for n in answers] == ["Đã đưa vào kế hoạch năm 2027."]
-    # The petitioner of a merged petition may say whether the group's answer settles it.
+    # Each petitioner of the group says for themselves whether the answer settles it; none
+    # of them, not even the first, closes or reopens it for the others.
     async with db.transaction() as session:
         kept = await session.get(Petition, keep)
         assert kept is not None
-        await move_petition(session, kept, Status.CLOSED, third)
+        for person in (first, third):
+            with pytest.raises(NotYours):
+                await move_petition(session, kept, Status.CLOSED, person)
+        assert await respond_to_answer(session, kept, third, settles=True) is False
+        assert await respond_to_answer(session, kept, first, settles=True) is False
+        with pytest.raises(BadMove):
+            await respond_to_answer(session, kept, second, settles=False)  # no reason
+        assert await respond_to_answer(session, kept, second, settles=False,
+                                       reason="Đoạn qua nhà tôi chưa sửa") is False
+        assert kept.status == "answered"
+        said = [await own_response(session, kept, p) for p in (first, second, third)]
+        assert said == ["settled", "reopened", "settled"]
+        # A new answer asks everyone again.
+        await move_petition(session, kept, Status.REOPENED, office, reason="Sửa tiếp")
+        await answer_petition(session, kept, office, text="Đã sửa xong đoạn còn lại.")
+        assert [await own_response(session, kept, p) for p in (first, second, third)] == [
+            None, None, None]
+        await move_petition(session, kept, Status.CLOSED, office)
+    assert len(await notices_for(db, office, "petition_not_settled")) == 1
