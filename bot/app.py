@@ -21,6 +21,7 @@ from bot.zalo import WEBHOOK_PATH as ZALO_PATH
 from bot.zalo import ZaloChannel
 from handlers.conversation import ConversationRunner
 from handlers.turn import HandlerConfig
+from scheduler.clock import Clock
 from scheduler.dispatcher import Channel, Dispatcher
 from scheduler.jobs import build_scheduler
 from scheduler.pacing import Pacer
@@ -29,7 +30,10 @@ from storage.messaging.quiet_hours import QuietHours
 from storage.migrate import upgrade_database_async
 
 log = logging.getLogger(__name__)
-SHUTDOWN_SECONDS = 20
+# SIGTERM to exit: jobs and sends in hand get this long together, the HTTP server's open
+# requests a little more (see `run_process`), well inside the 10 s an orchestrator allows.
+SHUTDOWN_SECONDS = 6
+JOB_GRACE_SECONDS = 4
 
 
 @dataclass
@@ -138,7 +142,7 @@ async def run_process(settings: Settings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, process.stop.set)
     # Webhook handlers are short; the local chat's long polls need not delay a shutdown.
-    runner = web.AppRunner(build_web_app(process), access_log=None, shutdown_timeout=3)
+    runner = web.AppRunner(build_web_app(process), access_log=None, shutdown_timeout=2)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
@@ -163,13 +167,25 @@ async def run_process(settings: Settings) -> None:
         log.info("local chat: open http://%s:%s/ in a browser", settings.http_host,
                  settings.http_port)
     await process.stop.wait()
-    clock.shutdown(wait=False)
-    # Pollers and the dispatcher notice `stop` and finish the update or round in hand.
-    _finished, late = await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
+    await shut_down(process, clock, tasks, runner)
+
+
+async def shut_down(process: Process, clock: Clock, tasks: list[asyncio.Task[None]],
+                    server: web.AppRunner) -> None:
+    """Stop taking work, let what runs finish or roll back, and exit within the budget.
+
+    Pollers stop asking for updates, the dispatcher finishes the sends in hand and returns the
+    rest to pending, jobs get a few seconds; whatever is cut short rolls back and is taken up
+    again on the next start (updates are redelivered, leases run out, due rows stay due).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SHUTDOWN_SECONDS
+    await clock.stop(JOB_GRACE_SECONDS)
+    _finished, late = await asyncio.wait(tasks, timeout=max(0.1, deadline - loop.time()))
     for task in late:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    await runner.cleanup()
+    await server.cleanup()
     for channel in (process.telegram, process.zalo):
         if channel is not None:
             await channel.close()

@@ -7,12 +7,18 @@ imports the plan or reports its problems to the sender.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.files import Fetchers, load_file
 from storage.db import Database
 from storage.voter_contact.plan_file import read_plan
-from storage.voter_contact.plan_import import claim_plan_import, finish_plan_import, plan_references
+from storage.voter_contact.plan_import import (
+    claim_plan_import,
+    finish_plan_import,
+    plan_references,
+    release_plan_import,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,14 @@ async def fetch_bytes(db: Database, fetchers: Fetchers, token: str) -> bytes | N
         return None
 
 
+RELEASE_SECONDS = 2.0
+
+
+async def _release(db: Database, request_id: int) -> None:
+    async with db.transaction() as session:
+        await release_plan_import(session, request_id)
+
+
 async def process_plan_imports(db: Database, fetchers: Fetchers) -> int:
     """Work every waiting request; returns how many were finished."""
     done = 0
@@ -45,7 +59,16 @@ async def process_plan_imports(db: Database, fetchers: Fetchers) -> int:
             request_id, commune_id = request.id, request.commune_id
             token, name = request.file_token, request.file_name
             units, delegates = await plan_references(session, commune_id)
-        data = await fetch_bytes(db, fetchers, token)
+        try:
+            data = await fetch_bytes(db, fetchers, token)
+        except asyncio.CancelledError:
+            # Stopped while the platform was slow: the request goes back to the queue rather
+            # than waiting out its lease after the restart.
+            try:
+                await asyncio.wait_for(_release(db, request_id), RELEASE_SECONDS)
+            except Exception:  # the lease brings it back after all, only later
+                log.warning("plan import not released at shutdown")
+            raise
         plan = read_plan(data, name, units=units, delegates=delegates) if data else None
         async with db.transaction() as session:
             outcome = await finish_plan_import(session, request_id, plan)

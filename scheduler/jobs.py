@@ -1,4 +1,4 @@
-"""The clock: APScheduler runs the periodic jobs that turn time into data changes."""
+"""The periodic jobs that turn time into data changes, on the clock (`scheduler.clock`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
+from scheduler.clock import Clock
 from storage.db import Database
 from storage.dialogues.dialogues import expire_offers_and_release
 from storage.files import purge_expired_files
@@ -55,8 +54,8 @@ async def drop_expired_files(db: Database) -> None:
         await purge_expired_files(session)
 
 
-def build_scheduler(db: Database, timezone: str) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone=timezone)
+def build_scheduler(db: Database, timezone: str) -> Clock:
+    scheduler = Clock(timezone)
     scheduler.add_job(
         close_finished_broadcasts,
         "interval",

@@ -148,6 +148,14 @@ async def claim_plan_import(db: AsyncSession, *, now: datetime | None = None
     return request
 
 
+async def release_plan_import(db: AsyncSession, request_id: int) -> None:
+    """Give a request back untouched (its worker is stopping): the next start takes it at once."""
+    request = await db.get(PlanImport, request_id, with_for_update=True)
+    if request is not None and request.status == "working":
+        request.status = "pending"
+        request.lease_until = None
+
+
 async def finish_plan_import(
     db: AsyncSession, request_id: int, plan: ParsedPlan | None, *,
     now: datetime | None = None,

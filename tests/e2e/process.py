@@ -88,12 +88,13 @@ class BotProcess:
                 await asyncio.sleep(0.1)
         raise AssertionError("cutri did not start:\n" + self.log())
 
-    async def stop(self) -> int:
+    async def stop(self, seconds: float = 15) -> int:
+        """SIGTERM, and the exit code; fails if the process is still running after `seconds`."""
         if self.process is None or self.process.returncode is not None:
             return self.process.returncode if self.process else 0
         self.process.send_signal(signal.SIGTERM)
         try:
-            return await asyncio.wait_for(self.process.wait(), timeout=15)
+            return await asyncio.wait_for(self.process.wait(), timeout=seconds)
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
