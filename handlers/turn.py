@@ -21,6 +21,8 @@ class HandlerConfig:
 
     default_locale: str = "vi"
     link_code_minutes: int = 10
+    link_codes_per_target: int = 3
+    link_codes_per_claimant: int = 3
     bot_username: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     quiet_hours: QuietHours = field(default_factory=QuietHours)
