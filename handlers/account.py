@@ -224,6 +224,7 @@ async def make_invite(turn: Turn) -> None:
             "only now. On Zalo, the person types: /start {code}",
             code=INVITE_PREFIX + issued[0].token),
         title=_("Invitation link"),
+        secret=True,
     )
     await show_menu(turn)
 

@@ -84,6 +84,7 @@ class Turn:
         ask_contact: str | None = None,
         remove_keyboard: bool = False,
         file: tuple[str, str] | None = None,
+        secret: bool = False,
     ) -> None:
         hint = None
         if choices or ask_contact:
@@ -97,6 +98,7 @@ class Turn:
                 remove_keyboard=remove_keyboard,
                 hint=hint,
                 file=file,
+                secret=secret,
             )
         )
 

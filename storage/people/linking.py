@@ -122,6 +122,7 @@ async def claim_phone(
             "notice": "link_code",
             "params": {"code": code, "channel": identity.channel},
             "locale": target.locale,
+            "secret": True,
         },
         priority=ROUTINE,
         not_before=sends_at,

@@ -1,5 +1,6 @@
 """encrypted at rest: phones and household categories sealed, phones found by keyed hash;
-invite tokens kept only as hashes, invites revocable; link codes dated for their daily caps
+invite tokens kept only as hashes, invites revocable; link codes dated for their daily caps;
+outbox rows carrying a one-time secret (invite link, code) are emptied once settled
 
 Revision ID: 0011
 Revises: 0007
@@ -68,6 +69,8 @@ def upgrade() -> None:
     op.create_index("ix_people_phone_hash", "people", ["phone_hash"], unique=False)
     _convert("registrations", "category", sa.String(length=16), seal=True)
 
+    op.add_column("outbox", sa.Column("secret", sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
     # Link codes live ten minutes: the ones pending now are dropped rather than dated.
     op.execute(sa.text("DELETE FROM link_codes"))
     with op.batch_alter_table("link_codes", schema=None) as batch_op:
@@ -96,6 +99,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Invite links cannot be recovered from their hashes: the old ones stop working.
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("secret")
     with op.batch_alter_table("link_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_link_codes_created_at"))
         batch_op.drop_column("created_at")
