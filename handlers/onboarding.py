@@ -31,7 +31,13 @@ from storage.people.people import (
     set_verified_phone,
 )
 from storage.people.phones import normalize_phone
-from storage.people.roles import INVITE_PREFIX, InviteAccepted, accept_invite
+from storage.people.roles import (
+    INVITE_HASH_PREFIX,
+    INVITE_PREFIX,
+    InviteAccepted,
+    accept_invite,
+    keep_start_argument,
+)
 from storage.places import (
     find_hamlet_by_code,
     get_commune,
@@ -63,7 +69,7 @@ async def start_command(turn: Turn) -> None:
 
 async def start_onboarding(turn: Turn, argument: str = "") -> None:
     _ = turn._
-    turn.go(FLOW, "consent", argument=argument[:64])
+    turn.go(FLOW, "consent", argument=keep_start_argument(argument[:64]))
     turn.say(
         _(
             "Hello! I am the automated assistant of the commune People's Council. "
@@ -137,8 +143,13 @@ async def apply_start_argument(turn: Turn, argument: str) -> None:
     """After consent: take an invite or a hamlet code from the deep link, else ask."""
     _ = turn._
     assert turn.person is not None
-    if argument.startswith(INVITE_PREFIX):
-        result = await accept_invite(turn.db, turn.person, argument.removeprefix(INVITE_PREFIX))
+    if argument.startswith((INVITE_PREFIX, INVITE_HASH_PREFIX)):
+        if argument.startswith(INVITE_HASH_PREFIX):
+            result = await accept_invite(turn.db, turn.person,
+                                         argument.removeprefix(INVITE_HASH_PREFIX), hashed=True)
+        else:
+            result = await accept_invite(turn.db, turn.person,
+                                         argument.removeprefix(INVITE_PREFIX))
         if isinstance(result, InviteAccepted):
             turn.say(
                 _("You are now registered as {role} of {commune}.").format(

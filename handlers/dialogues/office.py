@@ -157,7 +157,7 @@ async def start_check_in(turn: Turn) -> None:
              choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
 
 
-@step(FLOW, "checkin")
+@step(FLOW, "checkin", expects_code=True)
 async def on_check_in(turn: Turn) -> None:
     dialogue = await get_dialogue(turn.db, int(turn.data["dialogue_id"]))
     if dialogue is None or turn.person is None:

@@ -22,6 +22,8 @@ from storage.models.base import utcnow
 ROLES = ("citizen", "delegate", "office", "agency", "admin")
 INVITABLE = ("delegate", "office", "agency", "admin")
 INVITE_PREFIX = "inv-"
+# An invite opened before consent waits in the conversation as the hash of its token.
+INVITE_HASH_PREFIX = "invh-"
 
 
 async def roles_of(db: AsyncSession, person_id: int) -> list[RoleGrant]:
@@ -90,6 +92,13 @@ class IssuedInvite:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def keep_start_argument(argument: str) -> str:
+    """What of a `/start` argument may wait in the conversation: an invite only as its hash."""
+    if argument.startswith(INVITE_PREFIX):
+        return INVITE_HASH_PREFIX + _token_hash(argument.removeprefix(INVITE_PREFIX))
+    return argument
 
 
 async def create_invites(
@@ -184,9 +193,11 @@ class InviteRefused:
 
 
 async def accept_invite(
-    db: AsyncSession, person: Person, token: str
+    db: AsyncSession, person: Person, token: str, *, hashed: bool = False
 ) -> InviteAccepted | InviteRefused:
-    query = select(Invite).where(Invite.token_hash == _token_hash(token)).with_for_update()
+    """Open an invite by its token (or, `hashed`, by the token's hash kept since /start)."""
+    token_hash = token if hashed else _token_hash(token)
+    query = select(Invite).where(Invite.token_hash == token_hash).with_for_update()
     invite = (await db.execute(query)).scalar_one_or_none()
     if invite is None:
         return InviteRefused("unknown")

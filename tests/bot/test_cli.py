@@ -81,6 +81,11 @@ def test_operator_mistakes_get_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in wrong_commune.stderr + wrong_id.stderr
 
 
+def database_bytes(folder: Path) -> bytes:
+    """The database file and its write-ahead log, as a copy of them would hold them."""
+    return b"".join(path.read_bytes() for path in folder.glob("c.db*"))
+
+
 async def test_invites_are_listed_and_revoked_from_the_command_line(tmp_path: Path) -> None:
     assert cutri(tmp_path, "seed-demo").returncode == 0
     made = cutri(tmp_path, "invite", "--commune", "tan-thuan-tay", "--role", "office",
@@ -104,5 +109,8 @@ async def test_invites_are_listed_and_revoked_from_the_command_line(tmp_path: Pa
     assert "không còn hiệu lực" in texts(await first.press("consent:yes"))
     second = Chat(db, user_id="902", runner=first.runner)
     await second.send(f"/start {tokens[1]}")
+    # Waiting for consent, the conversation keeps the link's hash, not the link.
+    raw = database_bytes(tmp_path)
+    assert tokens[1].removeprefix("inv-").encode() not in raw
     assert "cán bộ Văn phòng" in texts(await second.press("consent:yes"))
     await db.dispose()
