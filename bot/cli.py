@@ -23,13 +23,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level)
     command = args.command
     if command in DATABASE_COMMANDS:
-        from bot.keys import install_keys
+        from bot.keys import install_keys, verify_keys
         from storage.encryption import KeyringError
 
         try:
-            install_keys(settings)
+            keyring = install_keys(settings)
         except (KeyringError, OSError) as error:
             print(f"cutri: encryption key: {error}", file=sys.stderr)
+            return 2
+        try:
+            asyncio.run(verify_keys(settings, keyring))
+        except KeyringError as error:
+            # Most likely a replica or a restore that made a key of its own.
+            print(f"cutri: encryption key: {error}. The database was encrypted with another "
+                  "key: set ENCRYPTION_KEYS or ENCRYPTION_KEY_FILE to that key.",
+                  file=sys.stderr)
             return 2
     if command == "run":
         asyncio.run(_run(settings))

@@ -49,6 +49,19 @@ def install_keys(settings: Settings) -> Keyring:
     return keyring
 
 
+async def verify_keys(settings: Settings, keyring: Keyring) -> None:
+    """Raise KeyringError if the database holds values this keyring cannot open."""
+    from storage.db import Database
+    from storage.encryption import check_keyring
+
+    db = Database(settings.database_url)
+    try:
+        async with db.engine.connect() as connection:
+            await connection.run_sync(lambda sync: check_keyring(sync, keyring))
+    finally:
+        await db.dispose()
+
+
 @dataclass(frozen=True)
 class Rotated:
     values: int

@@ -27,6 +27,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, String, column, select, table, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import TypeDecorator
 
@@ -172,6 +173,31 @@ def reseal_all(connection: Connection, keyring: Keyring, *, from_plain: bool = F
             connection.execute(update(raw).where(raw.c.id == row_id).values(**values))
             count += 1
     return count
+
+
+def check_keyring(connection: Connection, keyring: Keyring) -> None:
+    """Raise unless `keyring` opens what is stored: one value per key number and column.
+
+    A replica started without the shared key would make a key of its own, number 1 like the
+    real one, and write values nobody else can read: it must stop at once instead. Values
+    that are not ciphertext yet (before the migration that seals them) are skipped, and so is
+    a database without the tables.
+    """
+    for table_name, column_name, _hash_name in ENCRYPTED_COLUMNS:
+        raw = table(table_name, column("id"), column(column_name))
+        try:
+            values = connection.execute(
+                select(raw.c[column_name]).where(raw.c[column_name].is_not(None)).limit(200)
+            ).scalars().all()
+        except DBAPIError:
+            return
+        seen: set[str] = set()
+        for value in values:
+            number, separator, _ = str(value).partition(":")
+            if not separator or not number.isdigit() or number in seen:
+                continue
+            seen.add(number)
+            keyring.decrypt(str(value), f"{table_name}.{column_name}")
 
 
 def load_key_file(path: Path) -> Keyring:

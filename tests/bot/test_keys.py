@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -68,3 +69,20 @@ def test_a_malformed_key_setting_is_one_clear_line(tmp_path: Path) -> None:
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "ENCRYPTION_KEYS" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_process_with_another_key_refuses_to_start_rather_than_write(tmp_path: Path) -> None:
+    assert cutri(tmp_path, "seed-demo").returncode == 0
+    created = cutri(tmp_path, "admin", "create", "--commune", "tan-thuan-tay",
+                    "--telegram", "515151")
+    assert created.returncode == 0
+    connection = sqlite3.connect(tmp_path / "c.db")
+    sealed = current_keyring().encrypt(PHONE, "people.phone")
+    connection.execute("UPDATE people SET phone = ?", (sealed,))
+    connection.commit()
+    connection.close()
+    # No key configured: a fresh key file would be made, which cannot open the phone.
+    refused = cutri(tmp_path, "invite", "list", "--commune", "tan-thuan-tay", own_key=True)
+    assert refused.returncode == 2 and "another key" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert cutri(tmp_path, "invite", "list", "--commune", "tan-thuan-tay").returncode == 0
