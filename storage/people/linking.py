@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.audit import record_action
 from storage.encryption import phone_lookup
@@ -85,7 +86,8 @@ async def claim_phone(
         Person.phone_verified.is_(True),
         Person.id != person.id,
     )
-    owner = (await db.execute(owner_query.limit(1))).scalar_one_or_none()
+    # The owner's row is locked: two claims at once cannot both pass its daily cap.
+    owner = (await db.execute(owner_query.limit(1).with_for_update())).scalar_one_or_none()
     target = None if owner is None else await _reachable_elsewhere(db, owner, identity.channel)
     if owner is None or target is None:
         if person.phone != phone:
@@ -130,9 +132,9 @@ async def claim_phone(
     return CodeSent(channel=target.channel, sends_at=sends_at, delayed=sends_at != now)
 
 
-async def _codes_since(db: AsyncSession, condition: object, now: datetime) -> int:
+async def _codes_since(db: AsyncSession, condition: ColumnElement[bool], now: datetime) -> int:
     query = select(func.count()).select_from(LinkCode).where(
-        condition, LinkCode.created_at > now - CAP_WINDOW  # type: ignore[arg-type]
+        condition, LinkCode.created_at > now - CAP_WINDOW
     )
     return int((await db.execute(query)).scalar_one())
 
