@@ -26,6 +26,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.demo import AGENCIES, FIELDS, seed_demo
+from storage.encryption import current_keyring
 from storage.folding import fold
 from storage.models import Agency, Commune, Field, Hamlet, Person, Petition, Province
 from storage.petitions.petitions import LOCAL
@@ -165,7 +166,8 @@ PETITION_COLUMNS = (
     "status_at", "forwarded_at", "due_on", "answer", "answer_file", "answered_at",
     "merged_into_id", "version",
 )
-PEOPLE_COLUMNS = ("id", "full_name", "phone", "phone_verified", "hamlet_id", "created_at")
+PEOPLE_COLUMNS = ("id", "full_name", "phone", "phone_hash", "phone_verified", "hamlet_id",
+                  "created_at")
 
 
 @dataclass
@@ -261,6 +263,7 @@ def person_name(rng: random.Random) -> str:
 async def copy_residents(session: AsyncSession, places: list[Place], now: datetime) -> int:
     """A pool of residents per commune (the demo's is bigger); fills each `Place.residents`."""
     rng = random.Random(SEED + 1)
+    keyring = current_keyring()
     first = ((await session.execute(select(func.max(Person.id)))).scalar_one() or 0) + 1
     rows: list[tuple[Any, ...]] = []
     for index, place in enumerate(places):
@@ -268,7 +271,10 @@ async def copy_residents(session: AsyncSession, places: list[Place], now: dateti
             person = first + len(rows)
             hamlet = rng.randrange(len(place.hamlets))
             phone = f"09{rng.randrange(10**8):08d}" if rng.random() < 0.5 else None
-            rows.append((person, person_name(rng), phone, phone is not None,
+            # COPY bypasses the model: the phone is sealed and hashed here, as the model would.
+            sealed = keyring.encrypt(phone, "people.phone") if phone else None
+            rows.append((person, person_name(rng), sealed,
+                         keyring.lookup_hash(phone) if phone else None, phone is not None,
                          place.hamlets[hamlet], now - timedelta(days=rng.uniform(0, 700))))
             place.residents.append((person, hamlet))
     await copy(session, "people", PEOPLE_COLUMNS, iter(rows))

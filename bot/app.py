@@ -56,6 +56,8 @@ def build_process(settings: Settings) -> Process:
         HandlerConfig(
             default_locale=settings.default_locale,
             link_code_minutes=settings.link_code_minutes,
+            link_codes_per_target=settings.link_codes_per_target,
+            link_codes_per_claimant=settings.link_codes_per_claimant,
             timezone=settings.timezone,
             quiet_hours=QuietHours.parse(settings.quiet_hours, settings.timezone),
             dialogue_offer_hours=settings.dialogue_offer_hours,

@@ -1,4 +1,5 @@
-"""The `cutri` command: run the bot, chat in the terminal, migrate, load demo data, add admins."""
+"""The `cutri` command: run the bot, chat in the terminal, migrate, load demo data, add admins,
+manage invites, rotate the encryption key."""
 
 from __future__ import annotations
 
@@ -21,6 +22,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     command = args.command
+    if command in DATABASE_COMMANDS:
+        from bot.keys import install_keys, verify_keys
+        from storage.encryption import KeyringError
+
+        try:
+            keyring = install_keys(settings)
+        except (KeyringError, OSError) as error:
+            print(f"cutri: encryption key: {error}", file=sys.stderr)
+            return 2
+        try:
+            asyncio.run(verify_keys(settings, keyring))
+        except KeyringError as error:
+            # Most likely a replica or a restore that made a key of its own.
+            print(f"cutri: encryption key: {error}. The database was encrypted with another "
+                  "key: set ENCRYPTION_KEYS or ENCRYPTION_KEY_FILE to that key.",
+                  file=sys.stderr)
+            return 2
     if command == "run":
         asyncio.run(_run(settings))
     elif command == "chat":
@@ -38,9 +56,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_create_admin(settings, args))
     elif command == "invite":
         return asyncio.run(_invite(settings, args))
+    elif command == "keys":
+        return asyncio.run(_rotate_keys(settings))
     else:
         parser.print_help()
     return 0
+
+
+# Commands that open the database, and so need the encryption key.
+DATABASE_COMMANDS = {"run", "chat", "db", "seed-demo", "admin", "invite"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,12 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
     who = admin.add_mutually_exclusive_group(required=True)
     who.add_argument("--telegram", help="Telegram user id (a number)")
     who.add_argument("--zalo", help="Zalo user id (from the bot's own logs of that user)")
-    invite = commands.add_parser("invite", help="print single-use invite links")
-    invite.add_argument("--commune", required=True)
-    invite.add_argument("--role", choices=["office", "delegate", "agency", "admin"],
-                        required=True)
+    invite = commands.add_parser(
+        "invite", help="make single-use invite links (shown once), list or revoke live ones"
+    )
+    invite.add_argument("action", nargs="?", default="create",
+                        choices=["create", "list", "revoke"])
+    invite.add_argument("id", nargs="?", type=int, help="for revoke: the invite's number")
+    invite.add_argument("--commune", help="commune code (create and list)")
+    invite.add_argument("--role", choices=["office", "delegate", "agency", "admin"])
     invite.add_argument("--count", type=int, default=1)
     invite.add_argument("--agency", help="for --role agency: the agency's name, as listed")
+    keys = commands.add_parser("keys", help="the key phones and categories are encrypted with")
+    keys.add_argument("action", choices=["rotate"])
     return parser
 
 
@@ -115,8 +145,9 @@ async def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
         await create_first_admin(session, commune, channel, str(external_id))
         print(f"admin of {commune.name} bound to {channel} account {external_id}")
         for role in ("office", "delegate"):
-            for invite in await create_invites(session, commune, role, 3):
-                print(f"  {role:9} /start inv-{invite.token}")
+            for issued in await create_invites(session, commune, role, 3,
+                                               actor_label="operator"):
+                print(f"  {role:9} /start inv-{issued.token}")
     await db.dispose()
     print("On Telegram the links are https://t.me/<bot username>?start=inv-<token>.")
     return 0
@@ -124,30 +155,84 @@ async def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import Database
-    from storage.folding import fold
-    from storage.people.roles import create_invites
-    from storage.places import find_commune_by_code, list_agencies
+    from storage.people.roles import revoke_invite
 
+    if args.action == "revoke":
+        if args.id is None:
+            print("cutri: invite revoke needs the invite's number (see `cutri invite list`)",
+                  file=sys.stderr)
+            return 2
+    elif not args.commune or (args.action == "create" and not args.role):
+        print("cutri: invite needs --commune (and --role to create)", file=sys.stderr)
+        return 2
     db = await _prepare(settings)
     assert isinstance(db, Database)
-    async with db.transaction() as session:
-        commune = await find_commune_by_code(session, args.commune)
-        if commune is None:
-            print(f"cutri: no commune with code {args.commune!r}", file=sys.stderr)
+    try:
+        async with db.transaction() as session:
+            if args.action == "revoke":
+                revoked = await revoke_invite(session, args.id, commune_id=None, actor_id=None,
+                                              actor_label="operator")
+                if revoked is None:
+                    print(f"cutri: no live invite number {args.id}", file=sys.stderr)
+                    return 2
+                print(f"invite {args.id} revoked")
+                return 0
+            return await _invite_in_commune(session, args)
+    finally:
+        await db.dispose()
+
+
+async def _invite_in_commune(session: object, args: argparse.Namespace) -> int:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.folding import fold
+    from storage.people.roles import create_invites, live_invites
+    from storage.places import find_commune_by_code, list_agencies
+
+    assert isinstance(session, AsyncSession)
+    commune = await find_commune_by_code(session, args.commune)
+    if commune is None:
+        print(f"cutri: no commune with code {args.commune!r}", file=sys.stderr)
+        return 2
+    if args.action == "list":
+        invites = await live_invites(session, commune.id)
+        for invite in invites:
+            print(f"{invite.id:6}  {invite.role:9} until {invite.expires_at:%d/%m/%Y %H:%M} UTC"
+                  + (f"  agency {invite.agency_id}" if invite.agency_id else "")
+                  + (f"  delegate seat {invite.delegate_id}" if invite.delegate_id else ""))
+        print(f"{len(invites)} live invite(s); the links themselves are not stored.")
+        return 0
+    agency_id = None
+    if args.role == "agency":
+        agencies = {fold(a.name): a.id for a in await list_agencies(session, commune.id)}
+        agency_id = agencies.get(fold(args.agency or ""))
+        if agency_id is None:
+            print("cutri: --role agency needs --agency, one of: "
+                  + "; ".join(a.name for a in await list_agencies(session, commune.id)),
+                  file=sys.stderr)
             return 2
-        agency_id = None
-        if args.role == "agency":
-            agencies = {fold(a.name): a.id for a in await list_agencies(session, commune.id)}
-            agency_id = agencies.get(fold(args.agency or ""))
-            if agency_id is None:
-                print("cutri: --role agency needs --agency, one of: "
-                      + "; ".join(a.name for a in await list_agencies(session, commune.id)),
-                      file=sys.stderr)
-                return 2
-        for invite in await create_invites(session, commune, args.role, max(1, args.count),
-                                           agency_id=agency_id):
-            print(f"{args.role:9} /start inv-{invite.token}")
-    await db.dispose()
+    for issued in await create_invites(session, commune, args.role, max(1, args.count),
+                                       agency_id=agency_id, actor_label="operator"):
+        print(f"{args.role:9} /start inv-{issued.token}")
+    return 0
+
+
+async def _rotate_keys(settings: Settings) -> int:
+    from bot.keys import key_file_path, rotate_keys
+    from storage.encryption import KeyringError
+
+    try:
+        rotated = await rotate_keys(settings)
+    except (KeyringError, OSError) as error:
+        print(f"cutri: encryption key: {error}", file=sys.stderr)
+        return 2
+    print(f"{rotated.values} value(s) re-encrypted under key {rotated.key_id}.")
+    if settings.encryption_keys is None:
+        print(f"The key file {key_file_path(settings)} now holds only the new key. "
+              "Restart every running cutri process.")
+    elif rotated.retired:
+        print("Key(s) " + ", ".join(map(str, rotated.retired)) + " are no longer needed: "
+              "remove them from ENCRYPTION_KEYS and restart every running cutri process.")
     return 0
 
 

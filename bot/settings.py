@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     # crash can make the bot send twice (Telegram and Zalo take no idempotency key).
     outbox_window: int = Field(default=50, ge=1, le=10_000)
     link_code_minutes: int = Field(default=10, ge=1, le=120)
+    # Codes for joining accounts that one verified account may be sent, and one account may
+    # ask for, in any 24 hours: typing someone's number must not become a way to pester them.
+    link_codes_per_target: int = Field(default=3, ge=1, le=100)
+    link_codes_per_claimant: int = Field(default=3, ge=1, le=100)
+    # The key phones and household categories are encrypted with: `1:<base64 of 32 bytes>`
+    # entries (the highest number encrypts). Empty: a key file, made on first start.
+    encryption_keys: SecretStr | None = None
+    # Empty: beside the SQLite database (cutri.db.key), or var/cutri.key for PostgreSQL.
+    encryption_key_file: str | None = None
     # Dialogues: how long a household has to take a freed seat offered to it, and how long
     # before a dialogue the seats a hamlet has not filled go to any household.
     dialogue_offer_hours: int = Field(default=24, ge=1, le=240)
@@ -74,7 +83,8 @@ class Settings(BaseSettings):
             return f"{parts.scheme}://{parts.netloc}"
         return f"http://{self.http_host}:{self.http_port}"
 
-    @field_validator("local_chat", "outbox_lease_seconds", "public_url", mode="before")
+    @field_validator("local_chat", "outbox_lease_seconds", "public_url", "encryption_key_file",
+                     mode="before")
     @classmethod
     def _blank_is_automatic(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -117,6 +127,19 @@ class Settings(BaseSettings):
         head, _, tail = value.get_secret_value().partition(":")
         if not head.isdigit() or not tail:
             raise ValueError("expected the form 123456789:ABC... from @BotFather")
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keyring_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        from storage.encryption import Keyring, KeyringError
+
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            Keyring.parse(value.get_secret_value())
+        except KeyringError as error:
+            raise ValueError(str(error)) from None
         return value
 
     @field_validator("zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret")

@@ -6,12 +6,19 @@ from handlers.dates import format_datetime
 from handlers.i18n import LOCALES, N_, translator
 from handlers.menu import help_command, show_menu
 from handlers.onboarding import ask_commune, ask_phone, role_name
-from handlers.registry import action, command, step
+from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice
+from storage.models import Commune
 from storage.people.people import describe_person, forget_person, set_locale
 from storage.people.phones import mask_phone
-from storage.people.roles import INVITE_PREFIX, create_invites, roles_of
+from storage.people.roles import (
+    INVITE_PREFIX,
+    create_invites,
+    live_invites,
+    revoke_invite,
+    roles_of,
+)
 from storage.places import get_commune, list_agencies, list_delegate_seats
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -150,40 +157,121 @@ async def menu_help(turn: Turn) -> None:
     await help_command(turn)
 
 
+async def _admin_commune(turn: Turn) -> Commune | None:
+    """The commune this person administers; None (and the menu, with why) if none."""
+    if turn.person is None:
+        return None
+    communes = [g.commune_id for g in await roles_of(turn.db, turn.person.id) if g.role == "admin"]
+    commune = await get_commune(turn.db, communes[0]) if communes else None
+    if commune is None:
+        await show_menu(turn, turn._("Only an administrator can invite staff."))
+    return commune
+
+
 @action("menu:invite")
 async def invite_staff(turn: Turn) -> None:
-    """Admins get fresh single-use links for office staff, delegates and agency officers."""
+    """Admins choose whom to invite: office staff, one delegate seat or one agency."""
     _ = turn._
-    if turn.person is None:
+    commune = await _admin_commune(turn)
+    if commune is None:
         return
-    communes = [g.commune_id for g in await roles_of(turn.db, turn.person.id) if g.role == "admin"]
-    if not communes:
-        await show_menu(turn, _("Only an administrator can invite staff."))
-        return
-    commune = await get_commune(turn.db, communes[0])
-    assert commune is not None
-    lines = []
-    invite = (await create_invites(turn.db, commune, "office", 1))[0]
-    lines.append(f"{role_name(turn, 'office')}: {invite_link(turn, INVITE_PREFIX + invite.token)}")
-    # One link per delegate seat, so reminders about their meetings reach the right person.
+    choices = [Choice("iv:office", _("Office staff"))]
+    # A delegate's link is for their seat, so reminders about their meetings reach them.
     for delegate_id, name in await list_delegate_seats(turn.db, commune.id):
-        invite = (await create_invites(turn.db, commune, "delegate", 1,
-                                       delegate_id=delegate_id))[0]
-        lines.append(f"{role_name(turn, 'delegate')} – {name}: "
-                     f"{invite_link(turn, INVITE_PREFIX + invite.token)}")
-    # One link per agency: the officer who opens it answers that agency's petitions.
+        choices.append(Choice(f"iv:dl:{delegate_id}", _("Delegate: {name}", name=name)))
+    # An agency's link makes its holder the officer who answers that agency's petitions.
     for agency in await list_agencies(turn.db, commune.id):
-        invite = (await create_invites(turn.db, commune, "agency", 1, agency_id=agency.id))[0]
-        lines.append(f"{role_name(turn, 'agency')} – {agency.name}: "
-                     f"{invite_link(turn, INVITE_PREFIX + invite.token)}")
+        choices.append(Choice(f"iv:ag:{agency.id}", _("Agency: {name}", name=agency.name)))
+    choices.append(Choice("iv:list", _("📋 Open invitations")))
+    choices.append(Choice("menu:main", _("✖ Cancel")))
+    turn.say(_("Whom do you want to invite? Each link works once, for 14 days."),
+             title=_("Invite staff and delegates"), choices=choices)
+
+
+@action("iv:office")
+@action("iv:dl:*")
+@action("iv:ag:*")
+async def make_invite(turn: Turn) -> None:
+    _ = turn._
+    commune = await _admin_commune(turn)
+    if commune is None or turn.person is None:
+        return
+    choice = turn.inbound.choice or ""
+    number = choice_number(choice)
+    label = role_name(turn, "office")
+    if choice.startswith("iv:dl:"):
+        seats = dict(await list_delegate_seats(turn.db, commune.id))
+        if number not in seats:
+            await invite_staff(turn)
+            return
+        issued = await create_invites(turn.db, commune, "delegate", delegate_id=number,
+                                      actor_id=turn.person.id)
+        label = f"{role_name(turn, 'delegate')} – {seats[number]}"
+    elif choice.startswith("iv:ag:"):
+        agencies = {a.id: a.name for a in await list_agencies(turn.db, commune.id)}
+        if number not in agencies:
+            await invite_staff(turn)
+            return
+        issued = await create_invites(turn.db, commune, "agency", agency_id=number,
+                                      actor_id=turn.person.id)
+        label = f"{role_name(turn, 'agency')} – {agencies[number]}"
+    else:
+        issued = await create_invites(turn.db, commune, "office", actor_id=turn.person.id)
+    link = invite_link(turn, INVITE_PREFIX + issued[0].token)
     turn.say(
-        "\n".join(lines)
-        + "\n\n"
-        + _("Each link works once, for 14 days. On Zalo, the person types: /start {code}",
-            code="inv-…"),
-        title=_("Invitation links"),
+        f"{label}: {link}\n\n"
+        + _("Send this link to that person only. It works once, for 14 days, and is shown "
+            "only now. On Zalo, the person types: /start {code}",
+            code=INVITE_PREFIX + issued[0].token),
+        title=_("Invitation link"),
+        secret=True,
     )
     await show_menu(turn)
+
+
+@action("iv:list")
+async def list_invites(turn: Turn) -> None:
+    _ = turn._
+    commune = await _admin_commune(turn)
+    if commune is None:
+        return
+    invites = await live_invites(turn.db, commune.id)
+    if not invites:
+        await show_menu(turn, _("No invitation link is open."))
+        return
+    seats = dict(await list_delegate_seats(turn.db, commune.id))
+    agencies = {a.id: a.name for a in await list_agencies(turn.db, commune.id)}
+    lines, choices = [], []
+    for invite in invites:
+        who = role_name(turn, invite.role)
+        if invite.delegate_id is not None:
+            who += " – " + seats.get(invite.delegate_id, "")
+        if invite.agency_id is not None:
+            who += " – " + agencies.get(invite.agency_id, "")
+        until = format_datetime(invite.expires_at, turn.config.timezone)
+        lines.append(_("No. {number}: {who}, until {date}", number=invite.id, who=who,
+                       date=until))
+        choices.append(Choice(f"iv:rv:{invite.id}", _("Revoke No. {number}", number=invite.id)))
+    choices.append(Choice("menu:main", _("✖ Cancel")))
+    turn.say("\n".join(lines), title=_("Open invitations"), choices=choices)
+
+
+@action("iv:rv:*")
+async def revoke_invite_link(turn: Turn) -> None:
+    _ = turn._
+    commune = await _admin_commune(turn)
+    number = choice_number(turn.inbound.choice)
+    if commune is None or turn.person is None:
+        return
+    revoked = None
+    if number is not None:
+        revoked = await revoke_invite(turn.db, number, commune_id=commune.id,
+                                      actor_id=turn.person.id)
+    if revoked is None:
+        await show_menu(turn, _("That invitation is already used, revoked or unknown."))
+        return
+    await show_menu(turn, _("Invitation No. {number} revoked: its link no longer works.",
+                            number=number))
 
 
 def invite_link(turn: Turn, start_argument: str) -> str:

@@ -13,7 +13,7 @@ from handlers.dates import format_datetime, parse_local_datetime
 from handlers.i18n import N_
 from handlers.menu import show_menu
 from handlers.notices import render_payload
-from handlers.registry import action, choice_number, command, step
+from handlers.registry import action, choice_number, command, parse_id, step
 from handlers.topics import topic_name
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
@@ -163,8 +163,8 @@ async def on_hamlet(turn: Turn) -> None:
         return
     hamlets = {h.id for h in await list_hamlets(turn.db, int(turn.data["commune_id"]))}
     raw = choice.removeprefix("bh:")
-    if choice.startswith("bh:") and raw.isdigit() and int(raw) in hamlets:
-        hamlet_id = int(raw)
+    hamlet_id = parse_id(raw) if choice.startswith("bh:") else None
+    if hamlet_id is not None and hamlet_id in hamlets:
         chosen = [h for h in chosen if h != hamlet_id] if hamlet_id in chosen else [
             *chosen, hamlet_id]
         turn.go(FLOW, "hamlets", hamlet_ids=chosen)
@@ -330,11 +330,12 @@ async def show_broadcasts(turn: Turn) -> None:
 @step("broadcasts", "list")
 async def on_broadcast_choice(turn: Turn) -> None:
     raw = (turn.inbound.choice or "").removeprefix("bx:")
-    if not (turn.inbound.choice or "").startswith("bx:") or not raw.isdigit():
+    broadcast_id = parse_id(raw)
+    if not (turn.inbound.choice or "").startswith("bx:") or broadcast_id is None:
         await show_menu(turn)
         return
     try:
-        withheld = await cancel_broadcast(turn.db, turn.person, int(raw))
+        withheld = await cancel_broadcast(turn.db, turn.person, broadcast_id)
     except (NotAllowed, BadBroadcast):
         await show_menu(turn, turn._("You cannot stop this announcement."))
         return

@@ -95,7 +95,8 @@ class ConversationRunner:
             identity = await ensure_identity(db, inbound.channel, inbound.user_id)
             conversation = await lock_conversation(db, identity)
             await mark_reachable(db, identity)
-            inbound = resolve_keyword(resolve_choice(inbound, conversation.offered))
+            step = (conversation.flow, conversation.step)
+            inbound = resolve_keyword(resolve_choice(inbound, conversation.offered, step))
             turn = Turn(
                 db=db,
                 inbound=inbound,

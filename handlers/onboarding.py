@@ -6,13 +6,21 @@ staff invite (`/start inv-...`); both are kept until consent is given, then appl
 
 from __future__ import annotations
 
+from handlers.dates import format_datetime
 from handlers.i18n import N_
 from handlers.menu import describe_unexpected, show_menu
-from handlers.registry import command, step
+from handlers.registry import command, parse_id, step
 from handlers.text import fold
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
-from storage.people.linking import CodeSent, Linked, claim_phone, confirm_link_code
+from storage.people.linking import (
+    CodeRefused,
+    CodeSent,
+    LinkCodeLimits,
+    Linked,
+    claim_phone,
+    confirm_link_code,
+)
 from storage.people.people import (
     clean_name,
     get_person,
@@ -23,7 +31,13 @@ from storage.people.people import (
     set_verified_phone,
 )
 from storage.people.phones import normalize_phone
-from storage.people.roles import INVITE_PREFIX, InviteAccepted, accept_invite
+from storage.people.roles import (
+    INVITE_HASH_PREFIX,
+    INVITE_PREFIX,
+    InviteAccepted,
+    accept_invite,
+    keep_start_argument,
+)
 from storage.places import (
     find_hamlet_by_code,
     get_commune,
@@ -55,7 +69,7 @@ async def start_command(turn: Turn) -> None:
 
 async def start_onboarding(turn: Turn, argument: str = "") -> None:
     _ = turn._
-    turn.go(FLOW, "consent", argument=argument[:64])
+    turn.go(FLOW, "consent", argument=keep_start_argument(argument[:64]))
     turn.say(
         _(
             "Hello! I am the automated assistant of the commune People's Council. "
@@ -129,8 +143,13 @@ async def apply_start_argument(turn: Turn, argument: str) -> None:
     """After consent: take an invite or a hamlet code from the deep link, else ask."""
     _ = turn._
     assert turn.person is not None
-    if argument.startswith(INVITE_PREFIX):
-        result = await accept_invite(turn.db, turn.person, argument.removeprefix(INVITE_PREFIX))
+    if argument.startswith((INVITE_PREFIX, INVITE_HASH_PREFIX)):
+        if argument.startswith(INVITE_HASH_PREFIX):
+            result = await accept_invite(turn.db, turn.person,
+                                         argument.removeprefix(INVITE_HASH_PREFIX), hashed=True)
+        else:
+            result = await accept_invite(turn.db, turn.person,
+                                         argument.removeprefix(INVITE_PREFIX))
         if isinstance(result, InviteAccepted):
             turn.say(
                 _("You are now registered as {role} of {commune}.").format(
@@ -265,9 +284,8 @@ def _pick(turn: Turn, prefix: str, options: list[tuple[int, str]]) -> int | None
     choice = turn.inbound.choice or ""
     if choice.startswith(prefix + ":"):
         raw = choice.split(":", 1)[1]
-        if raw.isdigit() and int(raw) in ids:
-            return int(raw)
-        return None
+        number = parse_id(raw)
+        return number if number in ids else None
     typed = fold(turn.inbound.text)
     if turn.inbound.kind is not Kind.TEXT or len(typed) < 3:
         return None
@@ -316,19 +334,34 @@ async def on_phone(turn: Turn) -> None:
             turn, _("That does not look like a Vietnamese phone number, for example 0912345678.")
         )
         return
-    claim = await claim_phone(
-        turn.db, turn.identity, turn.person, phone, minutes=turn.config.link_code_minutes
-    )
-    if isinstance(claim, CodeSent):
-        turn.go(FLOW, "link_code")
+    config = turn.config
+    limits = LinkCodeLimits(per_target=config.link_codes_per_target,
+                            per_claimant=config.link_codes_per_claimant,
+                            minutes=config.link_code_minutes, quiet=config.quiet_hours)
+    claim = await claim_phone(turn.db, turn.identity, turn.person, phone, limits=limits)
+    if isinstance(claim, CodeRefused):
         turn.say(
-            _(
-                "This number is already registered through {channel}. To join both accounts, "
-                "I sent a 6-digit code there. Type that code here."
-            ).format(channel=channel_name(claim.channel)),
-            choices=[Choice("link:skip", _("Skip"))],
+            _("This number is already registered through another account, and no more codes "
+              "can be sent to it today. Try again tomorrow, or ask the commune office."),
             remove_keyboard=True,
         )
+        await finish(turn)
+        return
+    if isinstance(claim, CodeSent):
+        turn.go(FLOW, "link_code")
+        if claim.delayed:
+            text = _(
+                "This number is already registered through {channel}. To join both accounts, "
+                "I will send a 6-digit code there at {time}, when the night's quiet hours "
+                "end. Then type that code here."
+            ).format(channel=channel_name(claim.channel),
+                     time=format_datetime(claim.sends_at, config.timezone))
+        else:
+            text = _(
+                "This number is already registered through {channel}. To join both accounts, "
+                "I sent a 6-digit code there. Type that code here."
+            ).format(channel=channel_name(claim.channel))
+        turn.say(text, choices=[Choice("link:skip", _("Skip"))], remove_keyboard=True)
         return
     turn.say(_("Thank you, your phone number has been saved."), remove_keyboard=True)
     await finish(turn)
@@ -347,14 +380,14 @@ def channel_name(channel: str) -> str:
     return {"telegram": "Telegram", "zalo": "Zalo"}.get(channel, channel)
 
 
-@step(FLOW, "link_code")
+@step(FLOW, "link_code", expects_code=True)
 async def on_link_code(turn: Turn) -> None:
     _ = turn._
     if turn.inbound.choice == "link:skip":
         await finish(turn)
         return
     code = "".join(turn.inbound.text.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         turn.say(_("Please type the 6-digit code."), choices=[Choice("link:skip", _("Skip"))])
         return
     result = await confirm_link_code(turn.db, turn.identity, code)

@@ -10,6 +10,8 @@ Step = Callable[[Turn], Awaitable[None]]
 
 COMMANDS: dict[str, Step] = {}
 STEPS: dict[tuple[str, str], Step] = {}
+# Steps that wait for a typed code: there, digits are the code, never a menu number.
+CODE_STEPS: set[tuple[str, str]] = set()
 ACTIONS: dict[str, Step] = {}
 # Commands shown in Telegram's menu, in order: (name, English description as a msgid).
 MENU_COMMANDS: list[tuple[str, str]] = []
@@ -25,9 +27,11 @@ def command(name: str, description: str | None = None) -> Callable[[Step], Step]
     return register
 
 
-def step(flow: str, name: str) -> Callable[[Step], Step]:
+def step(flow: str, name: str, *, expects_code: bool = False) -> Callable[[Step], Step]:
     def register(handler: Step) -> Step:
         STEPS[(flow, name)] = handler
+        if expects_code:
+            CODE_STEPS.add((flow, name))
         return handler
 
     return register
@@ -43,6 +47,22 @@ def action(name: str) -> Callable[[Step], Step]:
     return register
 
 
+# Ids in callback data are database ids: a longer number is forged, and would overflow the
+# database's integer (PostgreSQL raises on a bigger parameter than its column holds).
+MAX_ID_DIGITS = 9
+
+
+def parse_id(text: str | None) -> int | None:
+    """A database id typed or carried in callback data: ASCII digits only, at most 9 of them.
+
+    `str.isdigit` also accepts "²" and "٣", which `int` rejects or reads as another number,
+    so every number from outside goes through here.
+    """
+    if not text or len(text) > MAX_ID_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def find_action(choice: str | None) -> Step | None:
     """The action for a pressed choice; `"pt:ok:42"` finds one registered as `"pt:ok:*"`."""
     if not choice:
@@ -50,12 +70,11 @@ def find_action(choice: str | None) -> Step | None:
     if choice in ACTIONS:
         return ACTIONS[choice]
     head, _, tail = choice.rpartition(":")
-    if head and tail.isdigit():
+    if head and parse_id(tail) is not None:
         return ACTIONS.get(f"{head}:*")
     return None
 
 
 def choice_number(choice: str | None) -> int | None:
     """The number at the end of a parameterised choice (`"pt:ok:42"` → 42)."""
-    tail = (choice or "").rpartition(":")[2]
-    return int(tail) if tail.isdigit() and len(tail) < 12 else None
+    return parse_id((choice or "").rpartition(":")[2])

@@ -19,7 +19,7 @@ from handlers.petitions import (  # noqa: F401
     report,
     submit,
 )
-from handlers.registry import COMMANDS, STEPS, find_action
+from handlers.registry import CODE_STEPS, COMMANDS, STEPS, find_action
 from handlers.text import fold, plain_label
 from handlers.turn import Turn
 from handlers.values import Inbound, Kind
@@ -44,14 +44,23 @@ KEYWORDS = {
 }
 
 
-def resolve_choice(inbound: Inbound, offered: list[list[str]]) -> Inbound:
-    """Typed `2`, or a typed label ("dong y"), becomes the choice it stands for."""
+def resolve_choice(
+    inbound: Inbound, offered: list[list[str]], step: tuple[str | None, str | None] = (None, None)
+) -> Inbound:
+    """Typed `2`, or a typed label ("dong y"), becomes the choice it stands for.
+
+    A menu number is up to three plain digits as written (`2`, not `02` or `²`); at a step
+    that waits for a code (`step`), typed digits stay the code.
+    """
     if inbound.kind is not Kind.TEXT or not offered:
         return inbound
     typed = inbound.text.strip().rstrip(".")
     action = None
-    if typed.isdigit() and 1 <= int(typed) <= len(offered):
-        action = offered[int(typed) - 1][0]
+    if typed.isascii() and typed.isdigit():
+        if step not in CODE_STEPS and len(typed) <= 3 and not typed.startswith("0") and (
+            int(typed) <= len(offered)
+        ):
+            action = offered[int(typed) - 1][0]
     else:
         folded = fold(typed)
         for candidate, label in offered:

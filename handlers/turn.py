@@ -21,6 +21,8 @@ class HandlerConfig:
 
     default_locale: str = "vi"
     link_code_minutes: int = 10
+    link_codes_per_target: int = 3
+    link_codes_per_claimant: int = 3
     bot_username: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     quiet_hours: QuietHours = field(default_factory=QuietHours)
@@ -82,6 +84,7 @@ class Turn:
         ask_contact: str | None = None,
         remove_keyboard: bool = False,
         file: tuple[str, str] | None = None,
+        secret: bool = False,
     ) -> None:
         hint = None
         if choices or ask_contact:
@@ -95,6 +98,7 @@ class Turn:
                 remove_keyboard=remove_keyboard,
                 hint=hint,
                 file=file,
+                secret=secret,
             )
         )
 

@@ -62,6 +62,8 @@ class Reply:
     hint: str | None = field(default=None, compare=False)
     # A stored file sent with the text: (token, file name); see storage.files.
     file: tuple[str, str] | None = None
+    # Carries a one-time secret (an invite link): the outbox keeps no copy once it is sent.
+    secret: bool = False
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
@@ -77,6 +79,8 @@ class Reply:
             payload["hint"] = self.hint
         if self.file:
             payload["file"] = list(self.file)
+        if self.secret:
+            payload["secret"] = True
         return payload
 
     @classmethod

@@ -17,10 +17,14 @@ import pytest
 from sqlalchemy import text
 
 from storage.db import Database
+from storage.encryption import Keyring, use_keyring
 from storage.migrate import upgrade_database
 from storage.models import Base
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Phones and categories are encrypted at rest: the tests run with a key of their own, made
+# afresh for each run, as `cutri run` makes one on first start.
+use_keyring(Keyring.generate())
 
 
 @pytest.fixture(scope="session")

@@ -161,7 +161,7 @@ async def start_check_in(turn: Turn) -> None:
              choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
 
 
-@step(FLOW, "checkin")
+@step(FLOW, "checkin", expects_code=True)
 async def on_check_in(turn: Turn) -> None:
     dialogue = await get_dialogue(turn.db, int(turn.data["dialogue_id"]))
     if dialogue is None or turn.person is None:
@@ -227,7 +227,8 @@ async def on_when(turn: Turn) -> None:
 async def on_quotas(turn: Turn) -> None:
     hamlets = await list_hamlets(turn.db, int(turn.data["commune_id"]))
     numbers = turn.inbound.text.replace(",", " ").split() if turn.inbound.kind is Kind.TEXT else []
-    if len(numbers) != len(hamlets) or not all(n.isdigit() and int(n) <= 10_000
+    if len(numbers) != len(hamlets) or not all(
+            n.isascii() and n.isdigit() and len(n) <= 5 and int(n) <= 10_000
                                                for n in numbers):
         turn.say(turn._("Please type {count} numbers, one per hamlet, e.g. 10 10 10 20.",
                         count=len(hamlets)), choices=[_quit(turn)])

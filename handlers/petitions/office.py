@@ -10,7 +10,7 @@ from handlers.dates import format_date
 from handlers.i18n import N_
 from handlers.menu import show_menu
 from handlers.petitions.texts import competence_name, describe_card, snippet
-from handlers.registry import action, choice_number, command, step
+from handlers.registry import action, choice_number, command, parse_id, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.files import refer_to_platform_file
@@ -179,7 +179,8 @@ async def on_classify_field(turn: Turn) -> None:
     if petition is None:
         return
     raw = (turn.inbound.choice or "").removeprefix("of:")
-    field = await get_field(turn.db, petition.commune_id, int(raw)) if raw.isdigit() else None
+    field_id = parse_id(raw)
+    field = await get_field(turn.db, petition.commune_id, field_id) if field_id else None
     if field is None:
         fields = await list_fields(turn.db, petition.commune_id)
         turn.say(turn._("Please choose a field from the list."),
@@ -231,7 +232,8 @@ async def on_forward(turn: Turn) -> None:
     if petition is None or turn.person is None:
         return
     raw = (turn.inbound.choice or "").removeprefix("oa:")
-    agency = await get_agency(turn.db, petition.commune_id, int(raw)) if raw.isdigit() else None
+    agency_id = parse_id(raw)
+    agency = await get_agency(turn.db, petition.commune_id, agency_id) if agency_id else None
     if agency is None:
         await ask_agency(turn, petition, turn._("Please choose an agency from the list."))
         return

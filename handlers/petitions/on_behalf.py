@@ -9,7 +9,7 @@ from __future__ import annotations
 from handlers.i18n import N_
 from handlers.menu import show_menu
 from handlers.petitions.texts import snippet
-from handlers.registry import action, command, step
+from handlers.registry import action, command, parse_id, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.people.people import clean_name
@@ -80,7 +80,8 @@ async def on_voter(turn: Turn) -> None:
 @step(FLOW, "hamlet")
 async def on_hamlet(turn: Turn) -> None:
     raw = (turn.inbound.choice or "").removeprefix("oh:")
-    hamlet = await get_hamlet(turn.db, int(raw)) if raw.isdigit() else None
+    hamlet_id = parse_id(raw)
+    hamlet = await get_hamlet(turn.db, hamlet_id) if hamlet_id is not None else None
     hamlets = await list_hamlets(turn.db, int(turn.data["commune_id"]))
     if hamlet is None or hamlet.commune_id != int(turn.data["commune_id"]):
         turn.say(turn._("Please choose a hamlet from the list."),
@@ -95,7 +96,8 @@ async def on_hamlet(turn: Turn) -> None:
 async def on_field(turn: Turn) -> None:
     raw = (turn.inbound.choice or "").removeprefix("ofd:")
     commune_id = int(turn.data["commune_id"])
-    field = await get_field(turn.db, commune_id, int(raw)) if raw.isdigit() else None
+    field_id = parse_id(raw)
+    field = await get_field(turn.db, commune_id, field_id) if field_id is not None else None
     if field is None:
         fields = await list_fields(turn.db, commune_id)
         turn.say(turn._("Please choose a field from the list."),

@@ -13,7 +13,7 @@ from handlers.menu import show_menu
 from handlers.onboarding import ask_commune
 from handlers.petitions.complaints import looks_like_complaint, show_complaint_route
 from handlers.petitions.texts import snippet
-from handlers.registry import action, command, step
+from handlers.registry import action, command, parse_id, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.petitions.petitions import (
@@ -73,8 +73,9 @@ async def on_field(turn: Turn) -> None:
         return
     raw = choice.removeprefix("pf:")
     field = None
-    if choice.startswith("pf:") and raw.isdigit():
-        field = await get_field(turn.db, int(turn.data["commune_id"]), int(raw))
+    field_id = parse_id(raw) if choice.startswith("pf:") else None
+    if field_id is not None:
+        field = await get_field(turn.db, int(turn.data["commune_id"]), field_id)
     if field is None:
         await ask_field(turn)
         return

@@ -169,7 +169,7 @@ async def start_report(turn: Turn) -> None:
 @step(FLOW, "voters")
 async def on_voters(turn: Turn) -> None:
     typed = turn.inbound.text.strip() if turn.inbound.kind is Kind.TEXT else ""
-    if not typed.isdigit() or not 0 <= int(typed) <= 100_000:
+    if not (typed.isascii() and typed.isdigit() and len(typed) <= 6) or int(typed) > 100_000:
         turn.say(turn._("Please type the number of voters, e.g. 45."),
                  choices=[Choice("menu:main", turn._("✖ Cancel"))])
         return

@@ -29,7 +29,10 @@ def enqueue_message(
     priority: int = REPLY,
     not_before: datetime | None = None,
 ) -> OutboxMessage:
-    """Queue one message for one identity; it leaves when the transaction commits."""
+    """Queue one message for one identity; it leaves when the transaction commits.
+
+    A payload with `"secret": True` (an invite link, a code) is emptied once settled.
+    """
     row = OutboxMessage(**_new_row(identity, payload, dedupe_key, priority, not_before))
     db.add(row)
     return row
@@ -43,7 +46,8 @@ def _new_row(
         "identity_id": identity.id,
         "channel": identity.channel,
         "chat_id": identity.external_id,
-        "payload": payload,
+        "payload": {key: value for key, value in payload.items() if key != "secret"},
+        "secret": bool(payload.get("secret")),
         "dedupe_key": dedupe_key,
         "priority": priority,
         "not_before": not_before or utcnow(),
@@ -208,6 +212,18 @@ async def mark_sent_rows(db: AsyncSession, row_ids: list[int]) -> None:
             .where(OutboxMessage.id.in_(row_ids[start : start + 1000]))
             .values(status="sent", sent_at=utcnow(), lease_until=None, last_error=None)
         )
+    await _forget_secrets(db, row_ids)
+
+
+async def _forget_secrets(db: AsyncSession, row_ids: list[int]) -> None:
+    """Settled rows that carried a one-time secret keep no copy of it."""
+    for start in range(0, len(row_ids), 1000):
+        await db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids[start : start + 1000]),
+                   OutboxMessage.secret.is_(True))
+            .values(payload={})
+        )
 
 
 async def postpone_row(db: AsyncSession, row_id: int, *, until: datetime, error: str) -> None:
@@ -238,6 +254,7 @@ async def mark_dead(db: AsyncSession, row_id: int, *, error: str) -> None:
         .where(OutboxMessage.id == row_id)
         .values(status="dead", lease_until=None, last_error=error[:500])
     )
+    await _forget_secrets(db, [row_id])
 
 
 async def mark_unreachable(db: AsyncSession, row_id: int, *, error: str) -> None:
@@ -248,6 +265,8 @@ async def mark_unreachable(db: AsyncSession, row_id: int, *, error: str) -> None
     row.status = "failed"
     row.lease_until = None
     row.last_error = error[:500]
+    if row.secret:
+        row.payload = {}
     await db.execute(
         update(ChannelIdentity)
         .where(ChannelIdentity.id == row.identity_id)

@@ -1,7 +1,7 @@
 """Poverty-policy dialogues: the dialogue, its per-hamlet seats, and households' registrations.
 
 The household category (poor, near-poor...) is sensitive personal data: it lives only on the
-registration, is shown only to the commune office, and `/forget` erases it.
+registration, is stored encrypted, is shown only to the commune office, and `/forget` erases it.
 """
 
 from datetime import datetime
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.encryption import Encrypted
 from storage.models.base import Base, utcnow
 
 
@@ -65,7 +66,7 @@ class Registration(Base):
     # Whose seat it holds: the household's hamlet, or another's released seat.
     seat_hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"))
     representative: Mapped[str | None] = mapped_column(String(200))
-    category: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(Encrypted("registrations.category"))
     topics: Mapped[list[Any]]
     questions: Mapped[str] = mapped_column(Text, default="")
     code: Mapped[str] = mapped_column(String(16))

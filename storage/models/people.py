@@ -3,23 +3,34 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from storage.encryption import Encrypted, phone_lookup
 from storage.models.base import Base, utcnow
 
 
 class Person(Base):
-    """One human. Personal fields stay empty until consent is recorded; /forget empties them."""
+    """One human. Personal fields stay empty until consent is recorded; /forget empties them.
+
+    The phone is stored encrypted; `phone_hash` (a keyed hash, kept in step on every
+    assignment) is what a phone is looked up by.
+    """
 
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone: Mapped[str | None] = mapped_column(Encrypted("people.phone"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     phone_verified: Mapped[bool] = mapped_column(default=False)
     hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     forgotten_at: Mapped[datetime | None]
+
+    @validates("phone")
+    def _hash_phone(self, _key: str, phone: str | None) -> str | None:
+        self.phone_hash = None if phone is None else phone_lookup(phone)
+        return phone
 
 
 class ChannelIdentity(Base):
@@ -68,12 +79,15 @@ class Consent(Base):
 
 
 class Invite(Base):
-    """A single-use invitation that grants a staff or delegate role when opened."""
+    """A single-use invitation that grants a staff or delegate role when opened.
+
+    Only a hash of the link's token is kept: the link itself is shown once, to the admin.
+    """
 
     __tablename__ = "invites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(32), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
     role: Mapped[str] = mapped_column(String(16))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
@@ -82,6 +96,8 @@ class Invite(Base):
     expires_at: Mapped[datetime]
     used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     used_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
 
 
 class LinkCode(Base):
@@ -95,6 +111,8 @@ class LinkCode(Base):
         ForeignKey("channel_identities.id", ondelete="CASCADE")
     )
     code_hash: Mapped[str] = mapped_column(String(64))
+    # Codes are capped per target and per claimant over the last 24 hours.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     expires_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None]

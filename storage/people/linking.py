@@ -3,6 +3,10 @@
 A phone typed on Zalo is a claim, not proof: when it matches a phone that Telegram verified,
 a one-time code goes to that Telegram account and must be typed back on Zalo. A typed phone
 never merges anything by itself, otherwise anyone could read another citizen's petitions.
+
+Typing someone else's number must not become a way to pester them: codes are capped per
+target and per claimant in any 24 hours, and go out as routine messages (quiet hours apply;
+the code stays valid for its minutes from the moment it is sent).
 """
 
 from __future__ import annotations
@@ -10,19 +14,33 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.audit import record_action
-from storage.messaging.outbox import URGENT, enqueue_message
+from storage.encryption import phone_lookup
+from storage.messaging.outbox import ROUTINE, enqueue_message
+from storage.messaging.quiet_hours import QuietHours
 from storage.models import ChannelIdentity, Consent, LinkCode, Person, RoleGrant
 from storage.models.base import utcnow
 from storage.people.people import person_of
 
 MAX_CODE_ATTEMPTS = 5
+CAP_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class LinkCodeLimits:
+    """How many codes one verified account may be sent, and one claimant may ask for, a day."""
+
+    per_target: int = 3
+    per_claimant: int = 3
+    minutes: int = 10
+    quiet: QuietHours = field(default_factory=QuietHours)
 
 
 @dataclass(frozen=True)
@@ -35,9 +53,19 @@ class CodeSent:
     """The phone belongs to a verified account elsewhere: a code went there."""
 
     channel: str
+    # When it leaves: now, or when quiet hours end (then `delayed`).
+    sends_at: datetime
+    delayed: bool = False
 
 
-PhoneClaim = PhoneSaved | CodeSent
+@dataclass(frozen=True)
+class CodeRefused:
+    """The number belongs to a verified account elsewhere, but no more codes today."""
+
+    reason: str  # "target_cap", "claimant_cap"
+
+
+PhoneClaim = PhoneSaved | CodeSent | CodeRefused
 
 
 def _hash(code: str) -> str:
@@ -45,18 +73,35 @@ def _hash(code: str) -> str:
 
 
 async def claim_phone(
-    db: AsyncSession, identity: ChannelIdentity, person: Person, phone: str, *, minutes: int = 10
+    db: AsyncSession,
+    identity: ChannelIdentity,
+    person: Person,
+    phone: str,
+    *,
+    limits: LinkCodeLimits | None = None,
 ) -> PhoneClaim:
+    limits = limits or LinkCodeLimits()
     owner_query = select(Person).where(
-        Person.phone == phone, Person.phone_verified.is_(True), Person.id != person.id
+        Person.phone_hash == phone_lookup(phone),
+        Person.phone_verified.is_(True),
+        Person.id != person.id,
     )
-    owner = (await db.execute(owner_query.limit(1))).scalar_one_or_none()
+    # The owner's row is locked: two claims at once cannot both pass its daily cap.
+    owner = (await db.execute(owner_query.limit(1).with_for_update())).scalar_one_or_none()
     target = None if owner is None else await _reachable_elsewhere(db, owner, identity.channel)
     if owner is None or target is None:
         if person.phone != phone:
             person.phone = phone
             person.phone_verified = False
         return PhoneSaved()
+    now = utcnow()
+    if await _codes_since(db, LinkCode.person_id == owner.id, now) >= limits.per_target:
+        return CodeRefused("target_cap")
+    if await _codes_since(db, LinkCode.claimant_identity_id == identity.id, now) >= (
+        limits.per_claimant
+    ):
+        return CodeRefused("claimant_cap")
+    sends_at = limits.quiet.next_allowed(now)
     code = f"{secrets.randbelow(1_000_000):06d}"
     await db.execute(
         update(LinkCode)
@@ -68,7 +113,8 @@ async def claim_phone(
             person_id=owner.id,
             claimant_identity_id=identity.id,
             code_hash=_hash(code),
-            expires_at=utcnow() + timedelta(minutes=minutes),
+            created_at=now,
+            expires_at=sends_at + timedelta(minutes=limits.minutes),
         )
     )
     enqueue_message(
@@ -78,10 +124,19 @@ async def claim_phone(
             "notice": "link_code",
             "params": {"code": code, "channel": identity.channel},
             "locale": target.locale,
+            "secret": True,
         },
-        priority=URGENT,
+        priority=ROUTINE,
+        not_before=sends_at,
     )
-    return CodeSent(channel=target.channel)
+    return CodeSent(channel=target.channel, sends_at=sends_at, delayed=sends_at != now)
+
+
+async def _codes_since(db: AsyncSession, condition: ColumnElement[bool], now: datetime) -> int:
+    query = select(func.count()).select_from(LinkCode).where(
+        condition, LinkCode.created_at > now - CAP_WINDOW
+    )
+    return int((await db.execute(query)).scalar_one())
 
 
 async def _reachable_elsewhere(

@@ -1,7 +1,12 @@
-"""Roles scoped to a commune, the operator's first admin, and invite links for staff."""
+"""Roles scoped to a commune, the operator's first admin, and invite links for staff.
+
+An invite link is shown once, to whoever made it: only a hash of its token is stored, so a
+copy of the database opens no door. Admins see the live ones and can revoke them.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +22,8 @@ from storage.models.base import utcnow
 ROLES = ("citizen", "delegate", "office", "agency", "admin")
 INVITABLE = ("delegate", "office", "agency", "admin")
 INVITE_PREFIX = "inv-"
+# An invite opened before consent waits in the conversation as the hash of its token.
+INVITE_HASH_PREFIX = "invh-"
 
 
 async def roles_of(db: AsyncSession, person_id: int) -> list[RoleGrant]:
@@ -75,32 +82,103 @@ async def create_first_admin(
     return person
 
 
+@dataclass(frozen=True)
+class IssuedInvite:
+    """A new invite and its link token, which exists only in this value."""
+
+    invite: Invite
+    token: str
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def keep_start_argument(argument: str) -> str:
+    """What of a `/start` argument may wait in the conversation: an invite only as its hash."""
+    if argument.startswith(INVITE_PREFIX):
+        return INVITE_HASH_PREFIX + _token_hash(argument.removeprefix(INVITE_PREFIX))
+    return argument
+
+
 async def create_invites(
     db: AsyncSession,
     commune: Commune,
     role: str,
-    count: int,
+    count: int = 1,
     *,
     days: int = 14,
     agency_id: int | None = None,
     delegate_id: int | None = None,
-) -> list[Invite]:
+    actor_id: int | None = None,
+    actor_label: str = "person",
+) -> list[IssuedInvite]:
     if role not in INVITABLE:
         raise ValueError(f"role {role!r} cannot be invited")
-    invites = [
-        Invite(
-            token=secrets.token_urlsafe(12),
+    issued = []
+    for _ in range(count):
+        token = secrets.token_urlsafe(12)
+        invite = Invite(
+            token_hash=_token_hash(token),
             commune_id=commune.id,
             role=role,
             agency_id=agency_id,
             delegate_id=delegate_id,
+            created_by=actor_id,
             expires_at=utcnow() + timedelta(days=days),
         )
-        for _ in range(count)
-    ]
-    db.add_all(invites)
+        db.add(invite)
+        issued.append(IssuedInvite(invite, token))
     await db.flush()
-    return invites
+    for item in issued:
+        record_action(
+            db, action="invite.created", subject_type="invite", subject_id=item.invite.id,
+            actor_id=actor_id, actor_label=actor_label,
+            after={"role": role, "commune": commune.code, "agency": agency_id,
+                   "delegate": delegate_id},
+        )
+    return issued
+
+
+async def live_invites(db: AsyncSession, commune_id: int) -> list[Invite]:
+    """Invites of this commune that still open a door: not used, revoked or expired."""
+    query = (
+        select(Invite)
+        .where(
+            Invite.commune_id == commune_id,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > utcnow(),
+        )
+        .order_by(Invite.id)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def revoke_invite(
+    db: AsyncSession,
+    invite_id: int,
+    *,
+    commune_id: int | None,
+    actor_id: int | None,
+    actor_label: str = "person",
+) -> Invite | None:
+    """Close a live invite; None if there is no such live invite (in that commune)."""
+    query = select(Invite).where(Invite.id == invite_id).with_for_update()
+    invite = (await db.execute(query)).scalar_one_or_none()
+    if (
+        invite is None
+        or (commune_id is not None and invite.commune_id != commune_id)
+        or invite.used_at is not None
+        or invite.revoked_at is not None
+    ):
+        return None
+    invite.revoked_at = utcnow()
+    record_action(
+        db, action="invite.revoked", subject_type="invite", subject_id=invite.id,
+        actor_id=actor_id, actor_label=actor_label, after={"role": invite.role},
+    )
+    return invite
 
 
 @dataclass(frozen=True)
@@ -111,16 +189,20 @@ class InviteAccepted:
 
 @dataclass(frozen=True)
 class InviteRefused:
-    reason: str  # "unknown", "expired", "used"
+    reason: str  # "unknown", "expired", "used", "revoked"
 
 
 async def accept_invite(
-    db: AsyncSession, person: Person, token: str
+    db: AsyncSession, person: Person, token: str, *, hashed: bool = False
 ) -> InviteAccepted | InviteRefused:
-    query = select(Invite).where(Invite.token == token).with_for_update()
+    """Open an invite by its token (or, `hashed`, by the token's hash kept since /start)."""
+    token_hash = token if hashed else _token_hash(token)
+    query = select(Invite).where(Invite.token_hash == token_hash).with_for_update()
     invite = (await db.execute(query)).scalar_one_or_none()
     if invite is None:
         return InviteRefused("unknown")
+    if invite.revoked_at is not None:
+        return InviteRefused("revoked")
     if invite.used_at is not None:
         return InviteRefused("used")
     if invite.expires_at < utcnow():

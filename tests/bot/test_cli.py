@@ -10,14 +10,18 @@ from pathlib import Path
 from sqlalchemy import select
 
 from storage.db import Database
+from storage.encryption import current_keyring
 from storage.models import ChannelIdentity, RoleGrant
 from tests.chat import Chat, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cutri(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cutri(tmp_path: Path, *args: str, own_key: bool = False) -> subprocess.CompletedProcess[str]:
+    """`cutri ARGS` on tmp_path/c.db; with the tests' key, unless `own_key` (a key file)."""
     env = {"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"}
+    if not own_key:
+        env["ENCRYPTION_KEYS"] = current_keyring().dumps()
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -46,11 +50,15 @@ async def test_admin_create_binds_an_account_and_prints_invites_that_work_once(
     await admin.press("consent:yes")
     replies = await admin.send("/menu")
     assert "menu:invite" in [c.action for r in replies for c in r.choices]
-    links = texts(await admin.press("menu:invite"))
-    # Office, one link per delegate seat (eight) and per agency (six).
-    assert len(re.findall(r"/start inv-[A-Za-z0-9_-]{8,}", links)) == 1 + 8 + 6
-    assert "Nguyễn Văn Hùng: /start inv-" in links
-    assert "Phòng Kinh tế xã: /start inv-" in links
+    offered = {c.label: c.action for r in await admin.press("menu:invite") for c in r.choices}
+    # Office, one choice per delegate seat (eight) and per agency (six), the list, cancel.
+    assert len([a for a in offered.values() if a.startswith(("iv:office", "iv:dl:", "iv:ag:"))
+                ]) == 15
+    agency = next(a for label, a in offered.items() if "Phòng Kinh tế xã" in label)
+    link = texts(await admin.press(agency))
+    # One press, one link: for the agency chosen, nothing else.
+    assert len(re.findall(r"/start inv-[A-Za-z0-9_-]{8,}", link)) == 2  # link and Zalo form
+    assert "Phòng Kinh tế xã: /start inv-" in link
     async with db.transaction() as session:
         roles = (
             await session.execute(
@@ -71,3 +79,38 @@ def test_operator_mistakes_get_one_clear_line(tmp_path: Path) -> None:
                      "--telegram", "@someone")
     assert wrong_id.returncode == 2 and "number" in wrong_id.stderr
     assert "Traceback" not in wrong_commune.stderr + wrong_id.stderr
+
+
+def database_bytes(folder: Path) -> bytes:
+    """The database file and its write-ahead log, as a copy of them would hold them."""
+    return b"".join(path.read_bytes() for path in folder.glob("c.db*"))
+
+
+async def test_invites_are_listed_and_revoked_from_the_command_line(tmp_path: Path) -> None:
+    assert cutri(tmp_path, "seed-demo").returncode == 0
+    made = cutri(tmp_path, "invite", "--commune", "tan-thuan-tay", "--role", "office",
+                 "--count", "2")
+    tokens = re.findall(r"/start (inv-\S+)", made.stdout)
+    assert made.returncode == 0 and len(tokens) == 2
+    listed = cutri(tmp_path, "invite", "list", "--commune", "tan-thuan-tay")
+    numbers = re.findall(r"^\s*(\d+)\s+office", listed.stdout, re.M)
+    assert len(numbers) == 2, listed.stdout
+    # The database keeps hashes only: the links printed are nowhere in it.
+    raw = (tmp_path / "c.db").read_bytes()
+    assert all(token.removeprefix("inv-").encode() not in raw for token in tokens)
+    assert cutri(tmp_path, "invite", "revoke", numbers[0]).returncode == 0
+    again = cutri(tmp_path, "invite", "revoke", numbers[0])
+    assert again.returncode == 2 and "no live invite" in again.stderr
+    listed = cutri(tmp_path, "invite", "list", "--commune", "tan-thuan-tay")
+    assert re.findall(r"^\s*(\d+)\s+office", listed.stdout, re.M) == [numbers[1]]
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    first, second = Chat(db, user_id="901"), None
+    await first.send(f"/start {tokens[0]}")
+    assert "không còn hiệu lực" in texts(await first.press("consent:yes"))
+    second = Chat(db, user_id="902", runner=first.runner)
+    await second.send(f"/start {tokens[1]}")
+    # Waiting for consent, the conversation keeps the link's hash, not the link.
+    raw = database_bytes(tmp_path)
+    assert tokens[1].removeprefix("inv-").encode() not in raw
+    assert "cán bộ Văn phòng" in texts(await second.press("consent:yes"))
+    await db.dispose()

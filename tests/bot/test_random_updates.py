@@ -1,7 +1,8 @@
 """Property test: hundreds of random Telegram updates never crash a handler or break a reply.
 
 Random texts (markup characters, emoji, 10,000 characters), every unsupported message kind,
-stale and forged callback data, and commands in the middle of flows go through the real
+stale and forged callback data (Unicode digits such as "²", ids of 30 digits), typed numbers
+that `int` rejects or that overflow, and commands in the middle of flows go through the real
 Telegram adapter, the handlers and the dispatcher, and out to the fake Bot API server, which
 checks every call against the official schema, the HTML rules and the length limits.
 """
@@ -33,10 +34,17 @@ USERS = [810001, 810002, 810003]
 ACTIONS = ["consent:yes", "consent:no", "consent:more", "hamlet:1", "hamlet:3", "hamlet:999",
            "commune:1", "phone:skip", "link:skip", "menu:mydata", "menu:forget", "menu:hamlet",
            "menu:phone", "menu:language", "menu:invite", "menu:help", "forget:yes", "forget:no",
-           "lang:en", "lang:vi", "lang:xx", "menu:", ":", "🙂"]
+           "lang:en", "lang:vi", "lang:xx", "menu:", ":", "🙂",
+           "menu:petition", "menu:mypetitions", "iv:office", "iv:list",
+           # Forged and stale data: Unicode digits pass str.isdigit but not int(); ids longer
+           # than any database integer; ids of rows that do not exist.
+           "mp:²", "mp:٣", "mp:" + "9" * 30, "pf:" + "1" * 30, "pf:²", "pf:99999",
+           "hamlet:" + "7" * 30, "commune:¹", "bx:" + "5" * 20, "bh:²", "oh:" + "3" * 25,
+           "ofd:²", "of:" + "4" * 19, "oa:²", "iv:rv:²", "iv:rv:" + "8" * 30, "iv:dl:²",
+           "iv:ag:" + "6" * 40, "mp:-1", "mp:1e3", "pt:ok:²", "pt:ok:" + "2" * 30]
 COMMANDS = ["/start", "/start ttt-tan-dan", "/start inv-forged", "/start <b>&", "/menu",
             "/help", "/mydata", "/forget", "/language", "/cancel", "/unknown",
-            "/start@cutri_test_bot"]
+            "/start@cutri_test_bot", "/start inv-" + "9" * 40, "/start ²"]
 MARKUP = st.sampled_from(["<", ">", "&", '"', "<b>", "</i>", "&amp;", "&#x1F600;", "🌾", "👨‍👩‍👧",
                           "\n", " ", "đ", "Ấp", "1", "2", "dong y", "0912345678"])
 TEXT = st.one_of(
@@ -44,6 +52,10 @@ TEXT = st.one_of(
     st.lists(MARKUP, min_size=1, max_size=30).map("".join),
     st.integers(min_value=4000, max_value=10_000).map(lambda n: ("<&> đường làng " * n)[:n]),
     st.sampled_from(["1", "2", "3", "4", "9", "0", "menu", "huy", "tro giup", "Tân Hậu"]),
+    # Numbers int() rejects ("²"), reads as others ("٣"), cannot read (over 4300 digits), or
+    # that look like a menu number with leading zeros ("000001").
+    st.sampled_from(["²", "٣", "¹²", "000001", "01", "9" * 5000, "0" * 30 + "1", "١٢٣٤٥٦",
+                     "123456", "-1", "1e3", "٣ ٣"]),
 )
 KINDS = ["text", "command", "press", "contact", "foreign_contact", "location", "photo",
          "document", "voice", "sticker", "video", "poll", "dice", "venue", "animation",

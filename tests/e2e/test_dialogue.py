@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from storage.encryption import load_key_file
 from tests.e2e.dialogue import onboard, step
 from tests.e2e.process import BotProcess
 from tests.fakes.telegram import FakeTelegram
@@ -52,7 +53,11 @@ async def test_a_household_registers_for_a_dialogue_and_is_checked_in(tmp_path: 
             with sqlite3.connect(tmp_path / "cutri.db") as connection:
                 code, checkin, category = connection.execute(
                     "SELECT code, checkin_code, category FROM registrations").fetchone()
-            assert category == "near_poor"
+            # Stored encrypted, under the key `cutri` made on first use beside the file.
+            key_file = tmp_path / "cutri.db.key"
+            assert category != "near_poor"
+            assert load_key_file(key_file).decrypt(category, "registrations.category") == (
+                "near_poor")
             assert any(checkin in (m.get("text") or "") for m in done)
 
             await step(telegram, OFFICE, press="Đối thoại")
