@@ -36,7 +36,7 @@ from aiohttp import web
 from bot.files import load_file
 from bot.render import render_telegram
 from bot.waiting import sleep_or_stop, unless_stopped
-from bot.webhook_auth import carries_secret
+from bot.webhook_auth import UnreadableBody, carries_secret, read_json_body
 from handlers.conversation import ConversationRunner
 from handlers.i18n import LOCALES, translator
 from handlers.notices import render_payload
@@ -201,7 +201,11 @@ class TelegramChannel:
         if not carries_secret(request, SECRET_HEADER, self.webhook_secret):
             return web.json_response({"ok": False}, status=401)
         try:
-            update = Update.model_validate(await request.json(), context={"bot": self.bot})
+            body = await read_json_body(request)
+        except UnreadableBody:
+            return web.json_response({"ok": False}, status=400)
+        try:
+            update = Update.model_validate(body, context={"bot": self.bot})
         except ValueError:
             # Telegram would redeliver a refused update forever: acknowledge and drop it.
             log.warning("unreadable update dropped", extra={"channel": CHANNEL})

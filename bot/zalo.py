@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.files import file_url, with_file_link
 from bot.render import ZALO_LIMIT, render_plain
 from bot.waiting import sleep_or_stop, unless_stopped
-from bot.webhook_auth import carries_secret
+from bot.webhook_auth import UnreadableBody, carries_secret, read_json_body
 from handlers.conversation import ConversationRunner
 from handlers.notices import render_payload
 from handlers.values import Inbound, Kind
@@ -173,8 +173,8 @@ class ZaloChannel:
         if not raw.strip():
             return web.json_response({"ok": True})  # Zalo probes with an empty body
         try:
-            body = await request.json()
-        except ValueError:
+            body = await read_json_body(request)
+        except UnreadableBody:
             return web.json_response({"ok": False}, status=400)
         await self.receive(body)
         return web.json_response({"ok": True})
