@@ -1,20 +1,23 @@
 """Generated files on the HTTP server: the download route, and links for channels without files.
 
 Zalo's Bot API sends no documents, so a Zalo reply carries a link instead. The link holds the
-file's random token (unguessable) and stops working when the file expires.
+file's random token (unguessable) and stops working when the file expires. A file holding
+personal data (lists with household categories, reports with names, a data export) has a link
+that works once, within `PERSONAL_FILE_MINUTES`; after that it answers 410 Gone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from urllib.parse import quote
 
 from aiohttp import web
 
 from handlers.values import Reply
 from storage.db import Database
-from storage.files import file_by_token
+from storage.files import LinkGone, download_by_link, file_by_token
 
 FILES_PATH = "/files/{token}/{name}"
 
@@ -53,9 +56,28 @@ async def load_file(db: Database, token: str) -> FileToSend | None:
         return FileToSend(stored.name, stored.mime, stored.content, stored.source)
 
 
-def file_route(db: Database, fetchers: Fetchers | None = None) -> web.RouteDef:
+PERSONAL_LINK = timedelta(minutes=15)
+
+
+async def take_download(
+    db: Database, token: str, personal_link: timedelta
+) -> FileToSend | LinkGone | None:
+    """The file behind a link; a personal file's link is spent by this call."""
+    async with db.transaction() as session:
+        stored = await download_by_link(session, token, personal_link=personal_link)
+        if stored is None or isinstance(stored, LinkGone):
+            return stored
+        return FileToSend(stored.name, stored.mime, stored.content, stored.source)
+
+
+def file_route(
+    db: Database, fetchers: Fetchers | None = None, *, personal_link: timedelta = PERSONAL_LINK
+) -> web.RouteDef:
     async def download(request: web.Request) -> web.Response:
-        found = await load_file(db, request.match_info["token"])
+        found = await take_download(db, request.match_info["token"], personal_link)
+        if isinstance(found, LinkGone):
+            # Personal data: the link worked once, for minutes. The office asks again.
+            raise web.HTTPGone(text="This link has already been used or has expired.")
         if found is None:
             raise web.HTTPNotFound(text="This link has expired or does not exist.")
         content = found.content

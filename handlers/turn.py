@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -82,7 +83,9 @@ class Turn:
         ask_contact: str | None = None,
         remove_keyboard: bool = False,
         file: tuple[str, str] | None = None,
+        about: Iterable[int | None] = (),
     ) -> None:
+        """Queue a reply; `about` names the people whose data it shows (for `/forget`)."""
         hint = None
         if choices or ask_contact:
             hint = self._("Type the number of your choice.")
@@ -95,6 +98,7 @@ class Turn:
                 remove_keyboard=remove_keyboard,
                 hint=hint,
                 file=file,
+                about=tuple(person_id for person_id in about if person_id is not None),
             )
         )
 

@@ -62,6 +62,8 @@ class Reply:
     hint: str | None = field(default=None, compare=False)
     # A stored file sent with the text: (token, file name); see storage.files.
     file: tuple[str, str] | None = None
+    # The people whose data the text shows (not sent): `/forget` finds this copy by them.
+    about: tuple[int, ...] = field(default=(), compare=False)
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}

@@ -5,24 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
-from storage.dialogues.household_data import erase_household_data
+from storage.dialogues.household_data import erase_household_data, household_traces
+from storage.files import delete_files_about
+from storage.messaging.retention import erase_messages
 from storage.models import (
     ChannelIdentity,
     Commune,
     Consent,
     Conversation,
     Hamlet,
+    Invite,
     LinkCode,
-    OutboxMessage,
     Person,
+    Petition,
     RoleGrant,
+    TopicMute,
 )
 from storage.models.base import utcnow
-from storage.models.files import StoredFile
 from storage.petitions.petitions import anonymise_petitions
 
 # Bump when the privacy notice text changes: consent is given to one version of it.
@@ -178,14 +181,31 @@ async def describe_person(db: AsyncSession, person: Person) -> PersonData:
     )
 
 
+async def personal_traces(db: AsyncSession, person: Person) -> list[str]:
+    """The exact strings that identify the person wherever they were copied: name, phone in
+    every written form, the addresses and questions they typed."""
+    traces = [person.full_name or ""]
+    if person.phone:
+        local = person.phone.removeprefix("0")
+        traces += [person.phone, "+84" + local, "84" + local, local]
+    traces += [address for address in (await db.execute(select(Petition.address).where(
+        Petition.person_id == person.id, Petition.address.is_not(None)))).scalars() if address]
+    traces += await household_traces(db, person.id)
+    return sorted({trace for trace in traces if trace.strip()}, key=len, reverse=True)
+
+
 async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
-    """Erase personal data; what they sent stays for the record, no longer tied to a name.
+    """Erase personal data everywhere it was copied; what they sent stays for the record.
 
     The person row survives as an anonymous stub so that petitions keep a valid owner; every
-    channel account is detached from it, so writing again starts afresh.
+    channel account is detached from it, so writing again starts afresh. Copies go too:
+    messages to and about them (`storage.messaging.retention`), files made for or about them
+    (`storage.files`), a held dialogue seat (to the waiting list), link codes, the invites
+    they used. The audit log keeps that it happened, never the data.
     """
     person = await person_of(db, identity)
     if person is not None:
+        traces = await personal_traces(db, person)
         before = {"had_name": person.full_name is not None, "had_phone": person.phone is not None}
         person.full_name = None
         person.phone = None
@@ -199,11 +219,13 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             .values(withdrawn_at=now)
         )
         await anonymise_petitions(db, person.id)
-        await erase_household_data(db, person.id)
-        # Generated letters carry the name and address typed into them.
-        await db.execute(delete(StoredFile).where(StoredFile.owner_id == person.id))
+        await erase_household_data(db, person.id, now=now)
+        # Generated letters carry the name and address typed into them; lists and reports
+        # naming them are rebuilt without them when next asked.
+        await delete_files_about(db, person.id, traces)
         await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))
-        await db.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
+        await db.execute(delete(TopicMute).where(TopicMute.person_id == person.id))
+        await db.execute(update(Invite).where(Invite.used_by == person.id).values(used_by=None))
         identity_ids = list(
             (
                 await db.execute(
@@ -211,16 +233,9 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
                 )
             ).scalars()
         )
-        # Announcements not yet sent must not reach someone who withdrew consent.
-        await db.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.identity_id.in_(identity_ids),
-                OutboxMessage.broadcast_id.is_not(None),
-                OutboxMessage.status == "pending",
-            )
-            .values(status="cancelled")
-        )
+        await db.execute(delete(LinkCode).where(or_(
+            LinkCode.person_id == person.id, LinkCode.claimant_identity_id.in_(identity_ids))))
+        await erase_messages(db, person.id, identity_ids, traces)
         await db.execute(
             update(ChannelIdentity)
             .where(ChannelIdentity.person_id == person.id)
