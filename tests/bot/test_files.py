@@ -156,3 +156,31 @@ async def test_a_photo_goes_out_as_a_photo_on_both_channels(db: Database) -> Non
                 or record.get("params", {}).get("chat_id") == user]
         assert any("thong-bao.jpg" in str(record) for record in sent)
         assert zalo.texts_for(user) == ["", "Lịch phun thuốc muỗi"]  # the photo, then the text
+
+
+async def test_a_link_to_personal_data_works_once_and_for_minutes_only(db: Database) -> None:
+    async with db.transaction() as session:
+        lists = store_file(session, "danh-sach.xlsx", CONTENT, owner_id=None, about=[None],
+                           personal=True)
+        stale = store_file(session, "bao-cao.xlsx", CONTENT, owner_id=None, personal=True,
+                           now=utcnow() - timedelta(minutes=16))
+        plain = store_file(session, "lich.ics", b"BEGIN:VCALENDAR", owner_id=None)
+        tokens = [(f.token, f.name) for f in (lists, stale, plain)]
+    assert lists.personal and not plain.personal
+    app = web.Application()
+    app.router.add_routes([file_route(db, personal_link=timedelta(minutes=15))])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    base = f"http://127.0.0.1:{port}"
+    statuses = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            for token, name in (tokens[0], tokens[0], tokens[1], tokens[2], tokens[2]):
+                async with http.get(file_url(base, token, name)) as response:
+                    await response.read()
+                    statuses.append(response.status)
+    finally:
+        await runner.cleanup()
+    assert statuses == [200, 410, 410, 200, 200]
