@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
@@ -13,15 +14,20 @@ from storage.dialogues.household_data import erase_household_data, household_tra
 from storage.files import delete_files_about
 from storage.messaging.retention import erase_messages
 from storage.models import (
+    AuditEntry,
     ChannelIdentity,
     Commune,
     Consent,
     Conversation,
+    Dialogue,
+    Field,
     Hamlet,
     Invite,
     LinkCode,
     Person,
     Petition,
+    PetitionAttachment,
+    Registration,
     RoleGrant,
     TopicMute,
 )
@@ -118,8 +124,28 @@ async def mark_reachable(db: AsyncSession, identity: ChannelIdentity) -> None:
 
 
 @dataclass(frozen=True)
+class PetitionSummary:
+    code: str
+    status: str
+    created_at: datetime
+    attachments: int
+
+
+@dataclass(frozen=True)
+class RegistrationSummary:
+    dialogue: str
+    starts_at: datetime
+    code: str
+    status: str
+    category: str | None
+    topics: list[str]
+    questions: str
+    answer: str | None
+
+
+@dataclass(frozen=True)
 class PersonData:
-    """Everything cutri holds about one person, for /mydata."""
+    """Everything cutri holds about one person, summed up for /mydata."""
 
     full_name: str | None
     phone: str | None
@@ -129,6 +155,9 @@ class PersonData:
     channels: list[str]
     roles: list[str]
     consents: list[tuple[str, str, datetime, datetime | None]] = field(default_factory=list)
+    petitions: list[PetitionSummary] = field(default_factory=list)
+    registrations: list[RegistrationSummary] = field(default_factory=list)
+    muted_topics: list[str] = field(default_factory=list)
 
 
 async def describe_person(db: AsyncSession, person: Person) -> PersonData:
@@ -169,6 +198,34 @@ async def describe_person(db: AsyncSession, person: Person) -> PersonData:
             )
         ).scalars()
     ]
+    attachments = (
+        select(func.count())
+        .where(PetitionAttachment.petition_id == Petition.id)
+        .scalar_subquery()
+    )
+    petitions = [
+        PetitionSummary(code, status, created_at, count)
+        for code, status, created_at, count in (await db.execute(
+            select(Petition.code, Petition.status, Petition.created_at, attachments)
+            .where(Petition.person_id == person.id)
+            .order_by(Petition.id)
+        )).tuples()
+    ]
+    registrations = [
+        RegistrationSummary(
+            title, starts_at, r.code, r.status, r.category, list(r.topics), r.questions,
+            r.answer,
+        )
+        for r, title, starts_at in (await db.execute(
+            select(Registration, Dialogue.title, Dialogue.starts_at)
+            .join(Dialogue, Dialogue.id == Registration.dialogue_id)
+            .where(Registration.person_id == person.id)
+            .order_by(Registration.id)
+        )).tuples()
+    ]
+    muted = list((await db.execute(
+        select(TopicMute.topic).where(TopicMute.person_id == person.id).order_by(TopicMute.topic)
+    )).scalars())
     return PersonData(
         full_name=person.full_name,
         phone=person.phone,
@@ -178,7 +235,82 @@ async def describe_person(db: AsyncSession, person: Person) -> PersonData:
         channels=channels,
         roles=roles,
         consents=consents,
+        petitions=petitions,
+        registrations=registrations,
+        muted_topics=muted,
     )
+
+
+Record = dict[str, Any]
+
+
+async def personal_records(db: AsyncSession, person: Person) -> dict[str, list[Record]]:
+    """Every record held about the person, table by table: the /mydata export (right of
+    access). Texts in full; keys are the readers' column names (`handlers` labels them)."""
+    data = await describe_person(db, person)
+    records: dict[str, list[Record]] = {
+        "person": [{
+            "full_name": person.full_name, "phone": person.phone,
+            "phone_verified": person.phone_verified, "hamlet": data.hamlet,
+            "commune": data.commune, "created_at": person.created_at,
+        }],
+        "accounts": [
+            {"channel": i.channel, "account_id": i.external_id, "language": i.locale,
+             "created_at": i.created_at}
+            for i in (await db.execute(select(ChannelIdentity).where(
+                ChannelIdentity.person_id == person.id).order_by(ChannelIdentity.id))).scalars()
+        ],
+        "consents": [
+            {"purpose": purpose, "notice_version": version, "given_at": given,
+             "withdrawn_at": withdrawn}
+            for purpose, version, given, withdrawn in data.consents
+        ],
+        "roles": [{"role": role} for role in data.roles],
+        "petitions": [],
+        "attachments": [],
+        "registrations": [],
+        "muted_topics": [{"topic": topic} for topic in data.muted_topics],
+        "history": [],
+    }
+    petitions = (await db.execute(
+        select(Petition, Field.name, Hamlet.name)
+        .outerjoin(Field, Field.id == Petition.field_id)
+        .outerjoin(Hamlet, Hamlet.id == Petition.hamlet_id)
+        .where(Petition.person_id == person.id).order_by(Petition.id))).tuples().all()
+    codes = {p.id: p.code for p, _field, _hamlet in petitions}
+    for p, field_name, hamlet in petitions:
+        records["petitions"].append({
+            "code": p.code, "created_at": p.created_at, "status": p.status,
+            "field": field_name, "hamlet": hamlet, "content": p.content, "address": p.address,
+            "latitude": p.latitude, "longitude": p.longitude, "show_name": p.show_name,
+            "due_on": p.due_on, "answer": p.answer, "answered_at": p.answered_at,
+        })
+    if codes:
+        for a in (await db.execute(select(PetitionAttachment).where(
+                PetitionAttachment.petition_id.in_(list(codes))).order_by(
+                PetitionAttachment.petition_id, PetitionAttachment.position))).scalars():
+            records["attachments"].append({"code": codes[a.petition_id], "kind": a.kind,
+                                           "channel": a.channel, "file": a.file_ref})
+    for r in (await db.execute(select(Registration, Dialogue.title, Hamlet.name)
+                               .join(Dialogue, Dialogue.id == Registration.dialogue_id)
+                               .join(Hamlet, Hamlet.id == Registration.hamlet_id)
+                               .where(Registration.person_id == person.id)
+                               .order_by(Registration.id))).tuples():
+        registration, title, hamlet = r
+        records["registrations"].append({
+            "dialogue": title, "code": registration.code,
+            "checkin_code": registration.checkin_code, "status": registration.status,
+            "hamlet": hamlet, "representative": registration.representative,
+            "category": registration.category, "topics": list(registration.topics),
+            "questions": registration.questions, "answer": registration.answer,
+            "created_at": registration.created_at,
+        })
+    for entry in (await db.execute(select(AuditEntry).where(
+            AuditEntry.actor_id == person.id).order_by(AuditEntry.id))).scalars():
+        records["history"].append({"at": entry.at, "action": entry.action,
+                                   "subject": entry.subject_type,
+                                   "subject_id": entry.subject_id})
+    return records
 
 
 async def personal_traces(db: AsyncSession, person: Person) -> list[str]:

@@ -25,6 +25,7 @@ from handlers.values import Reply
 from storage.db import Database
 from storage.demo import seed_demo
 from storage.dialogues.dialogues import TOPICS
+from storage.files import file_by_token
 from storage.models import (
     Base,
     Commune,
@@ -223,3 +224,25 @@ async def test_a_seat_freed_by_forget_goes_to_the_waiting_household(db: Database
         quota = (await session.execute(select(HamletQuota))).scalar_one()
     assert [tuple(row) for row in rows] == [("cancelled", None), ("offered", "Lê Văn Hai")]
     assert quota.taken == 1
+
+
+async def test_mydata_shows_petitions_registrations_and_gives_the_whole_file(
+    db: Database,
+) -> None:
+    _office, household, _dialogue = await a_household_and_the_office(db)
+    replies = await household.send("/mydata")
+    shown = texts(replies)
+    async with db.transaction() as session:
+        code = (await session.execute(select(Petition.code))).scalar_one()
+        registration = (await session.execute(select(Registration))).scalar_one()
+    for expected in (code, registration.code, QUESTION, "Hộ nghèo", "098****321"):
+        assert expected in shown, expected
+    (export,) = files_of(replies)
+    assert export[1].endswith(".xlsx")
+    async with db.transaction() as session:
+        stored = await file_by_token(session, export[0])
+    assert stored is not None and stored.personal and stored.content is not None
+    workbook = text_of(stored.content)
+    for expected in (NAME, PHONE, ADDRESS, QUESTION, "Hộ nghèo", "Cống thoát nước", code,
+                     registration.checkin_code, "Vay vốn tạo việc làm", "Telegram"):
+        assert expected in workbook, expected
