@@ -83,7 +83,9 @@ async def erase_messages(
 ) -> None:
     """For /forget: the person's data leaves every outbox row and conversation that holds it.
 
-    Rows to the person: not yet sent ones are cancelled; all lose their text. Rows about
+    Rows to the person: waiting ones are cancelled; all lose their text (one being sent right
+    now leaves from the dispatcher's copy; should it need a retry, an empty "…" goes rather
+    than the data again). Rows about
     them to someone else: sent ones lose their text; one still waiting keeps its text with
     their traces blanked, so the staff member still gets the rest of the message. Any other
     row or conversation whose text contains a trace of at least six characters has it blanked.
