@@ -162,10 +162,13 @@ async def test_after_forget_no_table_no_file_and_no_link_holds_the_person(
     (downloaded,) = files_of(await office.press(f"dll:{dialogue_id}"))
     (not_yet,) = files_of(await office.press(f"dll:{dialogue_id}"))
     await office.send("/report")
-    assert len(files_of(await office.press("rp:month"))) == 2
+    report = files_of(await office.press("rp:month"))
+    assert len(report) == 2
     downloaded_link, unused_link = (file_url(files_server, *file) for file in (downloaded,
                                                                                 not_yet))
     assert await status_of(downloaded_link) == 200  # the office downloaded the lists
+    for file in report:  # and the report
+        assert await status_of(file_url(files_server, *file)) == 200
     before = await everything_stored(db)
     assert any(NAME in text for key, text in before.items() if key.startswith("stored_files"))
 
