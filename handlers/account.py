@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -51,11 +52,11 @@ async def show_my_data(turn: Turn) -> None:
         return
     data = await describe_person(turn.db, turn.person)
     turn.say("\n".join(summary_lines(turn, data)), title=_("Your data"))
-    export = store_file(
-        turn.db, f"du-lieu-cua-toi-{turn.today:%Y%m%d}.xlsx",
-        build_data_export_xlsx(export_sheets(turn, await personal_records(turn.db, turn.person))),
-        owner_id=turn.person.id, about=[turn.person.id],
-    )
+    sheets = export_sheets(turn, await personal_records(turn.db, turn.person))
+    # A staff member's history can run to thousands of rows: built off the event loop.
+    workbook = await asyncio.to_thread(build_data_export_xlsx, sheets)
+    export = store_file(turn.db, f"du-lieu-cua-toi-{turn.today:%Y%m%d}.xlsx", workbook,
+                        owner_id=turn.person.id, about=[turn.person.id])
     turn.say(
         _("Every record we keep about you is in this spreadsheet. A link to it works once and "
           "only for a few minutes; type /mydata again for a new one."),
