@@ -39,9 +39,10 @@ async def registered_people(db: AsyncSession, dialogue_id: int) -> list[int]:
 
 async def erase_household_data(
     db: AsyncSession, person_id: int, *, now: datetime | None = None
-) -> None:
+) -> int:
     """After /forget: active registrations are cancelled (a held seat goes to the waiting
-    list); the category, the representative's name, the questions and their answer go."""
+    list); the category, the representative's name, the questions and their answer go.
+    Returns how many registrations were cancelled."""
     # Imported here: the seat machinery reaches storage.people.people (which imports this
     # module) through reminders and broadcasts.
     from storage.dialogues.dialogues import cancel_registration
@@ -56,3 +57,4 @@ async def erase_household_data(
         .where(Registration.person_id == person_id)
         .values(category=None, representative=None, questions="", answer=None)
     )
+    return len(active)

@@ -351,10 +351,10 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             .values(withdrawn_at=now)
         )
         await anonymise_petitions(db, person.id)
-        await erase_household_data(db, person.id, now=now)
+        cancelled = await erase_household_data(db, person.id, now=now)
         # Generated letters carry the name and address typed into them; lists and reports
         # naming them are rebuilt without them when next asked.
-        await delete_files_about(db, person.id, traces)
+        files = await delete_files_about(db, person.id, traces)
         await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))
         await db.execute(delete(TopicMute).where(TopicMute.person_id == person.id))
         await db.execute(update(Invite).where(Invite.used_by == person.id).values(used_by=None))
@@ -385,7 +385,8 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             subject_id=person.id,
             actor_id=person.id,
             before=before,
-            after={"forgotten": True},
+            # How much went, never what: the audit log keeps no personal data.
+            after={"forgotten": True, "files": files, "registrations_cancelled": cancelled},
         )
     identity.person_id = None
     identity.locale = None
