@@ -95,9 +95,11 @@ class LinkGone:
 
 
 async def download_by_link(
-    db: AsyncSession, token: str, *, personal_link: timedelta, now: datetime | None = None,
+    db: AsyncSession, token: str, *, personal_link: timedelta, spend: bool = True,
+    now: datetime | None = None,
 ) -> StoredFile | LinkGone | None:
-    """The file behind a download link, counting the one use of a personal file's link.
+    """The file behind a download link, counting the one use of a personal file's link
+    (unless `spend` is False: a look that tells whether the link still works).
 
     The use is taken by a conditional update, so two requests racing for one link never both
     get the file.
@@ -108,6 +110,8 @@ async def download_by_link(
         return found
     if found.used_at is not None or found.created_at + personal_link <= now:
         return LinkGone(found.used_at)
+    if not spend:
+        return found
     taken = await db.execute(
         update(StoredFile)
         .where(StoredFile.id == found.id, StoredFile.used_at.is_(None))

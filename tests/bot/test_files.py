@@ -174,13 +174,22 @@ async def test_a_link_to_personal_data_works_once_and_for_minutes_only(db: Datab
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     base = f"http://127.0.0.1:{port}"
-    statuses = []
+    seen = []
     try:
         async with aiohttp.ClientSession() as http:
-            for token, name in (tokens[0], tokens[0], tokens[1], tokens[2], tokens[2]):
-                async with http.get(file_url(base, token, name)) as response:
-                    await response.read()
-                    statuses.append(response.status)
+            for method, (token, name) in (("GET", tokens[0]), ("GET", tokens[0]),
+                                          ("POST", tokens[0]), ("POST", tokens[0]),
+                                          ("GET", tokens[0]), ("POST", tokens[1]),
+                                          ("GET", tokens[2]), ("GET", tokens[2])):
+                async with http.request(method, file_url(base, token, name)) as response:
+                    body = await response.read()
+                    seen.append((method, response.status, body == CONTENT or
+                                 body.startswith(b"BEGIN") or response.content_type))
     finally:
         await runner.cleanup()
-    assert statuses == [200, 410, 410, 200, 200]
+    # A link preview's GET sees a page with a button; the button's POST takes the file.
+    assert seen == [
+        ("GET", 200, "text/html"), ("GET", 200, "text/html"), ("POST", 200, True),
+        ("POST", 410, "text/plain"), ("GET", 410, "text/plain"), ("POST", 410, "text/plain"),
+        ("GET", 200, True), ("GET", 200, True),
+    ]

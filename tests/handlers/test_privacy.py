@@ -63,9 +63,15 @@ async def files_server(db: Database) -> AsyncIterator[str]:
 
 
 async def status_of(url: str) -> int:
-    async with aiohttp.ClientSession() as http, http.get(url) as response:
-        await response.read()
-        return response.status
+    """Open a link as a person does: a personal file's page, then its Download button."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as response:
+            await response.read()
+            if response.status != 200 or response.content_type != "text/html":
+                return response.status
+        async with http.post(url) as response:
+            await response.read()
+            return response.status
 
 
 def files_of(replies: list[Reply]) -> list[tuple[str, str]]:
@@ -184,7 +190,7 @@ async def test_after_forget_no_table_no_file_and_no_link_holds_the_person(
     assert await status_of(unused_link) == 404  # deleted, not merely used
     # Asked again, the lists are rebuilt without the household.
     (rebuilt,) = files_of(await office.press(f"dll:{dialogue_id}"))
-    async with aiohttp.ClientSession() as http, http.get(
+    async with aiohttp.ClientSession() as http, http.post(
             file_url(files_server, *rebuilt)) as response:
         assert response.status == 200
         assert NAME not in text_of(await response.read())
