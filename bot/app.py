@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -125,7 +126,9 @@ def build_web_app(process: Process) -> web.Application:
         return web.json_response({"ok": status == 200}, status=status)
 
     app.router.add_get("/health", health)
-    app.router.add_routes([file_route(process.db, platform_fetchers(process))])
+    app.router.add_routes([file_route(
+        process.db, platform_fetchers(process),
+        personal_link=timedelta(minutes=process.settings.personal_file_minutes))])
     if process.telegram is not None:
         app.router.add_post(TELEGRAM_PATH, process.telegram.webhook)
     if process.zalo is not None:
@@ -149,7 +152,8 @@ async def run_process(settings: Settings) -> None:
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     tasks = [asyncio.create_task(process.dispatcher.run(process.stop))]
-    clock = build_scheduler(process.db, settings.timezone)
+    clock = build_scheduler(process.db, settings.timezone,
+                            outbox_retention_days=settings.outbox_retention_days)
     clock.add_job(process_plan_imports, "interval", seconds=3,
                   args=[process.db, platform_fetchers(process)], id="process-plan-imports",
                   max_instances=1, coalesce=True)

@@ -1,20 +1,25 @@
 """Generated files on the HTTP server: the download route, and links for channels without files.
 
 Zalo's Bot API sends no documents, so a Zalo reply carries a link instead. The link holds the
-file's random token (unguessable) and stops working when the file expires.
+file's random token (unguessable) and stops working when the file expires. A file holding
+personal data (lists with household categories, reports with names, a data export) has a link
+that works once, within `PERSONAL_FILE_MINUTES`; after that it answers 410 Gone. Opening it
+shows a "Download" button first, so a chat app's link preview does not use it up.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from urllib.parse import quote
 
 from aiohttp import web
 
 from handlers.values import Reply
 from storage.db import Database
-from storage.files import file_by_token
+from storage.files import LinkGone, download_by_link, file_by_token
 
 FILES_PATH = "/files/{token}/{name}"
 
@@ -39,6 +44,7 @@ class FileToSend:
     content: bytes | None
     # Where a file we did not copy lives: "telegram:<file_id>", "zalo:<url>".
     source: str | None
+    personal: bool = False
 
 
 # Fetches a platform's file by its id there: "telegram" -> the Telegram adapter's download.
@@ -53,11 +59,55 @@ async def load_file(db: Database, token: str) -> FileToSend | None:
         return FileToSend(stored.name, stored.mime, stored.content, stored.source)
 
 
-def file_route(db: Database, fetchers: Fetchers | None = None) -> web.RouteDef:
+PERSONAL_LINK = timedelta(minutes=15)
+
+# A chat app that previews links fetches them with GET, which would spend a single-use link
+# before the person taps it. So GET on a personal file's link answers this page, and only the
+# button's POST hands the file over and spends the link.
+CONFIRM_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>{name}</title></head>
+<body style="font-family: sans-serif; max-width: 30em; margin: 2em auto; padding: 0 1em">
+<p>{name}</p>
+<p>Tệp này có thông tin cá nhân: chỉ tải được một lần, trong vài phút.<br>
+<small>This file holds personal data: it downloads once, within minutes.</small></p>
+<form method="post"><button type="submit" style="font-size: 1.3em; padding: 0.5em 1.5em">
+Tải xuống / Download</button></form>
+</body></html>
+"""
+
+
+async def take_download(
+    db: Database, token: str, personal_link: timedelta, *, spend: bool
+) -> FileToSend | LinkGone | None:
+    """The file behind a link; with `spend`, a personal file's link is used up by this call."""
+    async with db.transaction() as session:
+        stored = await download_by_link(session, token, personal_link=personal_link,
+                                        spend=spend)
+        if stored is None or isinstance(stored, LinkGone):
+            return stored
+        return FileToSend(stored.name, stored.mime, stored.content, stored.source, stored.personal)
+
+
+def file_route(
+    db: Database, fetchers: Fetchers | None = None, *, personal_link: timedelta = PERSONAL_LINK
+) -> web.RouteDef:
     async def download(request: web.Request) -> web.Response:
-        found = await load_file(db, request.match_info["token"])
+        if request.method not in ("GET", "HEAD", "POST"):
+            raise web.HTTPMethodNotAllowed(request.method, ["GET", "POST"])
+        spend = request.method == "POST"
+        found = await take_download(db, request.match_info["token"], personal_link,
+                                    spend=spend)
+        if isinstance(found, LinkGone):
+            # Personal data: the link worked once, for minutes. The office asks again.
+            raise web.HTTPGone(text="This link has already been used or has expired.")
         if found is None:
             raise web.HTTPNotFound(text="This link has expired or does not exist.")
+        if found.personal and not spend:
+            return web.Response(text=CONFIRM_PAGE.format(name=html.escape(found.name)),
+                                content_type="text/html",
+                                headers={"Cache-Control": "private, no-store"})
         content = found.content
         if content is None:
             platform, _, ref = (found.source or "").partition(":")
@@ -75,4 +125,4 @@ def file_route(db: Database, fetchers: Fetchers | None = None) -> web.RouteDef:
                      "Cache-Control": "private, no-store"},
         )
 
-    return web.get(FILES_PATH, download)
+    return web.route("*", FILES_PATH, download)

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # before a dialogue the seats a hamlet has not filled go to any household.
     dialogue_offer_hours: int = Field(default=24, ge=1, le=240)
     dialogue_release_hours: int = Field(default=48, ge=0, le=720)
+    # Personal data kept no longer than needed: sent messages lose their text after this many
+    # days (status and times stay); links to files with personal data work once, for minutes.
+    outbox_retention_days: int = Field(default=30, ge=1, le=3650)
+    personal_file_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
     @property
     def public_base_url(self) -> str:

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from handlers.dates import format_datetime
+import asyncio
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from handlers.dates import format_date, format_datetime
+from handlers.dialogues.register import CATEGORY_NAMES
+from handlers.dialogues.register import TOPIC_NAMES as DIALOGUE_TOPICS
+from handlers.documents.my_data import Sheet, build_data_export_xlsx
 from handlers.i18n import LOCALES, N_, translator
 from handlers.menu import help_command, show_menu
 from handlers.onboarding import ask_commune, ask_phone, role_name
+from handlers.petitions.texts import STATUS_NAMES, status_name
 from handlers.registry import action, choice_number, command, step
+from handlers.topics import topic_name
 from handlers.turn import Turn
 from handlers.values import Choice
+from storage.dialogues.dialogues import HOUSEHOLD_CATEGORY
+from storage.files import store_file
 from storage.models import Commune
-from storage.people.people import describe_person, forget_person, set_locale
+from storage.people.people import (
+    PERSONAL_DATA,
+    PersonData,
+    Record,
+    describe_person,
+    forget_person,
+    personal_records,
+    set_locale,
+)
 from storage.people.phones import mask_phone
 from storage.people.roles import (
     INVITE_PREFIX,
@@ -27,6 +46,7 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 @command("mydata", N_("What we store about me"))
 @action("menu:mydata")
 async def show_my_data(turn: Turn) -> None:
+    """The right of access (PDP Law 91/2025): a summary here, every record in a file, at once."""
     _ = turn._
     if turn.person is None:
         turn.say(
@@ -38,6 +58,25 @@ async def show_my_data(turn: Turn) -> None:
         )
         return
     data = await describe_person(turn.db, turn.person)
+    turn.say("\n".join(summary_lines(turn, data)), title=_("Your data"))
+    sheets = export_sheets(turn, await personal_records(turn.db, turn.person))
+    # A staff member's history can run to thousands of rows: built off the event loop.
+    workbook = await asyncio.to_thread(build_data_export_xlsx, sheets)
+    export = store_file(turn.db, f"du-lieu-cua-toi-{turn.today:%Y%m%d}.xlsx", workbook,
+                        owner_id=turn.person.id, about=[turn.person.id])
+    turn.say(
+        _("Every record we keep about you is in this spreadsheet. A link to it works once and "
+          "only for a few minutes; type /mydata again for a new one."),
+        file=(export.token, export.name),
+    )
+    await show_menu(turn)
+
+
+SHOWN_PETITIONS = 10
+
+
+def summary_lines(turn: Turn, data: PersonData) -> list[str]:
+    _ = turn._
     unknown = _("(not given)")
     phone = unknown
     if data.phone:
@@ -55,14 +94,127 @@ async def show_my_data(turn: Turn) -> None:
         lines.append(
             _("Roles: {value}", value=", ".join(role_name(turn, r) for r in data.roles))
         )
-    for _purpose, version, given_at, withdrawn_at in data.consents:
-        lines.append(
-            _("Consent to notice {version} given on {date}", version=version,
-              date=format_datetime(given_at, turn.config.timezone))
-            + (_(" (withdrawn)") if withdrawn_at else "")
-        )
-    turn.say("\n".join(lines), title=_("Your data"))
-    await show_menu(turn)
+    lines += ["", _("Petitions: {count}", count=len(data.petitions))]
+    for petition in data.petitions[-SHOWN_PETITIONS:]:
+        lines.append(_("• {code} of {date}: {status}, {count} attachment(s)",
+                       code=petition.code, date=local_date(turn, petition.created_at),
+                       status=status_name(turn, petition.status), count=petition.attachments))
+    if len(data.petitions) > SHOWN_PETITIONS:
+        lines.append(_("(the older ones are in the file)"))
+    if data.registrations:
+        lines += ["", _("Dialogue registrations:")]
+    for r in data.registrations:
+        lines.append(_("• {code}, “{title}” on {date}: {status}", code=r.code, title=r.dialogue,
+                       date=local_date(turn, r.starts_at),
+                       status=turn._(REGISTRATION_STATUS.get(r.status, r.status))))
+        if r.category:
+            lines.append("  " + _("Category: {value}", value=turn._(
+                CATEGORY_NAMES.get(r.category, r.category))))
+        if r.topics:
+            lines.append("  " + _("Topics: {value}", value=", ".join(
+                turn._(DIALOGUE_TOPICS.get(t, t)) for t in r.topics)))
+        if r.questions:
+            lines.append("  " + _("Questions: {value}", value=r.questions))
+    lines += ["", _("Announcements muted: {value}", value=", ".join(
+        topic_name(turn, t) for t in data.muted_topics)) if data.muted_topics else
+        _("Announcements muted: none")]
+    for purpose, version, given_at, withdrawn_at in data.consents:
+        text = (_("Consent to notice {version} given on {date}", version=version,
+                  date=format_datetime(given_at, turn.config.timezone))
+                if purpose != HOUSEHOLD_CATEGORY else
+                _("Consent to keep the household category given on {date}",
+                  date=format_datetime(given_at, turn.config.timezone)))
+        lines.append(text + (_(" (withdrawn)") if withdrawn_at else ""))
+    return lines
+
+
+def local_date(turn: Turn, moment: datetime) -> str:
+    return format_date(moment.astimezone(ZoneInfo(turn.config.timezone)).date())
+
+
+REGISTRATION_STATUS = {
+    "registered": N_("registered"),
+    "attended": N_("attended"),
+    "offered": N_("seat offered"),
+    "waiting": N_("waiting list"),
+    "cancelled": N_("cancelled"),
+    "expired": N_("offer expired"),
+}
+SHEETS = {
+    "person": N_("Me"),
+    "accounts": N_("Chat accounts"),
+    "consents": N_("Consents"),
+    "roles": N_("Roles"),
+    "petitions": N_("Petitions"),
+    "attachments": N_("Attachments"),
+    "registrations": N_("Dialogues"),
+    "muted_topics": N_("Muted topics"),
+    "history": N_("What I did"),
+}
+COLUMNS = {
+    "full_name": N_("Full name"), "phone": N_("Phone"), "phone_verified": N_("Verified"),
+    "hamlet": N_("Hamlet"), "commune": N_("Commune"), "created_at": N_("Created"),
+    "channel": N_("Chat app"), "account_id": N_("Account id"), "language": N_("Language"),
+    "purpose": N_("Purpose"), "notice_version": N_("Notice version"),
+    "given_at": N_("Given"), "withdrawn_at": N_("Withdrawn"), "role": N_("Role"),
+    "code": N_("Code"), "status": N_("Status"), "field": N_("Field"),
+    "content": N_("Content"), "address": N_("Address"), "latitude": N_("Latitude"),
+    "longitude": N_("Longitude"), "show_name": N_("Name shown to the agency"),
+    "due_on": N_("Answer due"), "answer": N_("Answer"), "answered_at": N_("Answered"),
+    "kind": N_("Kind"), "file": N_("File"), "dialogue": N_("Dialogue"),
+    "checkin_code": N_("Check-in code"), "representative": N_("Representative"),
+    "category": N_("Category"), "topics": N_("Topics"), "questions": N_("Questions"),
+    "topic": N_("Topic"), "at": N_("When"), "action": N_("Action"),
+    "subject": N_("About"), "subject_id": N_("Number"),
+}
+PURPOSES = {
+    PERSONAL_DATA: N_("Personal data"),
+    HOUSEHOLD_CATEGORY: N_("Household category"),
+}
+
+
+def export_sheets(turn: Turn, records: dict[str, list[Record]]) -> list[Sheet]:
+    """The records with every header, date and key written out in the reader's language."""
+    sheets: list[Sheet] = []
+    for table, rows in records.items():
+        keys = list(rows[0]) if rows else []
+        sheets.append((
+            turn._(SHEETS.get(table, table)),
+            [turn._(COLUMNS.get(key, key)) for key in keys] or [turn._("(nothing)")],
+            [[export_value(turn, table, key, row[key]) for key in keys] for row in rows],
+        ))
+    return sheets
+
+
+def export_value(turn: Turn, table: str, key: str, value: object) -> str:
+    _ = turn._
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime):
+        return format_datetime(value, turn.config.timezone)
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, list):
+        return ", ".join(export_value(turn, table, key, item) for item in value)
+    text = str(value)
+    names: dict[str, str] = {}
+    if key == "status":
+        names = STATUS_NAMES if table == "petitions" else REGISTRATION_STATUS
+    elif key == "category":
+        names = CATEGORY_NAMES
+    elif key == "topics":
+        names = DIALOGUE_TOPICS
+    elif table == "muted_topics":
+        return topic_name(turn, text)
+    elif key == "role":
+        return role_name(turn, text)
+    elif key == "channel":
+        return text.capitalize()
+    elif key == "purpose":
+        names = PURPOSES
+    return _(names[text]) if text in names else text
 
 
 @command("forget", N_("Delete my personal data"))
@@ -76,9 +228,10 @@ async def ask_forget(turn: Turn) -> None:
     turn.go("forget", "confirm")
     turn.say(
         _(
-            "This deletes your name, phone number and hamlet, and withdraws your consent. "
-            "Petitions you sent stay on record without your name, so they can still be "
-            "answered publicly. Delete now?"
+            "This deletes your name, phone number and hamlet, cancels your dialogue "
+            "registrations (a seat you hold goes to the next household), and withdraws your "
+            "consent. Petitions you sent stay on record without your name, so they can still "
+            "be answered publicly. Delete now?"
         ),
         title=_("Delete my data"),
         choices=[

@@ -112,7 +112,7 @@ class ConversationRunner:
             conversation.version += 1
             conversation.updated_at = turn.now
             for reply in turn.replies:
-                enqueue_message(db, identity, reply.to_payload())
+                enqueue_message(db, identity, reply.to_payload(), about=reply.about)
         return Outcome.HANDLED
 
     async def _apologise(self, inbound: Inbound) -> Outcome:

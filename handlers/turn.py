@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -85,7 +86,9 @@ class Turn:
         remove_keyboard: bool = False,
         file: tuple[str, str] | None = None,
         secret: bool = False,
+        about: Iterable[int | None] = (),
     ) -> None:
+        """Queue a reply; `about` names the people whose data it shows (for `/forget`)."""
         hint = None
         if choices or ask_contact:
             hint = self._("Type the number of your choice.")
@@ -99,6 +102,7 @@ class Turn:
                 hint=hint,
                 file=file,
                 secret=secret,
+                about=tuple(person_id for person_id in about if person_id is not None),
             )
         )
 

@@ -64,6 +64,8 @@ class Reply:
     file: tuple[str, str] | None = None
     # Carries a one-time secret (an invite link): the outbox keeps no copy once it is sent.
     secret: bool = False
+    # The people whose data the text shows (not sent): `/forget` finds this copy by them.
+    about: tuple[int, ...] = field(default=(), compare=False)
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.clock import Clock
@@ -11,6 +11,7 @@ from storage.db import Database
 from storage.dialogues.dialogues import expire_offers_and_release
 from storage.files import purge_expired_files
 from storage.messaging.broadcasts import finish_broadcasts
+from storage.messaging.retention import purge_sent_payloads
 from storage.petitions.deadlines import remind_petition_deadlines
 from storage.voter_contact.reminders import fire_due_reminders
 from storage.working_days import is_working_day
@@ -54,7 +55,15 @@ async def drop_expired_files(db: Database) -> None:
         await purge_expired_files(session)
 
 
-def build_scheduler(db: Database, timezone: str) -> Clock:
+async def purge_old_payloads(db: Database, retention_days: int) -> None:
+    async with db.transaction() as session:
+        purged = await purge_sent_payloads(session, retention=timedelta(days=retention_days))
+    log.info("old outbox payloads purged", extra={"outcome": purged})
+
+
+def build_scheduler(
+    db: Database, timezone: str, *, outbox_retention_days: int = 30
+) -> Clock:
     scheduler = Clock(timezone)
     scheduler.add_job(
         close_finished_broadcasts,
@@ -87,5 +96,9 @@ def build_scheduler(db: Database, timezone: str) -> Clock:
     scheduler.add_job(
         drop_expired_files, "cron", hour=3, args=[db], id="drop-expired-files",
         max_instances=1, coalesce=True, misfire_grace_time=12 * 3600,
+    )
+    scheduler.add_job(
+        purge_old_payloads, "cron", hour=3, minute=30, args=[db, outbox_retention_days],
+        id="purge-old-payloads", max_instances=1, coalesce=True, misfire_grace_time=12 * 3600,
     )
     return scheduler

@@ -34,6 +34,7 @@ from storage.dialogues.dialogues import (
     questions_to_answer,
     release_seats_now,
 )
+from storage.dialogues.household_data import registered_people
 from storage.files import store_file
 from storage.permissions import OFFICE_ROLES, NotAllowed, communes_where
 from storage.places import get_commune, list_hamlets
@@ -112,7 +113,8 @@ async def list_questions(turn: Turn) -> None:
     turn.go(FLOW, "pick_question", dialogue_id=dialogue.id)
     turn.say(turn._("Whose questions?"), choices=[
         Choice(f"dq:{r.id}", f"{r.code} · {snippet(r.questions, 45)}") for r in waiting[:20]
-    ] + [Choice(f"dlo:{dialogue.id}", turn._("↩ Dialogues"))])
+    ] + [Choice(f"dlo:{dialogue.id}", turn._("↩ Dialogues"))],
+        about=[r.person_id for r in waiting[:20]])
 
 
 @step(FLOW, "pick_question")
@@ -128,7 +130,8 @@ async def on_pick_question(turn: Turn) -> None:
         return
     turn.go(FLOW, "answer", registration_id=chosen.id)
     turn.say(chosen.questions + "\n\n" + turn._("Type the answer; it goes to this household."),
-             title=chosen.code, choices=[Choice(f"dlo:{dialogue.id}", turn._("✖ Cancel"))])
+             title=chosen.code, choices=[Choice(f"dlo:{dialogue.id}", turn._("✖ Cancel"))],
+             about=[chosen.person_id])
 
 
 @step(FLOW, "answer")
@@ -184,7 +187,8 @@ async def on_check_in(turn: Turn) -> None:
         return
     turn.say(turn._("Checked in: {name} ({code}). Next code, or Finished.",
                     name=registration.representative or "—", code=registration.code),
-             choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
+             choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))],
+             about=[registration.person_id])
 
 
 @action("dln:start")
@@ -344,7 +348,8 @@ async def send_hamlet_lists(turn: Turn) -> None:
         await show_menu(turn, turn._("Only the commune office manages dialogues."))
         return
     stored = store_file(turn.db, f"danh-sach-doi-thoai-{dialogue.id}.xlsx",
-                        build_hamlet_lists_xlsx(rows, list_label), owner_id=turn.person.id)
+                        build_hamlet_lists_xlsx(rows, list_label), owner_id=turn.person.id,
+                        about=await registered_people(turn.db, dialogue.id))
     turn.end()
     turn.say(turn._("{count} households, one sheet per hamlet. The household category is "
                     "sensitive: share each sheet only with its hamlet head.", count=len(rows)),

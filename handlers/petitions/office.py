@@ -127,7 +127,7 @@ async def show_petition(turn: Turn) -> None:
         return
     turn.end()
     turn.say(describe_card(turn, card), title=petition.code,
-             choices=await move_choices(turn, petition))
+             choices=await move_choices(turn, petition), about=[petition.person_id])
 
 
 async def move_choices(turn: Turn, petition: Petition) -> list[Choice]:

@@ -157,8 +157,9 @@ async def send_report(turn: Turn, commune_id: int, first: date, last: date, toda
         asyncio.to_thread(build_report_docx, heading, rows),
         asyncio.to_thread(build_report_xlsx, heading, rows),
     )
-    docx = store_file(turn.db, f"{stem}.docx", docx_bytes, owner_id=owner)
-    xlsx = store_file(turn.db, f"{stem}.xlsx", xlsx_bytes, owner_id=owner)
+    # Names of petitioners who let them be shown: personal data (short-lived, single-use link).
+    docx = store_file(turn.db, f"{stem}.docx", docx_bytes, owner_id=owner, personal=True)
+    xlsx = store_file(turn.db, f"{stem}.xlsx", xlsx_bytes, owner_id=owner, personal=True)
     figures = headline_figures(rows)
     _ = turn._
     turn.end()

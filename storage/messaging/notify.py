@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -32,10 +33,12 @@ async def notify_person(
     *,
     dedupe_key: str | None = None,
     priority: int = ROUTINE,
+    about: Iterable[int | None] = (),
 ) -> bool:
     """Queue a notice (rendered in the reader's language when it leaves).
 
     False if the person cannot be reached, or if a notice with `dedupe_key` was queued before.
+    `about`: the people whose data `params` carry, for `/forget` (see `enqueue_message`).
     """
     identity = await reachable_identity(db, person_id)
     if identity is None:
@@ -43,11 +46,12 @@ async def notify_person(
     payload = {"notice": notice, "params": params, "locale": identity.locale}
     if dedupe_key is not None:
         return await enqueue_once(db, identity, payload, dedupe_key=dedupe_key,
-                                  priority=priority)
+                                  priority=priority, about=about)
     enqueue_message(
         db,
         identity,
         payload,
         priority=priority,
+        about=about,
     )
     return True

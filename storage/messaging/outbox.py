@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.db import insert_ignoring_conflicts
-from storage.models import ChannelIdentity, OutboxMessage
+from storage.models import ChannelIdentity, OutboxMessage, OutboxSubject
 from storage.models.base import utcnow
 
 # Lower goes first. A reply to someone who is chatting overtakes routine announcements, so a
@@ -28,14 +29,22 @@ def enqueue_message(
     dedupe_key: str | None = None,
     priority: int = REPLY,
     not_before: datetime | None = None,
+    about: Iterable[int | None] = (),
 ) -> OutboxMessage:
     """Queue one message for one identity; it leaves when the transaction commits.
 
     A payload with `"secret": True` (an invite link, a code) is emptied once settled.
+    `about`: the people whose data the message shows (a petition card names its petitioner),
+    so that `/forget` finds this copy although it went to someone else.
     """
     row = OutboxMessage(**_new_row(identity, payload, dedupe_key, priority, not_before))
+    row.subjects = [OutboxSubject(person_id=person_id) for person_id in _people(about)]
     db.add(row)
     return row
+
+
+def _people(about: Iterable[int | None]) -> list[int]:
+    return sorted({person_id for person_id in about if person_id is not None})
 
 
 def _new_row(
@@ -65,18 +74,26 @@ async def enqueue_once(
     dedupe_key: str,
     priority: int = ROUTINE,
     not_before: datetime | None = None,
+    about: Iterable[int | None] = (),
 ) -> bool:
     """Queue a message unless one with this key was ever queued; False if it was.
 
     For notices that two replicas or a restart could both try to send (a daily reminder):
-    the unique key decides, so the loser's transaction still commits.
+    the unique key decides, so the loser's transaction still commits. `about` as in
+    `enqueue_message`.
     """
-    result = await db.execute(
-        insert_ignoring_conflicts(
-            db, OutboxMessage, **_new_row(identity, payload, dedupe_key, priority, not_before)
-        )
+    statement = insert_ignoring_conflicts(
+        db, OutboxMessage, **_new_row(identity, payload, dedupe_key, priority, not_before)
     )
-    return bool(getattr(result, "rowcount", 0))
+    people = _people(about)
+    if not people:
+        result = await db.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
+    row_id = (await db.execute(statement.returning(OutboxMessage.id))).scalar_one_or_none()
+    if row_id is None:
+        return False
+    db.add_all(OutboxSubject(outbox_id=row_id, person_id=person_id) for person_id in people)
+    return True
 
 
 def _claimable(now: datetime) -> Any:

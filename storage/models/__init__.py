@@ -5,8 +5,8 @@ from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, TopicMute
 from storage.models.conversation import Conversation, InboundEvent
 from storage.models.dialogues import Dialogue, HamletQuota, Registration
-from storage.models.files import StoredFile
-from storage.models.outbox import OutboxMessage
+from storage.models.files import FileSubject, StoredFile
+from storage.models.outbox import OutboxMessage, OutboxSubject
 from storage.models.people import (
     ChannelIdentity,
     Consent,
@@ -50,6 +50,7 @@ __all__ = [
     "Dialogue",
     "ElectoralUnit",
     "Field",
+    "FileSubject",
     "Hamlet",
     "HamletQuota",
     "InboundEvent",
@@ -58,6 +59,7 @@ __all__ = [
     "Meeting",
     "MeetingDelegate",
     "OutboxMessage",
+    "OutboxSubject",
     "Person",
     "Petition",
     "PetitionAttachment",

@@ -1,10 +1,12 @@
 """The outbox: every message cutri sends is a row here before it leaves."""
 
+from __future__ import annotations
+
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, utcnow
 
@@ -37,4 +39,23 @@ class OutboxMessage(Base):
     secret: Mapped[bool] = mapped_column(default=False, server_default=false())
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
+    )
+    # Written with the row, never read through it (the dispatcher has no use for it).
+    subjects: Mapped[list[OutboxSubject]] = relationship(lazy="noload", passive_deletes=True)
+
+
+class OutboxSubject(Base):
+    """Whom a message is about (a petition card sent to the office names its petitioner).
+
+    Set by whoever queues a card or notice about a person, so that `/forget` finds every copy
+    of their data in messages addressed to someone else.
+    """
+
+    __tablename__ = "outbox_subjects"
+
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
     )

@@ -4,25 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
-from storage.dialogues.household_data import erase_household_data
+from storage.dialogues.household_data import erase_household_data, household_traces
+from storage.files import delete_files_about
+from storage.messaging.retention import erase_messages
 from storage.models import (
+    AuditEntry,
     ChannelIdentity,
     Commune,
     Consent,
     Conversation,
+    Dialogue,
+    Field,
     Hamlet,
+    Invite,
     LinkCode,
-    OutboxMessage,
     Person,
+    Petition,
+    PetitionAttachment,
+    Registration,
     RoleGrant,
+    TopicMute,
 )
 from storage.models.base import utcnow
-from storage.models.files import StoredFile
 from storage.petitions.petitions import anonymise_petitions
 
 # Bump when the privacy notice text changes: consent is given to one version of it.
@@ -115,8 +124,28 @@ async def mark_reachable(db: AsyncSession, identity: ChannelIdentity) -> None:
 
 
 @dataclass(frozen=True)
+class PetitionSummary:
+    code: str
+    status: str
+    created_at: datetime
+    attachments: int
+
+
+@dataclass(frozen=True)
+class RegistrationSummary:
+    dialogue: str
+    starts_at: datetime
+    code: str
+    status: str
+    category: str | None
+    topics: list[str]
+    questions: str
+    answer: str | None
+
+
+@dataclass(frozen=True)
 class PersonData:
-    """Everything cutri holds about one person, for /mydata."""
+    """Everything cutri holds about one person, summed up for /mydata."""
 
     full_name: str | None
     phone: str | None
@@ -126,6 +155,9 @@ class PersonData:
     channels: list[str]
     roles: list[str]
     consents: list[tuple[str, str, datetime, datetime | None]] = field(default_factory=list)
+    petitions: list[PetitionSummary] = field(default_factory=list)
+    registrations: list[RegistrationSummary] = field(default_factory=list)
+    muted_topics: list[str] = field(default_factory=list)
 
 
 async def describe_person(db: AsyncSession, person: Person) -> PersonData:
@@ -166,6 +198,34 @@ async def describe_person(db: AsyncSession, person: Person) -> PersonData:
             )
         ).scalars()
     ]
+    attachments = (
+        select(func.count())
+        .where(PetitionAttachment.petition_id == Petition.id)
+        .scalar_subquery()
+    )
+    petitions = [
+        PetitionSummary(code, status, created_at, count)
+        for code, status, created_at, count in (await db.execute(
+            select(Petition.code, Petition.status, Petition.created_at, attachments)
+            .where(Petition.person_id == person.id)
+            .order_by(Petition.id)
+        )).tuples()
+    ]
+    registrations = [
+        RegistrationSummary(
+            title, starts_at, r.code, r.status, r.category, list(r.topics), r.questions,
+            r.answer,
+        )
+        for r, title, starts_at in (await db.execute(
+            select(Registration, Dialogue.title, Dialogue.starts_at)
+            .join(Dialogue, Dialogue.id == Registration.dialogue_id)
+            .where(Registration.person_id == person.id)
+            .order_by(Registration.id)
+        )).tuples()
+    ]
+    muted = list((await db.execute(
+        select(TopicMute.topic).where(TopicMute.person_id == person.id).order_by(TopicMute.topic)
+    )).scalars())
     return PersonData(
         full_name=person.full_name,
         phone=person.phone,
@@ -175,17 +235,109 @@ async def describe_person(db: AsyncSession, person: Person) -> PersonData:
         channels=channels,
         roles=roles,
         consents=consents,
+        petitions=petitions,
+        registrations=registrations,
+        muted_topics=muted,
     )
 
 
+Record = dict[str, Any]
+
+
+async def personal_records(db: AsyncSession, person: Person) -> dict[str, list[Record]]:
+    """Every record held about the person, table by table: the /mydata export (right of
+    access). Texts in full; keys are the readers' column names (`handlers` labels them)."""
+    data = await describe_person(db, person)
+    records: dict[str, list[Record]] = {
+        "person": [{
+            "full_name": person.full_name, "phone": person.phone,
+            "phone_verified": person.phone_verified, "hamlet": data.hamlet,
+            "commune": data.commune, "created_at": person.created_at,
+        }],
+        "accounts": [
+            {"channel": i.channel, "account_id": i.external_id, "language": i.locale,
+             "created_at": i.created_at}
+            for i in (await db.execute(select(ChannelIdentity).where(
+                ChannelIdentity.person_id == person.id).order_by(ChannelIdentity.id))).scalars()
+        ],
+        "consents": [
+            {"purpose": purpose, "notice_version": version, "given_at": given,
+             "withdrawn_at": withdrawn}
+            for purpose, version, given, withdrawn in data.consents
+        ],
+        "roles": [{"role": role} for role in data.roles],
+        "petitions": [],
+        "attachments": [],
+        "registrations": [],
+        "muted_topics": [{"topic": topic} for topic in data.muted_topics],
+        "history": [],
+    }
+    petitions = (await db.execute(
+        select(Petition, Field.name, Hamlet.name)
+        .outerjoin(Field, Field.id == Petition.field_id)
+        .outerjoin(Hamlet, Hamlet.id == Petition.hamlet_id)
+        .where(Petition.person_id == person.id).order_by(Petition.id))).tuples().all()
+    codes = {p.id: p.code for p, _field, _hamlet in petitions}
+    for p, field_name, hamlet in petitions:
+        records["petitions"].append({
+            "code": p.code, "created_at": p.created_at, "status": p.status,
+            "field": field_name, "hamlet": hamlet, "content": p.content, "address": p.address,
+            "latitude": p.latitude, "longitude": p.longitude, "show_name": p.show_name,
+            "due_on": p.due_on, "answer": p.answer, "answered_at": p.answered_at,
+        })
+    if codes:
+        for a in (await db.execute(select(PetitionAttachment).where(
+                PetitionAttachment.petition_id.in_(list(codes))).order_by(
+                PetitionAttachment.petition_id, PetitionAttachment.position))).scalars():
+            records["attachments"].append({"code": codes[a.petition_id], "kind": a.kind,
+                                           "channel": a.channel, "file": a.file_ref})
+    for r in (await db.execute(select(Registration, Dialogue.title, Hamlet.name)
+                               .join(Dialogue, Dialogue.id == Registration.dialogue_id)
+                               .join(Hamlet, Hamlet.id == Registration.hamlet_id)
+                               .where(Registration.person_id == person.id)
+                               .order_by(Registration.id))).tuples():
+        registration, title, hamlet = r
+        records["registrations"].append({
+            "dialogue": title, "code": registration.code,
+            "checkin_code": registration.checkin_code, "status": registration.status,
+            "hamlet": hamlet, "representative": registration.representative,
+            "category": registration.category, "topics": list(registration.topics),
+            "questions": registration.questions, "answer": registration.answer,
+            "created_at": registration.created_at,
+        })
+    for entry in (await db.execute(select(AuditEntry).where(
+            AuditEntry.actor_id == person.id).order_by(AuditEntry.id))).scalars():
+        records["history"].append({"at": entry.at, "action": entry.action,
+                                   "subject": entry.subject_type,
+                                   "subject_id": entry.subject_id})
+    return records
+
+
+async def personal_traces(db: AsyncSession, person: Person) -> list[str]:
+    """The exact strings that identify the person wherever they were copied: name, phone in
+    every written form, the addresses and questions they typed."""
+    traces = [person.full_name or ""]
+    if person.phone:
+        local = person.phone.removeprefix("0")
+        traces += [person.phone, "+84" + local, "84" + local, local]
+    traces += [address for address in (await db.execute(select(Petition.address).where(
+        Petition.person_id == person.id, Petition.address.is_not(None)))).scalars() if address]
+    traces += await household_traces(db, person.id)
+    return sorted({trace for trace in traces if trace.strip()}, key=len, reverse=True)
+
+
 async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
-    """Erase personal data; what they sent stays for the record, no longer tied to a name.
+    """Erase personal data everywhere it was copied; what they sent stays for the record.
 
     The person row survives as an anonymous stub so that petitions keep a valid owner; every
-    channel account is detached from it, so writing again starts afresh.
+    channel account is detached from it, so writing again starts afresh. Copies go too:
+    messages to and about them (`storage.messaging.retention`), files made for or about them
+    (`storage.files`), a held dialogue seat (to the waiting list), link codes, the invites
+    they used. The audit log keeps that it happened, never the data.
     """
     person = await person_of(db, identity)
     if person is not None:
+        traces = await personal_traces(db, person)
         before = {"had_name": person.full_name is not None, "had_phone": person.phone is not None}
         person.full_name = None
         person.phone = None
@@ -199,11 +351,22 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             .values(withdrawn_at=now)
         )
         await anonymise_petitions(db, person.id)
-        await erase_household_data(db, person.id)
-        # Generated letters carry the name and address typed into them.
-        await db.execute(delete(StoredFile).where(StoredFile.owner_id == person.id))
+        cancelled = await erase_household_data(db, person.id, now=now)
+        # Generated letters carry the name and address typed into them; lists and reports
+        # naming them are rebuilt without them when next asked.
+        files = await delete_files_about(db, person.id, traces)
         await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))
-        await db.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
+        await db.execute(delete(TopicMute).where(TopicMute.person_id == person.id))
+        await db.execute(update(Invite).where(Invite.used_by == person.id).values(used_by=None))
+        # Links they handed out and nobody used stop working; none keeps their name.
+        await db.execute(
+            update(Invite)
+            .where(Invite.created_by == person.id, Invite.used_by.is_(None),
+                   Invite.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        await db.execute(
+            update(Invite).where(Invite.created_by == person.id).values(created_by=None))
         identity_ids = list(
             (
                 await db.execute(
@@ -211,16 +374,9 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
                 )
             ).scalars()
         )
-        # Announcements not yet sent must not reach someone who withdrew consent.
-        await db.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.identity_id.in_(identity_ids),
-                OutboxMessage.broadcast_id.is_not(None),
-                OutboxMessage.status == "pending",
-            )
-            .values(status="cancelled")
-        )
+        await db.execute(delete(LinkCode).where(or_(
+            LinkCode.person_id == person.id, LinkCode.claimant_identity_id.in_(identity_ids))))
+        await erase_messages(db, person.id, identity_ids, traces)
         await db.execute(
             update(ChannelIdentity)
             .where(ChannelIdentity.person_id == person.id)
@@ -238,7 +394,8 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             subject_id=person.id,
             actor_id=person.id,
             before=before,
-            after={"forgotten": True},
+            # How much went, never what: the audit log keeps no personal data.
+            after={"forgotten": True, "files": files, "registrations_cancelled": cancelled},
         )
     identity.person_id = None
     identity.locale = None

@@ -240,7 +240,8 @@ async def set_attendance(
                                 {"meeting_id": meeting.id, "delegate": person.full_name or "",
                                  "starts_at": meeting.starts_at.isoformat(),
                                  "place": meeting.place},
-                                dedupe_key=f"cannot-attend:{meeting.id}:{person.id}")
+                                dedupe_key=f"cannot-attend:{meeting.id}:{person.id}",
+                                about=[person.id])
 
 
 async def report_meeting(

@@ -156,3 +156,40 @@ async def test_a_photo_goes_out_as_a_photo_on_both_channels(db: Database) -> Non
                 or record.get("params", {}).get("chat_id") == user]
         assert any("thong-bao.jpg" in str(record) for record in sent)
         assert zalo.texts_for(user) == ["", "Lịch phun thuốc muỗi"]  # the photo, then the text
+
+
+async def test_a_link_to_personal_data_works_once_and_for_minutes_only(db: Database) -> None:
+    async with db.transaction() as session:
+        lists = store_file(session, "danh-sach.xlsx", CONTENT, owner_id=None, about=[None],
+                           personal=True)
+        stale = store_file(session, "bao-cao.xlsx", CONTENT, owner_id=None, personal=True,
+                           now=utcnow() - timedelta(minutes=16))
+        plain = store_file(session, "lich.ics", b"BEGIN:VCALENDAR", owner_id=None)
+        tokens = [(f.token, f.name) for f in (lists, stale, plain)]
+    assert lists.personal and not plain.personal
+    app = web.Application()
+    app.router.add_routes([file_route(db, personal_link=timedelta(minutes=15))])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    base = f"http://127.0.0.1:{port}"
+    seen = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            for method, (token, name) in (("GET", tokens[0]), ("GET", tokens[0]),
+                                          ("POST", tokens[0]), ("POST", tokens[0]),
+                                          ("GET", tokens[0]), ("POST", tokens[1]),
+                                          ("GET", tokens[2]), ("GET", tokens[2])):
+                async with http.request(method, file_url(base, token, name)) as response:
+                    body = await response.read()
+                    seen.append((method, response.status, body == CONTENT or
+                                 body.startswith(b"BEGIN") or response.content_type))
+    finally:
+        await runner.cleanup()
+    # A link preview's GET sees a page with a button; the button's POST takes the file.
+    assert seen == [
+        ("GET", 200, "text/html"), ("GET", 200, "text/html"), ("POST", 200, True),
+        ("POST", 410, "text/plain"), ("GET", 410, "text/plain"), ("POST", 410, "text/plain"),
+        ("GET", 200, True), ("GET", 200, True),
+    ]

@@ -22,7 +22,7 @@ from alembic import op
 from storage.encryption import current_keyring
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
