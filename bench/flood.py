@@ -1,0 +1,145 @@
+"""Benchmark: a neighbour's reply while one person floods the bot with 500 messages.
+
+    python -m bench.flood [--messages 500] [--rounds 5]
+    BENCH_DATABASE_URL=postgresql+asyncpg://... python -m bench.flood   (PostgreSQL too)
+
+The real `cutri run` process long-polls a fake Telegram server in a process of its own
+(`bench.fake_telegram`), once with pacing raised out of the way (10,000/s, 100/s per chat) and
+once at the defaults (30/s overall, 1/s per chat), which the fake enforces. In each:
+
+- quiet: a neighbour sends /help, `rounds` times, each answered before the next;
+- flood: a new person queues `messages` messages in one burst, and the neighbour's /help comes
+  right behind them; `rounds` times, each with a new flooder.
+
+Figures: the neighbour's latency from queueing to their first reply, p50 and worst, quiet and
+under the flood, and their ratio (the goal: at most 2×); and how many replies the flooders got.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.inbound import Fake
+from bench.population import prepare_database
+from storage.demo import seed_demo
+from tests.e2e.process import BotProcess
+
+NEIGHBOUR = 610_000_001
+FIRST_FLOODER = 620_000_000
+PACINGS = {"raised": (10_000.0, 100.0), "default": (30.0, 1.0)}
+PATIENCE_SECONDS = 120.0
+
+
+@dataclass
+class Figures:
+    name: str
+    quiet: list[float] = field(default_factory=list)
+    flooded: list[float] = field(default_factory=list)
+    flooder_replies: list[int] = field(default_factory=list)
+
+    def ratio(self) -> float:
+        if not self.quiet or not self.flooded:
+            return float("nan")
+        return statistics.median(self.flooded) / statistics.median(self.quiet)
+
+
+async def reply_after(fake: Fake, chat: int, seen: int, queued_at: float) -> float:
+    """Seconds from `queued_at` to the chat's reply number `seen` (0-based)."""
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while time.monotonic() < deadline:
+        times = (await fake.replies()).get(chat, [])
+        if len(times) > seen:
+            return times[seen] - queued_at
+        await asyncio.sleep(0.02)
+    raise RuntimeError(f"chat {chat} got no reply within {PATIENCE_SECONDS} s")
+
+
+async def replies_of(fake: Fake, chat: int) -> int:
+    return len((await fake.replies()).get(chat, []))
+
+
+async def measure(fake: Fake, figures: Figures, messages: int, rounds: int) -> None:
+    for _ in range(rounds):
+        seen = await replies_of(fake, NEIGHBOUR)
+        queued_at = await fake.burst([{"user": NEIGHBOUR, "text": "/help"}])
+        figures.quiet.append(await reply_after(fake, NEIGHBOUR, seen, queued_at))
+        await asyncio.sleep(1.5)  # the neighbour's own per-chat pace is not what is measured
+    for round_ in range(rounds):
+        flooder = FIRST_FLOODER + round_
+        flood = [{"user": flooder, "text": f"alo alo {n}"} for n in range(messages)]
+        seen = await replies_of(fake, NEIGHBOUR)
+        queued_at = await fake.burst([*flood, {"user": NEIGHBOUR, "text": "/help"}])
+        figures.flooded.append(await reply_after(fake, NEIGHBOUR, seen, queued_at))
+        await asyncio.sleep(1.5)
+        figures.flooder_replies.append(await replies_of(fake, flooder))
+
+
+async def run(workdir: Path, url: str, engine: str, pacing: str, messages: int,
+              rounds: int) -> Figures:
+    rate, per_chat = PACINGS[pacing]
+    figures = Figures(f"{engine}, pacing {pacing} ({rate:g}/s, {per_chat:g}/s per chat)")
+    db = await prepare_database(url)
+    async with db.transaction() as session:
+        await seed_demo(session)
+    await db.dispose()
+    fake = Fake(rate=rate, per_chat_rate=per_chat)
+    await fake.start()
+    bot = BotProcess(
+        workdir, DATABASE_URL=url, TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_API_URL=fake.base_url, TELEGRAM_RATE=str(rate),
+        TELEGRAM_PER_CHAT_RATE=str(per_chat), OUTBOX_POLL_SECONDS="0.2",
+        LOG_LEVEL="WARNING",
+    )
+    try:
+        await bot.start()
+        await measure(fake, figures, messages, rounds)
+    finally:
+        await bot.stop()
+        await fake.stop()
+    return figures
+
+
+def print_table(results: list[Figures], messages: int) -> None:
+    print(f"\nA neighbour's /help while one person sends {messages} messages at once "
+          f"({os.cpu_count()} cores); seconds from queueing to the first reply")
+    header = (f"{'run':<52} {'quiet p50':>9} {'flood p50':>9} {'flood max':>9} {'ratio':>6} "
+              f"{'flooder got':>11}")
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(f"{r.name:<52} {statistics.median(r.quiet):>9.3f} "
+              f"{statistics.median(r.flooded):>9.3f} {max(r.flooded):>9.3f} "
+              f"{r.ratio():>6.2f} {statistics.median(r.flooder_replies):>11.0f}")
+
+
+async def main_async(messages: int, rounds: int, workdir: Path) -> None:
+    engines = {"SQLite": f"sqlite+aiosqlite:///{workdir / 'cutri.db'}"}
+    if os.environ.get("BENCH_DATABASE_URL"):
+        engines["PostgreSQL"] = os.environ["BENCH_DATABASE_URL"]
+    results = []
+    for engine, url in engines.items():
+        for pacing in PACINGS:
+            print(f"  {engine}, pacing {pacing}...", file=sys.stderr, flush=True)
+            results.append(await run(workdir, url, engine, pacing, messages, rounds))
+    print_table(results, messages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cutri-flood-") as folder:
+        asyncio.run(main_async(args.messages, args.rounds, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
