@@ -42,6 +42,7 @@ class Turn:
         translator: Translator,
         config: HandlerConfig,
         now: datetime,
+        consented: bool | None = None,
     ) -> None:
         self.db = db
         self.inbound = inbound
@@ -52,6 +53,8 @@ class Turn:
         self.config = config
         self.now = now
         self.replies: list[Reply] = []
+        # Whether the person had consented when the update came in, if already known.
+        self.consented_at_start = consented
 
     def _(self, message: str, **params: Any) -> str:
         return self.t._(message, **params)
