@@ -6,9 +6,10 @@ handler fails, the person still gets an apology and the update is not retried fo
 
 One person's updates are handled one at a time, in the order `handle` was called. On SQLite
 (one writer at a time) the updates of different people that queue up meanwhile are handled
-in one transaction ("group commit"), each inside its own SAVEPOINT: a failing handler rolls
-back only its own update, and one BEGIN/COMMIT serves many people. On PostgreSQL every update
-has a transaction of its own, and they run side by side.
+in one transaction ("group commit"): one BEGIN/COMMIT serves many people. A failing handler
+must not cost the others their updates: the group is rolled back and done again without it,
+and the failing update is handled alone (and apologised for) in a transaction of its own.
+On PostgreSQL every update has a transaction of its own, and they run side by side.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ class KeyedLocks:
                 self._locks[key] = (lock, users - 1)
 
 
+class _TurnFailed(Exception):
+    """The handler of the group's update at `index` raised."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
 @dataclass
 class _Queued:
     inbound: Inbound
@@ -122,41 +131,59 @@ class ConversationRunner:
         return await asyncio.shield(queued.outcome)
 
     async def _work(self) -> None:
-        while self._queued:
-            group, self._queued = self._queued[:GROUP_LIMIT], self._queued[GROUP_LIMIT:]
-            try:
-                outcomes = await self._group(group)
-            except Exception:
-                # Nothing of the group was committed: each update again, on its own.
-                log.exception("group commit failed", extra={"row": len(group)})
-                outcomes = []
-                for queued in group:
-                    try:
-                        outcomes.append(await self._alone(queued.inbound))
-                    except Exception as error:
-                        outcomes.append(Outcome.FAILED)
-                        if not queued.outcome.done():
-                            queued.outcome.set_exception(error)
-            for queued, outcome in zip(group, outcomes, strict=True):
+        group: list[_Queued] = []
+        try:
+            while self._queued:
+                group, self._queued = self._queued[:GROUP_LIMIT], self._queued[GROUP_LIMIT:]
+                await self._run_group(group)
+        except BaseException:
+            # Cancelled (shutdown): whoever waits for an update of ours must not wait forever.
+            for queued in group + self._queued:
                 if not queued.outcome.done():
-                    queued.outcome.set_result(outcome)
+                    queued.outcome.cancel()
+            self._queued = []
+            raise
+
+    async def _run_group(self, group: list[_Queued]) -> None:
+        try:
+            outcomes = await self._group(group)
+        except _TurnFailed as failed:
+            # Nothing of the group was committed. The failing update goes alone (and gets
+            # its apology there); those before and after it go again, first in line.
+            self._queued[:0] = group[:failed.index] + group[failed.index + 1:]
+            await self._settle_alone(group[failed.index])
+            return
+        except Exception:
+            log.exception("group commit failed", extra={"row": len(group)})
+            for queued in group:
+                await self._settle_alone(queued)
+            return
+        for queued, outcome in zip(group, outcomes, strict=True):
+            if not queued.outcome.done():
+                queued.outcome.set_result(outcome)
+
+    async def _settle_alone(self, queued: _Queued) -> None:
+        try:
+            outcome = await self._alone(queued.inbound)
+        except Exception as error:
+            if not queued.outcome.done():
+                queued.outcome.set_exception(error)
+            return
+        if not queued.outcome.done():
+            queued.outcome.set_result(outcome)
 
     async def _group(self, group: list[_Queued]) -> list[Outcome]:
+        """All the group's updates in one transaction, no SAVEPOINTs: failures are rare.
+
+        A handler that raises rolls the whole group back (`_TurnFailed` says which one).
+        """
         outcomes: list[Outcome] = []
         async with self.db.transaction() as db:
-            for queued in group:
-                inbound = queued.inbound
+            for index, queued in enumerate(group):
                 try:
-                    async with db.begin_nested():
-                        outcome = await self._turn(db, inbound)
-                except Exception:
-                    log.exception(
-                        "handler failed",
-                        extra={"channel": inbound.channel, "kind": str(inbound.kind)},
-                    )
-                    async with db.begin_nested():
-                        outcome = await self._apologise(db, inbound)
-                outcomes.append(outcome)
+                    outcomes.append(await self._turn(db, queued.inbound))
+                except Exception as error:
+                    raise _TurnFailed(index) from error
         return outcomes
 
     # -- the work of one update, inside a transaction or a savepoint --------------------------
@@ -185,6 +212,8 @@ class ConversationRunner:
         conversation.updated_at = turn.now
         for reply in turn.replies:
             enqueue_message(db, identity, reply.to_payload())
+        # Written now, so that a failure shows here and not in the next person's turn.
+        await db.flush()
         return Outcome.HANDLED
 
     async def _apologise(self, db: AsyncSession, inbound: Inbound) -> Outcome:
