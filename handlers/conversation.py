@@ -4,12 +4,13 @@ Record the update once, load the sender and lock their conversation, run the han
 the state and queue the replies in the outbox: all of it commits together or not at all. If a
 handler fails, the person still gets an apology and the update is not retried forever.
 
-One person's updates are handled one at a time, in the order `handle` was called. On SQLite
-(one writer at a time) the updates of different people that queue up meanwhile are handled
-in one transaction ("group commit"): one BEGIN/COMMIT serves many people. A failing handler
-must not cost the others their updates: the group is rolled back and done again without it,
-and the failing update is handled alone (and apologised for) in a transaction of its own.
-On PostgreSQL every update has a transaction of its own, and they run side by side.
+One person's updates are handled one at a time, in the order `handle` was called. The updates
+of different people that queue up meanwhile are handled in one transaction ("group commit"):
+one BEGIN/COMMIT serves many people, and SQLite's single write lock is taken once for them.
+A failing handler must not cost the others their updates: the group is rolled back and done
+again without it, and the failing update is handled alone (and apologised for) in a
+transaction of its own. A group that cannot commit (say, a PostgreSQL deadlock with another
+replica's group) is done again one update per transaction.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class ConversationRunner:
         self.config = config
         self.locks = KeyedLocks()
         self.on_queued: list[asyncio.Event] = []
-        self.group_commit = db.is_sqlite
+        self.group_commit = True
         self._queued: list[_Queued] = []
         self._worker: asyncio.Task[None] | None = None
 
@@ -107,7 +108,7 @@ class ConversationRunner:
             event.set()
         return outcome
 
-    # -- one update, one transaction (PostgreSQL; and the fallback of a failed group) ------
+    # -- one update, one transaction (the fallback of a failed group) ----------------------
 
     async def _alone(self, inbound: Inbound) -> Outcome:
         try:
@@ -120,7 +121,7 @@ class ConversationRunner:
             async with self.db.transaction() as db:
                 return await self._apologise(db, inbound)
 
-    # -- group commit (SQLite) ---------------------------------------------------------------
+    # -- group commit --------------------------------------------------------------------------
 
     async def _in_group(self, inbound: Inbound) -> Outcome:
         queued = _Queued(inbound)
