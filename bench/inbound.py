@@ -1,6 +1,7 @@
 """Benchmark: inbound updates per second of the real `cutri run` against a bare aiogram echo bot.
 
     python -m bench.inbound [--people 500] [--only echo,sqlite,postgresql] [--py-spy DIR]
+        [--keep DIR]  (BENCH_LOG_LEVEL=INFO for the bot's log, kept with --keep)
     BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test_a python -m bench.inbound
 
 For each bot - the echo bot of `bench.echo_bot` (the baseline), `cutri run` on SQLite, and
@@ -316,7 +317,6 @@ async def run_cutri(workdir: Path, url: str, name: str, people: int,
         workdir, DATABASE_URL=url, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url,
         TELEGRAM_RATE=str(RATE), TELEGRAM_PER_CHAT_RATE=str(PER_CHAT_RATE),
         OUTBOX_POLL_SECONDS="0.2", LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("BENCH_PYTHONPATH")])),
     )
     spy: asyncio.subprocess.Process | None = None
     try:
