@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_ignoring_conflicts
@@ -39,7 +39,7 @@ async def load_sender(db: AsyncSession, channel: str, external_id: str) -> Sende
     return found
 
 
-async def _select_sender(db: AsyncSession, channel: str, external_id: str) -> Sender | None:
+def _sender_query() -> Select[tuple[ChannelIdentity, Conversation, Person, bool]]:
     consented = (
         exists()
         .where(
@@ -49,16 +49,27 @@ async def _select_sender(db: AsyncSession, channel: str, external_id: str) -> Se
         )
         .label("consented")
     )
-    query = (
+    return (
         select(ChannelIdentity, Conversation, Person, consented)
         .join(Conversation, Conversation.identity_id == ChannelIdentity.id)
         .outerjoin(Person, Person.id == ChannelIdentity.person_id)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        .where(
+            ChannelIdentity.channel == bindparam("channel"),
+            ChannelIdentity.external_id == bindparam("external_id"),
+        )
         # On PostgreSQL only the conversation row is locked (see `lock_conversation`).
         .with_for_update(of=Conversation)
         .execution_options(populate_existing=True)
     )
-    row = (await db.execute(query)).first()
+
+
+# Built once: constructing this statement cost more than running it, on every update.
+_SENDER = _sender_query()
+
+
+async def _select_sender(db: AsyncSession, channel: str, external_id: str) -> Sender | None:
+    params = {"channel": channel, "external_id": external_id}
+    row = (await db.execute(_SENDER, params)).first()
     if row is None:
         return None
     identity, conversation, person, has_consent = row
