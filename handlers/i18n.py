@@ -42,9 +42,7 @@ class Translator:
         return text.format(**params) if params else text
 
 
-@cache
 def translator(locale: str | None) -> Translator:
-    """The translator of a locale; one per locale, built once (it holds no state)."""
     return Translator(locale or LOCALES[0])
 
 
