@@ -40,5 +40,6 @@ clean:
 
 bench: $(STAMP)
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$$TEST_DATABASE_URL} $(BIN)/python -m bench.handling
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$$TEST_DATABASE_URL} $(BIN)/python -m bench.inbound
 	$(BIN)/python -m bench.broadcast
 	-$(BIN)/python -m bench.petitions

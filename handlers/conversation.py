@@ -1,8 +1,16 @@
-"""Handling one inbound update end to end, in one transaction.
+"""Handling inbound updates end to end: each update's changes and replies commit together.
 
-Record the update once, lock the sender's conversation, run the handler, save the state and
-queue the replies in the outbox: all of it commits together or not at all. If a handler
-fails, the person still gets an apology and the update is not retried forever.
+Record the update once, load the sender and lock their conversation, run the handler, save
+the state and queue the replies in the outbox: all of it commits together or not at all. If a
+handler fails, the person still gets an apology and the update is not retried forever.
+
+One person's updates are handled one at a time, in the order `handle` was called. The updates
+of different people that queue up meanwhile are handled in one transaction ("group commit"):
+one BEGIN/COMMIT serves many people, and SQLite's single write lock is taken once for them.
+A failing handler must not cost the others their updates: the group is rolled back and done
+again without it, and the failing update is handled alone (and apologised for) in a
+transaction of its own. A group that cannot commit (say, a PostgreSQL deadlock with another
+replica's group) is done again one update per transaction.
 """
 
 from __future__ import annotations
@@ -11,20 +19,27 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import translator
 from handlers.router import resolve_choice, resolve_keyword, respond
 from handlers.turn import HandlerConfig, Turn
 from handlers.values import Inbound, Reply
-from storage.conversations import ensure_identity, lock_conversation
+from storage.conversations import ensure_identity, load_sender
 from storage.db import Database
 from storage.inbound import record_inbound
 from storage.messaging.outbox import enqueue_message
 from storage.models.base import utcnow
-from storage.people.people import mark_reachable, person_of
+from storage.people.people import mark_reachable
 
 log = logging.getLogger(__name__)
+
+# Updates of different people handled in one SQLite transaction, at most. Bounds how long the
+# write lock is held (the outbox dispatcher waits for it too) and what a failed commit redoes.
+GROUP_LIMIT = 50
 
 
 class Outcome(StrEnum):
@@ -57,12 +72,31 @@ class KeyedLocks:
                 self._locks[key] = (lock, users - 1)
 
 
+class _TurnFailed(Exception):
+    """The handler of the group's update at `index` raised."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+@dataclass
+class _Queued:
+    inbound: Inbound
+    outcome: asyncio.Future[Outcome] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
 class ConversationRunner:
     def __init__(self, db: Database, config: HandlerConfig) -> None:
         self.db = db
         self.config = config
         self.locks = KeyedLocks()
         self.on_queued: list[asyncio.Event] = []
+        self.group_commit = True
+        self._queued: list[_Queued] = []
+        self._worker: asyncio.Task[None] | None = None
 
     def submit(self, inbound: Inbound) -> asyncio.Task[Outcome]:
         """Take an update in arrival order, before the caller waits on anything.
@@ -76,56 +110,134 @@ class ConversationRunner:
 
     async def handle(self, inbound: Inbound) -> Outcome:
         async with self.locks.hold((inbound.channel, inbound.user_id)):
-            try:
-                outcome = await self._handle(inbound)
-            except Exception:
-                log.exception(
-                    "handler failed",
-                    extra={"channel": inbound.channel, "kind": str(inbound.kind)},
-                )
-                outcome = await self._apologise(inbound)
+            if self.group_commit:
+                outcome = await self._in_group(inbound)
+            else:
+                outcome = await self._alone(inbound)
         for event in self.on_queued:
             event.set()
         return outcome
 
-    async def _handle(self, inbound: Inbound) -> Outcome:
-        async with self.db.transaction() as db:
-            if not await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind):
-                return Outcome.DUPLICATE
-            identity = await ensure_identity(db, inbound.channel, inbound.user_id)
-            conversation = await lock_conversation(db, identity)
-            await mark_reachable(db, identity)
-            step = (conversation.flow, conversation.step)
-            inbound = resolve_keyword(resolve_choice(inbound, conversation.offered, step))
-            turn = Turn(
-                db=db,
-                inbound=inbound,
-                identity=identity,
-                person=await person_of(db, identity),
-                conversation=conversation,
-                translator=translator(identity.locale or self.config.default_locale),
-                config=self.config,
-                now=utcnow(),
+    # -- one update, one transaction (the fallback of a failed group) ----------------------
+
+    async def _alone(self, inbound: Inbound) -> Outcome:
+        try:
+            async with self.db.transaction() as db:
+                return await self._turn(db, inbound)
+        except Exception:
+            log.exception(
+                "handler failed", extra={"channel": inbound.channel, "kind": str(inbound.kind)}
             )
-            await respond(turn)
-            conversation.offered = turn.offered()
-            conversation.version += 1
-            conversation.updated_at = turn.now
-            for reply in turn.replies:
-                enqueue_message(db, identity, reply.to_payload(), about=reply.about)
+            async with self.db.transaction() as db:
+                return await self._apologise(db, inbound)
+
+    # -- group commit --------------------------------------------------------------------------
+
+    async def _in_group(self, inbound: Inbound) -> Outcome:
+        queued = _Queued(inbound)
+        self._queued.append(queued)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work())
+        # A caller that gives up (shutdown) must not cancel the group it is part of.
+        return await asyncio.shield(queued.outcome)
+
+    async def _work(self) -> None:
+        group: list[_Queued] = []
+        try:
+            while self._queued:
+                group, self._queued = self._queued[:GROUP_LIMIT], self._queued[GROUP_LIMIT:]
+                await self._run_group(group)
+        except BaseException:
+            # Cancelled (shutdown): whoever waits for an update of ours must not wait forever.
+            for queued in group + self._queued:
+                if not queued.outcome.done():
+                    queued.outcome.cancel()
+            self._queued = []
+            raise
+
+    async def _run_group(self, group: list[_Queued]) -> None:
+        try:
+            outcomes = await self._group(group)
+        except _TurnFailed as failed:
+            # Nothing of the group was committed. The failing update goes alone (and gets
+            # its apology there); those before and after it go again, first in line.
+            self._queued[:0] = group[:failed.index] + group[failed.index + 1:]
+            await self._settle_alone(group[failed.index])
+            return
+        except Exception:
+            log.exception("group commit failed", extra={"row": len(group)})
+            for queued in group:
+                await self._settle_alone(queued)
+            return
+        for queued, outcome in zip(group, outcomes, strict=True):
+            if not queued.outcome.done():
+                queued.outcome.set_result(outcome)
+
+    async def _settle_alone(self, queued: _Queued) -> None:
+        try:
+            outcome = await self._alone(queued.inbound)
+        except Exception as error:
+            if not queued.outcome.done():
+                queued.outcome.set_exception(error)
+            return
+        if not queued.outcome.done():
+            queued.outcome.set_result(outcome)
+
+    async def _group(self, group: list[_Queued]) -> list[Outcome]:
+        """All the group's updates in one transaction, no SAVEPOINTs: failures are rare.
+
+        A handler that raises rolls the whole group back (`_TurnFailed` says which one).
+        """
+        outcomes: list[Outcome] = []
+        async with self.db.transaction() as db:
+            for index, queued in enumerate(group):
+                try:
+                    outcomes.append(await self._turn(db, queued.inbound))
+                except Exception as error:
+                    raise _TurnFailed(index) from error
+        return outcomes
+
+    # -- the work of one update, inside a transaction or a savepoint --------------------------
+
+    async def _turn(self, db: AsyncSession, inbound: Inbound) -> Outcome:
+        if not await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind):
+            return Outcome.DUPLICATE
+        sender = await load_sender(db, inbound.channel, inbound.user_id)
+        identity, conversation = sender.identity, sender.conversation
+        await mark_reachable(db, identity)
+        step = (conversation.flow, conversation.step)
+        inbound = resolve_keyword(resolve_choice(inbound, conversation.offered, step))
+        turn = Turn(
+            db=db,
+            inbound=inbound,
+            identity=identity,
+            person=sender.person,
+            conversation=conversation,
+            translator=translator(identity.locale or self.config.default_locale),
+            config=self.config,
+            now=utcnow(),
+            consented=sender.consented,
+        )
+        await respond(turn)
+        conversation.offered = turn.offered()
+        conversation.version += 1
+        conversation.updated_at = turn.now
+        for reply in turn.replies:
+            enqueue_message(db, identity, reply.to_payload(), about=reply.about)
+        # Written now, so that a failure shows here and not in the next person's turn.
+        await db.flush()
         return Outcome.HANDLED
 
-    async def _apologise(self, inbound: Inbound) -> Outcome:
-        async with self.db.transaction() as db:
-            if not await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind):
-                return Outcome.DUPLICATE
-            identity = await ensure_identity(db, inbound.channel, inbound.user_id)
-            t = translator(identity.locale or self.config.default_locale)
-            reply = Reply(
-                text=t._(
-                    "Sorry, something went wrong on our side and nothing was changed. "
-                    "Please try again, or type /menu."
-                )
+    async def _apologise(self, db: AsyncSession, inbound: Inbound) -> Outcome:
+        if not await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind):
+            return Outcome.DUPLICATE
+        identity = await ensure_identity(db, inbound.channel, inbound.user_id)
+        t = translator(identity.locale or self.config.default_locale)
+        reply = Reply(
+            text=t._(
+                "Sorry, something went wrong on our side and nothing was changed. "
+                "Please try again, or type /menu."
             )
-            enqueue_message(db, identity, reply.to_payload())
+        )
+        enqueue_message(db, identity, reply.to_payload())
         return Outcome.FAILED

@@ -87,7 +87,9 @@ def _replace(inbound: Inbound, **changes: Any) -> Inbound:
 async def respond(turn: Turn) -> None:
     """Run the one handler this update is for; it adds replies to the turn."""
     inbound = turn.inbound
-    consented = turn.person is not None and await has_consent(turn.db, turn.person.id)
+    consented = turn.consented_at_start
+    if consented is None:
+        consented = turn.person is not None and await has_consent(turn.db, turn.person.id)
     if inbound.kind is Kind.COMMAND:
         name = inbound.command or ""
         handler = COMMANDS.get(name)

@@ -45,6 +45,7 @@ class Turn:
         translator: Translator,
         config: HandlerConfig,
         now: datetime,
+        consented: bool | None = None,
     ) -> None:
         self.db = db
         self.inbound = inbound
@@ -55,6 +56,8 @@ class Turn:
         self.config = config
         self.now = now
         self.replies: list[Reply] = []
+        # Whether the person had consented when the update came in, if already known.
+        self.consented_at_start = consented
 
     def _(self, message: str, **params: Any) -> str:
         return self.t._(message, **params)

@@ -1,22 +1,75 @@
-"""Looking up places and public bodies: communes, hamlets, fields, agencies."""
+"""Looking up places and public bodies: communes, hamlets, fields, agencies.
 
-from sqlalchemy import select
+The lists of communes, hamlets and fields are read once per transaction: a transaction of
+the conversation core serves many people's updates at once (group commit on SQLite), and
+they all ask for the same few lists. The copy lives in the session, so it never outlives the
+transaction; any change to a place flushed in that session drops it.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Agency, Commune, Delegate, Field, Hamlet, Person, Province
 
+_CACHE = "storage.places"
+_PLACES = (Province, Commune, Hamlet, Field)
+
+
+def _cache(db: AsyncSession) -> dict[Any, Any]:
+    if _CACHE in db.info and _places_changed(db.sync_session):
+        # Not flushed yet (a cached read runs no query, so no autoflush): read afresh.
+        del db.info[_CACHE]
+    cache: dict[Any, Any] = db.info.setdefault(_CACHE, {})
+    return cache
+
+
+def _places_changed(session: Session) -> bool:
+    return any(
+        isinstance(changed, _PLACES)
+        for changed in chain(session.new, session.dirty, session.deleted)
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_places(session: Session, _context: Any) -> None:
+    if _CACHE in session.info and _places_changed(session):
+        del session.info[_CACHE]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_places_on_write(state: Any) -> None:
+    """An INSERT/UPDATE/DELETE statement on a places table (not through the ORM's flush)."""
+    if _CACHE in state.session.info and (state.is_insert or state.is_update or state.is_delete):
+        table = getattr(state.statement, "table", None)
+        if table is None or table.name in {model.__tablename__ for model in _PLACES}:
+            del state.session.info[_CACHE]
+
 
 async def list_communes(db: AsyncSession) -> list[Commune]:
-    return list((await db.execute(select(Commune).order_by(Commune.name))).scalars())
+    cache = _cache(db)
+    if "communes" not in cache:
+        query = select(Commune).order_by(Commune.name)
+        cache["communes"] = list((await db.execute(query)).scalars())
+    return list(cache["communes"])
 
 
 async def list_hamlets(db: AsyncSession, commune_id: int) -> list[Hamlet]:
-    query = (
-        select(Hamlet)
-        .where(Hamlet.commune_id == commune_id)
-        .order_by(Hamlet.position, Hamlet.name)
-    )
-    return list((await db.execute(query)).scalars())
+    cache = _cache(db)
+    key = ("hamlets", commune_id)
+    if key not in cache:
+        query = (
+            select(Hamlet)
+            .where(Hamlet.commune_id == commune_id)
+            .order_by(Hamlet.position, Hamlet.name)
+        )
+        cache[key] = list((await db.execute(query)).scalars())
+    return list(cache[key])
 
 
 async def get_commune(db: AsyncSession, commune_id: int) -> Commune | None:
@@ -38,8 +91,14 @@ async def find_hamlet_by_code(db: AsyncSession, code: str) -> Hamlet | None:
 
 
 async def list_fields(db: AsyncSession, commune_id: int) -> list[Field]:
-    query = select(Field).where(Field.commune_id == commune_id).order_by(Field.position, Field.id)
-    return list((await db.execute(query)).scalars())
+    cache = _cache(db)
+    key = ("fields", commune_id)
+    if key not in cache:
+        query = (
+            select(Field).where(Field.commune_id == commune_id).order_by(Field.position, Field.id)
+        )
+        cache[key] = list((await db.execute(query)).scalars())
+    return list(cache[key])
 
 
 async def get_field(db: AsyncSession, commune_id: int, field_id: int) -> Field | None:
