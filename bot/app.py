@@ -21,6 +21,7 @@ from bot.telegram import TelegramChannel
 from bot.zalo import WEBHOOK_PATH as ZALO_PATH
 from bot.zalo import ZaloChannel
 from handlers.conversation import ConversationRunner
+from handlers.inbound_limit import InboundLimit
 from handlers.turn import HandlerConfig
 from scheduler.clock import Clock
 from scheduler.dispatcher import Channel, Dispatcher
@@ -64,6 +65,7 @@ def build_process(settings: Settings) -> Process:
             dialogue_offer_hours=settings.dialogue_offer_hours,
             dialogue_release_hours=settings.dialogue_release_hours,
         ),
+        limit=InboundLimit(settings.inbound_per_minute, burst=settings.inbound_burst),
     )
     channels: dict[str, Channel] = {}
     process = Process(settings, db, runner)

@@ -25,6 +25,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import translator
+from handlers.inbound_limit import InboundLimit, Verdict
 from handlers.router import resolve_choice, resolve_keyword, respond
 from handlers.turn import HandlerConfig, Turn
 from handlers.values import Inbound, Reply
@@ -46,6 +47,7 @@ class Outcome(StrEnum):
     HANDLED = "handled"
     DUPLICATE = "duplicate"
     FAILED = "failed"
+    LIMITED = "limited"  # past the person's inbound limit: recorded, not handled
 
 
 class KeyedLocks:
@@ -83,15 +85,19 @@ class _TurnFailed(Exception):
 @dataclass
 class _Queued:
     inbound: Inbound
+    verdict: Verdict
     outcome: asyncio.Future[Outcome] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
 
 class ConversationRunner:
-    def __init__(self, db: Database, config: HandlerConfig) -> None:
+    def __init__(
+        self, db: Database, config: HandlerConfig, *, limit: InboundLimit | None = None
+    ) -> None:
         self.db = db
         self.config = config
+        self.limit = limit
         self.locks = KeyedLocks()
         self.on_queued: list[asyncio.Event] = []
         self.group_commit = True
@@ -109,21 +115,24 @@ class ConversationRunner:
         return asyncio.ensure_future(self.handle(inbound))
 
     async def handle(self, inbound: Inbound) -> Outcome:
-        async with self.locks.hold((inbound.channel, inbound.user_id)):
+        key = (inbound.channel, inbound.user_id)
+        # Judged on arrival, in delivery order, before waiting for the person's turn.
+        verdict = self.limit.judge(key) if self.limit is not None else Verdict.HANDLE
+        async with self.locks.hold(key):
             if self.group_commit:
-                outcome = await self._in_group(inbound)
+                outcome = await self._in_group(inbound, verdict)
             else:
-                outcome = await self._alone(inbound)
+                outcome = await self._alone(inbound, verdict)
         for event in self.on_queued:
             event.set()
         return outcome
 
     # -- one update, one transaction (the fallback of a failed group) ----------------------
 
-    async def _alone(self, inbound: Inbound) -> Outcome:
+    async def _alone(self, inbound: Inbound, verdict: Verdict) -> Outcome:
         try:
             async with self.db.transaction() as db:
-                return await self._turn(db, inbound)
+                return await self._turn(db, inbound, verdict)
         except Exception:
             log.exception(
                 "handler failed", extra={"channel": inbound.channel, "kind": str(inbound.kind)}
@@ -133,8 +142,8 @@ class ConversationRunner:
 
     # -- group commit --------------------------------------------------------------------------
 
-    async def _in_group(self, inbound: Inbound) -> Outcome:
-        queued = _Queued(inbound)
+    async def _in_group(self, inbound: Inbound, verdict: Verdict) -> Outcome:
+        queued = _Queued(inbound, verdict)
         self._queued.append(queued)
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work())
@@ -175,7 +184,7 @@ class ConversationRunner:
 
     async def _settle_alone(self, queued: _Queued) -> None:
         try:
-            outcome = await self._alone(queued.inbound)
+            outcome = await self._alone(queued.inbound, queued.verdict)
         except Exception as error:
             if not queued.outcome.done():
                 queued.outcome.set_exception(error)
@@ -192,16 +201,18 @@ class ConversationRunner:
         async with self.db.transaction() as db:
             for index, queued in enumerate(group):
                 try:
-                    outcomes.append(await self._turn(db, queued.inbound))
+                    outcomes.append(await self._turn(db, queued.inbound, queued.verdict))
                 except Exception as error:
                     raise _TurnFailed(index) from error
         return outcomes
 
     # -- the work of one update, inside a transaction or a savepoint --------------------------
 
-    async def _turn(self, db: AsyncSession, inbound: Inbound) -> Outcome:
+    async def _turn(self, db: AsyncSession, inbound: Inbound, verdict: Verdict) -> Outcome:
         if not await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind):
             return Outcome.DUPLICATE
+        if verdict is not Verdict.HANDLE:
+            return await self._ask_to_slow_down(db, inbound, verdict)
         sender = await load_sender(db, inbound.channel, inbound.user_id)
         identity, conversation = sender.identity, sender.conversation
         await mark_reachable(db, identity)
@@ -227,6 +238,19 @@ class ConversationRunner:
         # Written now, so that a failure shows here and not in the next person's turn.
         await db.flush()
         return Outcome.HANDLED
+
+    async def _ask_to_slow_down(self, db: AsyncSession, inbound: Inbound,
+                                verdict: Verdict) -> Outcome:
+        """Past the limit: the first message is answered once, the rest only recorded."""
+        if verdict is Verdict.WARN:
+            identity = await ensure_identity(db, inbound.channel, inbound.user_id)
+            t = translator(identity.locale or self.config.default_locale)
+            reply = Reply(text=t._(
+                "You are sending messages faster than I can read them. Please wait a minute, "
+                "then send them again one at a time. Messages sent meanwhile are not read."
+            ))
+            enqueue_message(db, identity, reply.to_payload())
+        return Outcome.LIMITED
 
     async def _apologise(self, db: AsyncSession, inbound: Inbound) -> Outcome:
         if not await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind):
