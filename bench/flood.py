@@ -96,11 +96,14 @@ async def run(workdir: Path, url: str, engine: str, pacing: str, messages: int,
         workdir, DATABASE_URL=url, TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_API_URL=fake.base_url, TELEGRAM_RATE=str(rate),
         TELEGRAM_PER_CHAT_RATE=str(per_chat), OUTBOX_POLL_SECONDS="0.2",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     )
     try:
         await bot.start()
         await measure(fake, figures, messages, rounds)
+    except RuntimeError:
+        print(bot.log()[-3000:], file=sys.stderr)
+        raise
     finally:
         await bot.stop()
         await fake.stop()
@@ -121,14 +124,18 @@ def print_table(results: list[Figures], messages: int) -> None:
 
 
 async def main_async(messages: int, rounds: int, workdir: Path) -> None:
-    engines = {"SQLite": f"sqlite+aiosqlite:///{workdir / 'cutri.db'}"}
-    if os.environ.get("BENCH_DATABASE_URL"):
-        engines["PostgreSQL"] = os.environ["BENCH_DATABASE_URL"]
     results = []
-    for engine, url in engines.items():
+    for engine in ("SQLite", "PostgreSQL"):
         for pacing in PACINGS:
+            # A fresh folder (and SQLite file) per run: the fake's update ids start again.
+            folder = workdir / f"{engine}-{pacing}"
+            folder.mkdir()
+            url = (f"sqlite+aiosqlite:///{folder / 'cutri.db'}" if engine == "SQLite"
+                   else os.environ.get("BENCH_DATABASE_URL", ""))
+            if not url:
+                continue
             print(f"  {engine}, pacing {pacing}...", file=sys.stderr, flush=True)
-            results.append(await run(workdir, url, engine, pacing, messages, rounds))
+            results.append(await run(folder, url, engine, pacing, messages, rounds))
     print_table(results, messages)
 
 

@@ -104,15 +104,17 @@ async def rss_at_rest(pid: int) -> float:
 class Fake:
     """`bench.fake_telegram --control` as a child process."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, rate: float = RATE, per_chat_rate: float = PER_CHAT_RATE) -> None:
+        self.rate = rate
+        self.per_chat_rate = per_chat_rate
         self.process: asyncio.subprocess.Process | None = None
         self.base_url = self.token = self.control_url = ""
         self.http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.fake_telegram", "--rate", str(RATE),
-            "--per-chat-rate", str(PER_CHAT_RATE), "--control",
+            sys.executable, "-m", "bench.fake_telegram", "--rate", str(self.rate),
+            "--per-chat-rate", str(self.per_chat_rate), "--control",
             cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         assert self.process.stdout is not None

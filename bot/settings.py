@@ -61,8 +61,8 @@ class Settings(BaseSettings):
     outbox_window: int = Field(default=50, ge=1, le=10_000)
     # One person's messages: this many a minute on average, up to `inbound_burst` at once.
     # Past it they get one "please slow down"; further messages are recorded, not handled.
-    inbound_per_minute: float = Field(default=30.0, gt=0, le=100_000)
-    inbound_burst: int = Field(default=30, ge=1, le=100_000)
+    inbound_per_minute: float = Field(default=20.0, gt=0, le=100_000)
+    inbound_burst: int = Field(default=10, ge=1, le=100_000)
     link_code_minutes: int = Field(default=10, ge=1, le=120)
     # Codes for joining accounts that one verified account may be sent, and one account may
     # ask for, in any 24 hours: typing someone's number must not become a way to pester them.

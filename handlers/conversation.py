@@ -118,11 +118,16 @@ class ConversationRunner:
         key = (inbound.channel, inbound.user_id)
         # Judged on arrival, in delivery order, before waiting for the person's turn.
         verdict = self.limit.judge(key) if self.limit is not None else Verdict.HANDLE
-        async with self.locks.hold(key):
-            if self.group_commit:
-                outcome = await self._in_group(inbound, verdict)
-            else:
-                outcome = await self._alone(inbound, verdict)
+        if verdict is Verdict.DROP and self.group_commit:
+            # Only recorded: nothing of the person's changes, so it need not wait for their
+            # turn, and a flood joins other people's group commits instead of queueing alone.
+            outcome = await self._in_group(inbound, verdict)
+        else:
+            async with self.locks.hold(key):
+                if self.group_commit:
+                    outcome = await self._in_group(inbound, verdict)
+                else:
+                    outcome = await self._alone(inbound, verdict)
         for event in self.on_queued:
             event.set()
         return outcome
