@@ -2,6 +2,10 @@
 
 PostgreSQL tests use `TEST_DATABASE_URL` (CI sets it); without it they are skipped, but when
 it is set and the server does not answer, they fail rather than pass quietly.
+
+The suite runs in parallel (pytest-xdist): each worker gets a database of its own on the
+PostgreSQL server, named after the configured one (`test` -> `test_gw0`, `test_gw1`, ...) and
+created when missing, and its own SQLite template under its own temporary folder.
 """
 
 from __future__ import annotations
@@ -15,12 +19,27 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from storage.db import Database
 from storage.migrate import upgrade_database
 from storage.models import Base
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+def worker_database_url(url: str, worker: str) -> str:
+    """The URL of this xdist worker's own database: `<db>_<worker>`, or `url` outside xdist."""
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
+        hide_password=False
+    )
+
+
+PG_URL = worker_database_url(
+    os.environ.get("TEST_DATABASE_URL", ""), os.environ.get("PYTEST_XDIST_WORKER", "")
+)
 
 
 @pytest.fixture(scope="session")
@@ -37,9 +56,32 @@ def postgres_ready() -> str:
     # Alembic runs its own event loop, so it gets a thread of its own. The schema is built
     # afresh: a database left by an older checkout would otherwise keep its old tables.
     with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create_database(PG_URL)).result()
         pool.submit(asyncio.run, empty_schema(PG_URL)).result()
         pool.submit(upgrade_database, PG_URL).result()
     return PG_URL
+
+
+async def create_database(url: str) -> None:
+    """CREATE DATABASE for a worker's database, through the server's `postgres` database."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    server = Database(parsed.set(database="postgres").render_as_string(hide_password=False))
+    try:
+        async with server.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            found = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if found is None:
+                try:
+                    quoted = name.replace('"', '""')
+                    await connection.execute(text(f'CREATE DATABASE "{quoted}"'))
+                except DBAPIError as error:  # another run created it meanwhile
+                    if "already exists" not in str(error):
+                        raise
+    finally:
+        await server.dispose()
 
 
 async def empty_schema(url: str) -> None:

@@ -6,8 +6,10 @@ import asyncio
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
@@ -95,6 +97,43 @@ class BotProcess:
     def pid(self) -> int:
         assert self.process is not None, "not started"
         return self.process.pid
+
+    @property
+    def database_path(self) -> Path:
+        url = self.env["DATABASE_URL"]
+        assert url.startswith("sqlite+aiosqlite:///"), "only the SQLite file can be read here"
+        return Path(url.removeprefix("sqlite+aiosqlite:///"))
+
+    async def until_handled(self, channel: str, update_id: object, chat_id: object,
+                            *, seconds: float = 30.0) -> None:
+        """Wait until the bot has handled this update and sent all it queued for `chat_id`.
+
+        Read from the bot's own database rather than waited out as a quiet spell, so that a
+        slow or busy machine changes how long this takes, never what it sees: the record of an
+        update commits together with the replies it queued, and a reply leaves the outbox's
+        pending states only once the platform has answered its send. Rows queued for later
+        (quiet hours, reminders) are not waited for.
+        """
+        deadline = time.monotonic() + seconds
+        while not await asyncio.to_thread(self._handled, channel, str(update_id), str(chat_id)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"update {update_id} not handled and sent in {seconds} s:\n"
+                                     + self.log()[-3000:])
+            await asyncio.sleep(0.02)
+
+    def _handled(self, channel: str, update_id: str, chat_id: str) -> bool:
+        with sqlite3.connect(self.database_path, timeout=30) as connection:
+            recorded = connection.execute(
+                "SELECT 1 FROM inbound_events WHERE channel = ? AND external_id = ?",
+                (channel, update_id),
+            ).fetchone()
+            unsent = connection.execute(
+                "SELECT 1 FROM outbox WHERE channel = ? AND chat_id = ?"
+                " AND status IN ('pending', 'sending')"
+                " AND not_before <= datetime('now', '+60 seconds')",
+                (channel, chat_id),
+            ).fetchone()
+        return recorded is not None and unsent is None
 
     def log(self) -> str:
         return self.log_path.read_text("utf-8", errors="replace") if self.log_path.exists() else ""
