@@ -25,6 +25,12 @@ from sqlalchemy.exc import DBAPIError
 from storage.db import Database
 from storage.migrate import upgrade_database
 from storage.models import Base
+from tests.e2e import process as e2e_process
+
+# End-to-end tests fork their `cutri` processes from a worker's preloaded interpreter instead of
+# paying the imports at every start (tests/e2e/process.py); CUTRI_TEST_COLD_START=1 starts
+# each one from scratch as an operator would.
+e2e_process.WARM_START = os.environ.get("CUTRI_TEST_COLD_START", "") != "1"
 
 
 def worker_database_url(url: str, worker: str) -> str:

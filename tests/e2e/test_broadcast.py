@@ -20,7 +20,7 @@ async def test_office_announcement_reaches_citizens_on_both_channels(tmp_path: P
                          TELEGRAM_API_URL=telegram.base_url, ZALO_BOT_TOKEN=zalo.token,
                          ZALO_API_URL=zalo.base_url, QUIET_HOURS="",
                          # Pacing has its own tests; here it would only slow the dialogue.
-                         TELEGRAM_PER_CHAT_RATE="20")
+                         TELEGRAM_PER_CHAT_RATE="20", ZALO_PER_CHAT_RATE="20")
         bot.cli("seed-demo")
         bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))
         await bot.start()

@@ -27,8 +27,9 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 def bot_for(tmp_path: Path, telegram: FakeTelegram, *, webhook: bool = False) -> BotProcess:
+    # Pacing has its own tests; here it would only slow the dialogue.
     bot = BotProcess(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token,
-                     TELEGRAM_API_URL=telegram.base_url)
+                     TELEGRAM_API_URL=telegram.base_url, TELEGRAM_PER_CHAT_RATE="20")
     if webhook:
         bot.env |= {"TELEGRAM_WEBHOOK_URL": bot.url, "TELEGRAM_WEBHOOK_SECRET": SECRET}
     bot.cli("seed-demo")
@@ -108,7 +109,8 @@ async def test_the_same_phone_on_telegram_and_zalo_becomes_one_person(tmp_path: 
                                                                       ) -> None:
     async with FakeZalo() as zalo:
         bot = bot_for(tmp_path, telegram)
-        bot.env |= {"ZALO_BOT_TOKEN": zalo.token, "ZALO_API_URL": zalo.base_url}
+        bot.env |= {"ZALO_BOT_TOKEN": zalo.token, "ZALO_API_URL": zalo.base_url,
+                    "ZALO_PER_CHAT_RATE": "20"}
         await bot.start()
         try:
             await onboard_on_telegram(telegram)
