@@ -28,7 +28,7 @@ TEST_WORKERS ?= 4
 test: $(STAMP)
 	@echo "mypy runs beside the tests; its report follows them"
 	@$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & typing=$$!; \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal; tests=$$?; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load; tests=$$?; \
 	$(BIN)/ruff check bot handlers scheduler storage tests bench; lint=$$?; \
 	wait $$typing; typed=$$?; cat $(VENV)/mypy.log; \
 	[ $$tests -eq 0 ] && [ $$lint -eq 0 ] && [ $$typed -eq 0 ]

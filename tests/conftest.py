@@ -49,6 +49,18 @@ def worker_database_url(url: str, worker: str) -> str:
     )
 
 
+E2E = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests first, as they are the longest.
+
+    pytest-xdist's `load` scheduling hands the first tests out to the workers in turn, so the
+    long ones start at once on different workers instead of ending the run on one of them.
+    """
+    items.sort(key=lambda item: 0 if item.path.is_relative_to(E2E) else 1)
+
+
 PG_URL = worker_database_url(
     os.environ.get("TEST_DATABASE_URL", ""), os.environ.get("PYTEST_XDIST_WORKER", "")
 )

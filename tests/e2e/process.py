@@ -135,12 +135,11 @@ class Zygote:
         return child
 
     def close(self) -> None:
+        # The server exits when its input ends; not waited for, so that a worker's exit is
+        # never held up by it.
         if self.server.stdin is not None:
-            self.server.stdin.close()
-        try:
-            self.server.wait(10)
-        except subprocess.TimeoutExpired:
-            self.server.kill()
+            with contextlib.suppress(OSError):
+                self.server.stdin.close()
 
 
 _zygote: Zygote | None = None

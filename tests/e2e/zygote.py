@@ -109,7 +109,7 @@ def serve() -> None:
             continue
         chunk = os.read(0, 65536)
         if not chunk:  # the test worker has gone: its children were ended by their tests
-            return
+            os._exit(0)
         pending += chunk
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
