@@ -31,8 +31,9 @@ async def step(bot: BotProcess, telegram: FakeTelegram, chat: int, press: str | 
         status, _body = await telegram.deliver(update)
         assert status == 200
     await telegram.wait_for(chat, before + 1)
-    # A reply may be several messages: all of them are sent before the next button is pressed.
-    await bot.until_handled("telegram", update["update_id"], chat)
+    # A reply may be several messages, and others may be told: all of it is sent before the
+    # next button is pressed.
+    await bot.until_handled("telegram", update["update_id"])
     return update
 
 

@@ -261,34 +261,32 @@ class BotProcess:
         assert url.startswith("sqlite+aiosqlite:///"), "only the SQLite file can be read here"
         return Path(url.removeprefix("sqlite+aiosqlite:///"))
 
-    async def until_handled(self, channel: str, update_id: object, chat_id: object,
-                            *, seconds: float = 30.0) -> None:
-        """Wait until the bot has handled this update and sent all it queued for `chat_id`.
+    async def until_handled(self, channel: str, update_id: object, *,
+                            seconds: float = 30.0) -> None:
+        """Wait until the bot has handled this update and sent everything it has queued.
 
         Read from the bot's own database rather than waited out as a quiet spell, so that a
         slow or busy machine changes how long this takes, never what it sees: the record of an
-        update commits together with the replies it queued, and a reply leaves the outbox's
-        pending states only once the platform has answered its send. Rows queued for later
-        (quiet hours, reminders) are not waited for.
+        update commits together with the messages it queued (to this person and to anyone it
+        notifies), and a message leaves the outbox's pending states only once the platform has
+        answered its send. Messages queued for later (quiet hours, reminders) are not waited for.
         """
         deadline = time.monotonic() + seconds
-        while not await asyncio.to_thread(self._handled, channel, str(update_id), str(chat_id)):
+        while not await asyncio.to_thread(self._handled, channel, str(update_id)):
             if time.monotonic() > deadline:
                 raise AssertionError(f"update {update_id} not handled and sent in {seconds} s:\n"
                                      + self.log()[-3000:])
             await asyncio.sleep(0.02)
 
-    def _handled(self, channel: str, update_id: str, chat_id: str) -> bool:
+    def _handled(self, channel: str, update_id: str) -> bool:
         with sqlite3.connect(self.database_path, timeout=30) as connection:
             recorded = connection.execute(
                 "SELECT 1 FROM inbound_events WHERE channel = ? AND external_id = ?",
                 (channel, update_id),
             ).fetchone()
             unsent = connection.execute(
-                "SELECT 1 FROM outbox WHERE channel = ? AND chat_id = ?"
-                " AND status IN ('pending', 'sending')"
-                " AND not_before <= datetime('now', '+60 seconds')",
-                (channel, chat_id),
+                "SELECT 1 FROM outbox WHERE status IN ('pending', 'sending')"
+                " AND not_before <= datetime('now', '+60 seconds')"
             ).fetchone()
         return recorded is not None and unsent is None
 

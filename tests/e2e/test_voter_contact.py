@@ -25,7 +25,7 @@ async def send_plan(bot: BotProcess, telegram: FakeTelegram, name: str, content:
     await telegram.wait_for(OFFICE, had + 1)  # "received, checking"
     # The background job fetches the file from Telegram and answers within seconds.
     await telegram.wait_for(OFFICE, had + 2, timeout=30)
-    await bot.until_handled("telegram", document["update_id"], OFFICE)
+    await bot.until_handled("telegram", document["update_id"])
     return "\n".join(telegram.texts_for(OFFICE)[had:])
 
 
