@@ -95,6 +95,7 @@ def serve() -> None:
     signal.set_wakeup_fd(wakeup[1])
     signal.signal(signal.SIGCHLD, lambda *_: None)
     pending = b""
+    alive: set[int] = set()
     while True:
         try:
             ready, _, _ = select.select([0, wakeup[0]], [], [])
@@ -104,11 +105,16 @@ def serve() -> None:
             with contextlib.suppress(BlockingIOError):
                 while os.read(wakeup[0], 512):
                     pass
-        reap()
+        alive -= reap()
         if 0 not in ready:
             continue
         chunk = os.read(0, 65536)
-        if not chunk:  # the test worker has gone: its children were ended by their tests
+        if not chunk:
+            # The test worker has gone. Its tests stop their bots, but one that failed half-way
+            # may have left one running: it must not outlive the run.
+            for pid in alive:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             os._exit(0)
         pending += chunk
         while b"\n" in pending:
@@ -122,17 +128,21 @@ def serve() -> None:
                 continue
             if pid == 0:
                 run_child(request, wakeup)
+            alive.add(pid)
             answer({"pid": pid})
 
 
-def reap() -> None:
+def reap() -> set[int]:
+    """Report every child that has ended; their pids."""
+    ended: set[int] = set()
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return ended
         if pid == 0:
-            return
+            return ended
+        ended.add(pid)
         answer({"exited": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
