@@ -20,10 +20,18 @@ run: $(STAMP)
 chat: $(STAMP)
 	$(BIN)/cutri chat
 
+# The suite runs on several workers (pytest-xdist): much of its time is spent waiting on
+# processes and sockets, so more workers than cores still pay. mypy runs beside it, and its
+# report is printed at the end; the target fails if any of the three does.
+TEST_WORKERS ?= 4
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
-	$(BIN)/ruff check bot handlers scheduler storage tests bench
-	$(BIN)/mypy
+	@echo "mypy runs beside the tests; its report follows them"
+	@$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & typing=$$!; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load; tests=$$?; \
+	$(BIN)/ruff check bot handlers scheduler storage tests bench; lint=$$?; \
+	wait $$typing; typed=$$?; cat $(VENV)/mypy.log; \
+	[ $$tests -eq 0 ] && [ $$lint -eq 0 ] && [ $$typed -eq 0 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers scheduler storage tests bench

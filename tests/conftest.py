@@ -2,6 +2,10 @@
 
 PostgreSQL tests use `TEST_DATABASE_URL` (CI sets it); without it they are skipped, but when
 it is set and the server does not answer, they fail rather than pass quietly.
+
+The suite runs in parallel (pytest-xdist): each worker gets a database of its own on the
+PostgreSQL server, named after the configured one (`test` -> `test_gw0`, `test_gw1`, ...) and
+created when missing, and its own SQLite template under its own temporary folder.
 """
 
 from __future__ import annotations
@@ -14,14 +18,53 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from storage.db import Database
 from storage.encryption import Keyring, use_keyring
 from storage.migrate import upgrade_database
 from storage.models import Base
+from tests.e2e import process as e2e_process
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# End-to-end tests fork their `cutri` processes from a worker's preloaded interpreter instead of
+# paying the imports at every start (tests/e2e/process.py); CUTRI_TEST_COLD_START=1 starts
+# each one from scratch as an operator would.
+e2e_process.WARM_START = os.environ.get("CUTRI_TEST_COLD_START", "") != "1"
+
+# Hypothesis's per-example deadline and its too-slow health check measure the machine, not the
+# code: off, so that a busy machine cannot fail a property test.
+settings.register_profile("cutri", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("cutri")
+
+
+def worker_database_url(url: str, worker: str) -> str:
+    """The URL of this xdist worker's own database: `<db>_<worker>`, or `url` outside xdist."""
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
+        hide_password=False
+    )
+
+
+E2E = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests first, as they are the longest.
+
+    pytest-xdist's `load` scheduling hands the first tests out to the workers in turn, so the
+    long ones start at once on different workers instead of ending the run on one of them.
+    """
+    items.sort(key=lambda item: 0 if item.path.is_relative_to(E2E) else 1)
+
+
+PG_URL = worker_database_url(
+    os.environ.get("TEST_DATABASE_URL", ""), os.environ.get("PYTEST_XDIST_WORKER", "")
+)
 # Phones and categories are encrypted at rest: the tests run with a key of their own, made
 # afresh for each run, as `cutri run` makes one on first start.
 use_keyring(Keyring.generate())
@@ -41,9 +84,32 @@ def postgres_ready() -> str:
     # Alembic runs its own event loop, so it gets a thread of its own. The schema is built
     # afresh: a database left by an older checkout would otherwise keep its old tables.
     with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create_database(PG_URL)).result()
         pool.submit(asyncio.run, empty_schema(PG_URL)).result()
         pool.submit(upgrade_database, PG_URL).result()
     return PG_URL
+
+
+async def create_database(url: str) -> None:
+    """CREATE DATABASE for a worker's database, through the server's `postgres` database."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    server = Database(parsed.set(database="postgres").render_as_string(hide_password=False))
+    try:
+        async with server.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            found = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if found is None:
+                try:
+                    quoted = name.replace('"', '""')
+                    await connection.execute(text(f'CREATE DATABASE "{quoted}"'))
+                except DBAPIError as error:  # another run created it meanwhile
+                    if "already exists" not in str(error):
+                        raise
+    finally:
+        await server.dispose()
 
 
 async def empty_schema(url: str) -> None:
@@ -81,6 +147,17 @@ async def sqlite_db(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Data
 
 
 async def truncate_all(database: Database) -> None:
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    """Empty every table and restart the id sequences, as TRUNCATE ... RESTART IDENTITY would.
+
+    DELETE, children first: a test leaves a few rows, and deleting them takes milliseconds where
+    TRUNCATE, which gives each of some forty tables and their indexes new files, takes half a
+    second per test.
+    """
     async with database.transaction() as session:
-        await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            await session.execute(table.delete())
+        await session.execute(text(
+            "SELECT setval(s.oid, 1, false) FROM pg_class s"
+            " JOIN pg_namespace n ON n.oid = s.relnamespace"
+            " WHERE s.relkind = 'S' AND n.nspname = current_schema()"
+        ))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from tests.e2e.process import BotProcess
 from tests.fakes.telegram import FakeTelegram
 
 
@@ -16,7 +15,7 @@ def button(telegram: FakeTelegram, chat: int, label_part: str) -> str:
     raise AssertionError(f"no button with {label_part!r}: {telegram.texts_for(chat)[-3:]}")
 
 
-async def step(telegram: FakeTelegram, chat: int, press: str | None = None,
+async def step(bot: BotProcess, telegram: FakeTelegram, chat: int, press: str | None = None,
                text: str | None = None, *, webhook: bool = False) -> dict[str, object]:
     """Press a button (by part of its label) or type a text, and wait for the whole reply.
 
@@ -32,18 +31,17 @@ async def step(telegram: FakeTelegram, chat: int, press: str | None = None,
         status, _body = await telegram.deliver(update)
         assert status == 200
     await telegram.wait_for(chat, before + 1)
-    # A reply may be several messages: let it finish before pressing the next button.
-    while True:
-        count = len(telegram.messages_for(chat))
-        await asyncio.sleep(0.4)
-        if len(telegram.messages_for(chat)) == count:
-            return update
+    # A reply may be several messages, and others may be told: all of it is sent before the
+    # next button is pressed.
+    await bot.until_handled("telegram", update["update_id"])
+    return update
 
 
-async def onboard(telegram: FakeTelegram, chat: int, *, webhook: bool = False) -> None:
-    await step(telegram, chat, text="/start", webhook=webhook)
-    await step(telegram, chat, press="Đồng ý", webhook=webhook)
-    await step(telegram, chat, press="Tân Dân", webhook=webhook)
-    await step(telegram, chat, press="Bỏ qua", webhook=webhook)  # the name
+async def onboard(bot: BotProcess, telegram: FakeTelegram, chat: int, *,
+                  webhook: bool = False) -> None:
+    await step(bot, telegram, chat, text="/start", webhook=webhook)
+    await step(bot, telegram, chat, press="Đồng ý", webhook=webhook)
+    await step(bot, telegram, chat, press="Tân Dân", webhook=webhook)
+    await step(bot, telegram, chat, press="Bỏ qua", webhook=webhook)  # the name
     # The phone: a reply-keyboard button sends text.
-    await step(telegram, chat, text="Bỏ qua", webhook=webhook)
+    await step(bot, telegram, chat, text="Bỏ qua", webhook=webhook)

@@ -20,26 +20,26 @@ async def test_office_announcement_reaches_citizens_on_both_channels(tmp_path: P
                          TELEGRAM_API_URL=telegram.base_url, ZALO_BOT_TOKEN=zalo.token,
                          ZALO_API_URL=zalo.base_url, QUIET_HOURS="",
                          # Pacing has its own tests; here it would only slow the dialogue.
-                         TELEGRAM_PER_CHAT_RATE="20")
+                         TELEGRAM_PER_CHAT_RATE="20", ZALO_PER_CHAT_RATE="20")
         bot.cli("seed-demo")
         bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))
         await bot.start()
         try:
-            await onboard(telegram, CITIZEN)
+            await onboard(bot, telegram, CITIZEN)
             villager = new_user_id()
             for text, count in (("chào", 2), ("1", 4), ("1", 5), ("1", 6), ("1", 7)):
                 zalo.text(villager, text)
                 await zalo.wait_for(villager, count)
-            await onboard(telegram, OFFICE)
-            await step(telegram, OFFICE, press="Gửi thông báo")
-            await step(telegram, OFFICE, text=TEXT)
-            await step(telegram, OFFICE, press="Toàn xã")
-            await step(telegram, OFFICE, press="Y tế")
-            await step(telegram, OFFICE, press="Thông thường")
+            await onboard(bot, telegram, OFFICE)
+            await step(bot, telegram, OFFICE, press="Gửi thông báo")
+            await step(bot, telegram, OFFICE, text=TEXT)
+            await step(bot, telegram, OFFICE, press="Toàn xã")
+            await step(bot, telegram, OFFICE, press="Y tế")
+            await step(bot, telegram, OFFICE, press="Thông thường")
             preview = "\n".join(telegram.texts_for(OFFICE)[-3:])
             assert TEXT in preview and "3 người" in preview
             citizen_had = len(telegram.messages_for(CITIZEN))
-            await step(telegram, OFFICE, press="Gửi ngay")
+            await step(bot, telegram, OFFICE, press="Gửi ngay")
             await telegram.wait_for(CITIZEN, citizen_had + 1)
             assert TEXT in telegram.texts_for(CITIZEN)[-1]
             zalo_messages = await zalo.wait_for(villager, 8)

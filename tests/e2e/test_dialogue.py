@@ -24,30 +24,30 @@ async def test_a_household_registers_for_a_dialogue_and_is_checked_in(tmp_path: 
         bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))
         await bot.start()
         try:
-            await onboard(telegram, OFFICE)
-            await onboard(telegram, HOUSEHOLD)
+            await onboard(bot, telegram, OFFICE)
+            await onboard(bot, telegram, HOUSEHOLD)
             when = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=12)).strftime(
                 "%d/%m/%Y 15:30")
-            await step(telegram, OFFICE, press="Đối thoại")
-            await step(telegram, OFFICE, press="Tạo buổi đối thoại")
-            await step(telegram, OFFICE, text="Đối thoại chính sách giảm nghèo năm 2026")
-            await step(telegram, OFFICE, text=f"{when}\nHội trường UBND xã")
-            await step(telegram, OFFICE, text="10 10 10 20")
-            await step(telegram, OFFICE, press="Xong")
-            await step(telegram, OFFICE, press="Có")
-            await step(telegram, OFFICE, press="Ngày hôm trước")
+            await step(bot, telegram, OFFICE, press="Đối thoại")
+            await step(bot, telegram, OFFICE, press="Tạo buổi đối thoại")
+            await step(bot, telegram, OFFICE, text="Đối thoại chính sách giảm nghèo năm 2026")
+            await step(bot, telegram, OFFICE, text=f"{when}\nHội trường UBND xã")
+            await step(bot, telegram, OFFICE, text="10 10 10 20")
+            await step(bot, telegram, OFFICE, press="Xong")
+            await step(bot, telegram, OFFICE, press="Có")
+            await step(bot, telegram, OFFICE, press="Ngày hôm trước")
             assert "50" in telegram.texts_for(OFFICE)[-1]
 
-            await step(telegram, HOUSEHOLD, press="Đăng ký đối thoại")
-            await step(telegram, HOUSEHOLD, press="Đối thoại chính sách")
-            await step(telegram, HOUSEHOLD, press="Có, tôi đồng ý")
-            await step(telegram, HOUSEHOLD, text="Nguyễn Thị Hai")
-            await step(telegram, HOUSEHOLD, press="Tân Dân")
-            await step(telegram, HOUSEHOLD, press="Hộ cận nghèo")
-            await step(telegram, HOUSEHOLD, press="Vay vốn")
-            await step(telegram, HOUSEHOLD, press="Xong")
-            await step(telegram, HOUSEHOLD, text="Xin vay vốn mua máy cày <cũ>")
-            await step(telegram, HOUSEHOLD, press="Đăng ký")
+            await step(bot, telegram, HOUSEHOLD, press="Đăng ký đối thoại")
+            await step(bot, telegram, HOUSEHOLD, press="Đối thoại chính sách")
+            await step(bot, telegram, HOUSEHOLD, press="Có, tôi đồng ý")
+            await step(bot, telegram, HOUSEHOLD, text="Nguyễn Thị Hai")
+            await step(bot, telegram, HOUSEHOLD, press="Tân Dân")
+            await step(bot, telegram, HOUSEHOLD, press="Hộ cận nghèo")
+            await step(bot, telegram, HOUSEHOLD, press="Vay vốn")
+            await step(bot, telegram, HOUSEHOLD, press="Xong")
+            await step(bot, telegram, HOUSEHOLD, text="Xin vay vốn mua máy cày <cũ>")
+            await step(bot, telegram, HOUSEHOLD, press="Đăng ký")
             done = telegram.messages_for(HOUSEHOLD)[-3:]
             assert any(m.get("document", {}).get("file_name", "").endswith(".ics") for m in done)
             with sqlite3.connect(tmp_path / "cutri.db") as connection:
@@ -60,11 +60,11 @@ async def test_a_household_registers_for_a_dialogue_and_is_checked_in(tmp_path: 
                 "near_poor")
             assert any(checkin in (m.get("text") or "") for m in done)
 
-            await step(telegram, OFFICE, press="Đối thoại")
-            await step(telegram, OFFICE, press="Đối thoại chính sách")
+            await step(bot, telegram, OFFICE, press="Đối thoại")
+            await step(bot, telegram, OFFICE, press="Đối thoại chính sách")
             assert "1/10" in telegram.texts_for(OFFICE)[-1]
-            await step(telegram, OFFICE, press="Điểm danh")
-            await step(telegram, OFFICE, text=checkin)
+            await step(bot, telegram, OFFICE, press="Điểm danh")
+            await step(bot, telegram, OFFICE, text=checkin)
             assert code in telegram.texts_for(OFFICE)[-1]
             assert telegram.violations == []
         finally:

@@ -28,18 +28,19 @@ def petitions_in(tmp_path: Path) -> list[tuple[str, str, str]]:
         return list(connection.execute("SELECT code, status, content FROM petitions"))
 
 
-async def send_petition(telegram: FakeTelegram) -> str:
-    await step(telegram, CITIZEN, press="Gửi kiến nghị")
-    await step(telegram, CITIZEN, press="Giao thông")
-    await step(telegram, CITIZEN, text=CONTENT)
+async def send_petition(bot: BotProcess, telegram: FakeTelegram) -> str:
+    await step(bot, telegram, CITIZEN, press="Gửi kiến nghị")
+    await step(bot, telegram, CITIZEN, press="Giao thông")
+    await step(bot, telegram, CITIZEN, text=CONTENT)
     had = len(telegram.messages_for(CITIZEN))
-    telegram.send_photo(CITIZEN)
+    photo = telegram.send_photo(CITIZEN)
     await telegram.wait_for(CITIZEN, had + 1)
+    await bot.until_handled("telegram", photo["update_id"])
     assert "1/5" in telegram.texts_for(CITIZEN)[-1]
-    await step(telegram, CITIZEN, press="Xong")
-    await step(telegram, CITIZEN, text="Đầu cầu Tân Dân, tổ 3")
-    await step(telegram, CITIZEN, press="giấu tên")
-    await step(telegram, CITIZEN, press="✅ Gửi")
+    await step(bot, telegram, CITIZEN, press="Xong")
+    await step(bot, telegram, CITIZEN, text="Đầu cầu Tân Dân, tổ 3")
+    await step(bot, telegram, CITIZEN, press="giấu tên")
+    await step(bot, telegram, CITIZEN, press="✅ Gửi")
     receipt = telegram.texts_for(CITIZEN)[-1]
     assert "KN-2026-" in receipt or "KN-20" in receipt
     return "KN-" + receipt.split("KN-", 1)[1][:10]
@@ -53,45 +54,44 @@ async def test_petition_goes_to_the_agency_and_the_answer_comes_back(tmp_path: P
                          "--agency", "phong kinh te xa").split("/start ", 1)[1].split()[0]
         await bot.start()
         try:
-            await onboard(telegram, CITIZEN)
-            await onboard(telegram, OFFICE)
-            await step(telegram, OFFICER, text=f"/start {invite}")
-            await step(telegram, OFFICER, press="Đồng ý")
+            await onboard(bot, telegram, CITIZEN)
+            await onboard(bot, telegram, OFFICE)
+            await step(bot, telegram, OFFICER, text=f"/start {invite}")
+            await step(bot, telegram, OFFICER, press="Đồng ý")
             assert "Cán bộ cơ quan" in telegram.texts_for(OFFICER)[-2] or "cơ quan" in (
                 telegram.texts_for(OFFICER)[-2])
-            code = await send_petition(telegram)
+            code = await send_petition(bot, telegram)
 
             assert code in telegram.texts_for(OFFICE)[-1]
-            await step(telegram, OFFICE, press="Mở xem")
+            await step(bot, telegram, OFFICE, press="Mở xem")
             assert CONTENT in telegram.texts_for(OFFICE)[-1]
-            await step(telegram, OFFICE, press="Phân loại")
-            await step(telegram, OFFICE, press="Giao thông")
-            await step(telegram, OFFICE, press="Cấp xã")
-            await step(telegram, OFFICE, press=AGENCY)
+            await step(bot, telegram, OFFICE, press="Phân loại")
+            await step(bot, telegram, OFFICE, press="Giao thông")
+            await step(bot, telegram, OFFICE, press="Cấp xã")
+            await step(bot, telegram, OFFICE, press=AGENCY)
             assert "hạn trả lời" in "".join(telegram.texts_for(OFFICE)[-2:])
 
             await telegram.wait_for(OFFICER, 4)
-            await step(telegram, OFFICER, press="Mở xem")
+            await step(bot, telegram, OFFICER, press="Mở xem")
             card = telegram.texts_for(OFFICER)[-1]
             assert CONTENT in card and "Người kiến nghị" not in card  # the name was hidden
-            await step(telegram, OFFICER, press="Trả lời")
+            await step(bot, telegram, OFFICER, press="Trả lời")
             had = len(telegram.messages_for(CITIZEN))
-            await step(telegram, OFFICER, text="Tháng 12/2026 xã sẽ nâng nền đoạn đường này.")
+            await step(bot, telegram, OFFICER, text="Tháng 12/2026 xã sẽ nâng nền đoạn đường này.")
 
             await telegram.wait_for(CITIZEN, had + 1)
             answer = telegram.texts_for(CITIZEN)[-1]
             assert "nâng nền" in answer and code in answer
-            await step(telegram, CITIZEN, press="Chưa, mở lại")
-            await step(telegram, CITIZEN, text="Mưa vẫn ngập, chưa thấy sửa")
-            await telegram.wait_for(OFFICE, len(telegram.messages_for(OFFICE)))
+            await step(bot, telegram, CITIZEN, press="Chưa, mở lại")
+            await step(bot, telegram, CITIZEN, text="Mưa vẫn ngập, chưa thấy sửa")
             assert any("Mưa vẫn ngập" in text for text in telegram.texts_for(OFFICE)[-3:])
 
-            await step(telegram, OFFICE, press="Mở xem")
-            await step(telegram, OFFICE, press="Trả lời")
+            await step(bot, telegram, OFFICE, press="Mở xem")
+            await step(bot, telegram, OFFICE, press="Trả lời")
             had = len(telegram.messages_for(CITIZEN))
-            await step(telegram, OFFICE, text="Đã khảo sát lại, thi công từ 01/12/2026.")
+            await step(bot, telegram, OFFICE, text="Đã khảo sát lại, thi công từ 01/12/2026.")
             await telegram.wait_for(CITIZEN, had + 1)
-            await step(telegram, CITIZEN, press="Đã giải quyết")
+            await step(bot, telegram, CITIZEN, press="Đã giải quyết")
             assert code in telegram.texts_for(CITIZEN)[-2]
             assert petitions_in(tmp_path)[0][:2] == (code, "closed")
             assert telegram.violations == []
@@ -106,11 +106,11 @@ async def test_an_acknowledged_petition_survives_a_kill_and_a_redelivery(tmp_pat
         bot.env |= {"TELEGRAM_WEBHOOK_URL": bot.url, "TELEGRAM_WEBHOOK_SECRET": "s3cret-hook"}
         await bot.start()
         try:
-            await onboard(telegram, CITIZEN, webhook=True)
+            await onboard(bot, telegram, CITIZEN, webhook=True)
             for press, text in (("Gửi kiến nghị", None), ("Giao thông", None), (None, CONTENT),
                                 ("Bỏ qua", None), ("Bỏ qua", None), ("giấu tên", None)):
-                await step(telegram, CITIZEN, press=press, text=text, webhook=True)
-            send = await step(telegram, CITIZEN, press="✅ Gửi", webhook=True)
+                await step(bot, telegram, CITIZEN, press=press, text=text, webhook=True)
+            send = await step(bot, telegram, CITIZEN, press="✅ Gửi", webhook=True)
             assert "KN-" in telegram.texts_for(CITIZEN)[-1]
             await bot.kill()
             assert [row[1] for row in petitions_in(tmp_path)] == ["received"]

@@ -27,8 +27,9 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 def bot_for(tmp_path: Path, telegram: FakeTelegram, *, webhook: bool = False) -> BotProcess:
+    # Pacing has its own tests; here it would only slow the dialogue.
     bot = BotProcess(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token,
-                     TELEGRAM_API_URL=telegram.base_url)
+                     TELEGRAM_API_URL=telegram.base_url, TELEGRAM_PER_CHAT_RATE="20")
     if webhook:
         bot.env |= {"TELEGRAM_WEBHOOK_URL": bot.url, "TELEGRAM_WEBHOOK_SECRET": SECRET}
     bot.cli("seed-demo")
@@ -110,7 +111,7 @@ async def test_the_same_phone_on_telegram_and_zalo_becomes_one_person(tmp_path: 
         bot = bot_for(tmp_path, telegram)
         # The code is a routine message: without quiet hours it leaves at any time of day.
         bot.env |= {"ZALO_BOT_TOKEN": zalo.token, "ZALO_API_URL": zalo.base_url,
-                    "QUIET_HOURS": ""}
+                    "QUIET_HOURS": "", "ZALO_PER_CHAT_RATE": "20"}
         await bot.start()
         try:
             await onboard_on_telegram(telegram)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -19,14 +18,14 @@ def meetings_in(tmp_path: Path) -> int:
         return int(connection.execute("SELECT count(*) FROM meetings").fetchone()[0])
 
 
-async def send_plan(telegram: FakeTelegram, name: str, content: bytes) -> str:
-    await step(telegram, OFFICE, press="Nhập kế hoạch")
+async def send_plan(bot: BotProcess, telegram: FakeTelegram, name: str, content: bytes) -> str:
+    await step(bot, telegram, OFFICE, press="Nhập kế hoạch")
     had = len(telegram.messages_for(OFFICE))
-    telegram.send_document(OFFICE, file_name=name, content=content)
+    document = telegram.send_document(OFFICE, file_name=name, content=content)
     await telegram.wait_for(OFFICE, had + 1)  # "received, checking"
     # The background job fetches the file from Telegram and answers within seconds.
     await telegram.wait_for(OFFICE, had + 2, timeout=30)
-    await asyncio.sleep(0.5)
+    await bot.until_handled("telegram", document["update_id"])
     return "\n".join(telegram.texts_for(OFFICE)[had:])
 
 
@@ -38,10 +37,10 @@ async def test_a_plan_file_is_fetched_checked_and_imported(tmp_path: Path) -> No
         bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))
         await bot.start()
         try:
-            await onboard(telegram, OFFICE)
-            refused = await send_plan(telegram, "ke-hoach-loi.csv", BAD)
+            await onboard(bot, telegram, OFFICE)
+            refused = await send_plan(bot, telegram, "ke-hoach-loi.csv", BAD)
             assert "Dòng 2, cột Ngày" in refused and meetings_in(tmp_path) == 0
-            imported = await send_plan(telegram, "ke-hoach-2027.csv", GOOD)
+            imported = await send_plan(bot, telegram, "ke-hoach-2027.csv", GOOD)
             assert "Đã nhập kế hoạch" in imported and meetings_in(tmp_path) == 4
             assert any(m.get("document", {}).get("file_name", "").endswith(".xlsx")
                        for m in telegram.messages_for(OFFICE))  # the template went out

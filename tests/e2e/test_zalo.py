@@ -20,7 +20,9 @@ async def zalo() -> AsyncIterator[FakeZalo]:
 
 
 async def start_bot(tmp_path: Path, zalo: FakeZalo, *, webhook: bool = False) -> BotProcess:
-    bot = BotProcess(tmp_path, ZALO_BOT_TOKEN=zalo.token, ZALO_API_URL=zalo.base_url)
+    # Pacing has its own tests; here it would only slow the dialogue.
+    bot = BotProcess(tmp_path, ZALO_BOT_TOKEN=zalo.token, ZALO_API_URL=zalo.base_url,
+                     ZALO_PER_CHAT_RATE="20")
     if webhook:
         bot.env |= {"ZALO_WEBHOOK_URL": bot.url, "ZALO_WEBHOOK_SECRET": SECRET}
     bot.cli("seed-demo")

@@ -201,7 +201,7 @@ class FakeTelegram:
 
     * ``calls`` - every request: ``{"method", "params", "status", "time"}`` plus
       ``"description"`` for errors; ``method`` is the canonical name, ``params`` decoded
-      (uploads as :class:`UploadedFile`), ``time`` from ``time.monotonic()``.
+      (uploads as :class:`UploadedFile`), ``time`` from the fake's ``clock``.
     * ``sent`` - every successful send*/copy*/forward*/edit* call: ``{"method", "chat_id",
       "params", "message"}``; a sendMediaGroup adds one entry per message of the album.
     * ``violations`` - one line per request refused for schema, limit or formatting reasons.
@@ -214,8 +214,12 @@ class FakeTelegram:
         rate_limits: bool = False,
         global_rate: float = 30.0,
         per_chat_rate: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
+        # Rate limits, retry windows, outages and call times read this clock; a test that
+        # passes a ManualClock (tests/fakes/clock.py) moves time itself instead of sleeping.
+        self.clock = clock
         self.base_url = ""
         self.bot_user: Json = {
             "id": 990000001,
@@ -313,7 +317,7 @@ class FakeTelegram:
         port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}"
         self._global_bucket = _TokenBucket(
-            self.global_rate, max(1.0, self.global_rate), time.monotonic()
+            self.global_rate, max(1.0, self.global_rate), self.clock()
         )
 
     async def stop(self) -> None:
@@ -594,7 +598,7 @@ class FakeTelegram:
         spec = self._schema.find_method(method)
         if spec is None:
             raise ValueError(f"fail_for(): {method!r} is not a Bot API method")
-        until = time.monotonic() + seconds
+        until = self.clock() + seconds
         self._outages[spec.name] = _Outage(status, until, retry_after, description)
 
     def hold(self, method: str) -> asyncio.Event:
@@ -637,7 +641,7 @@ class FakeTelegram:
             )
 
     def stats(self, *, per_chat: bool = False) -> Json:
-        """A summary of what the bot sent, JSON-ready; times are ``time.monotonic()`` here.
+        """A summary of what the bot sent, JSON-ready; times are the fake's ``clock`` here.
 
         ``per_chat`` adds ``{"<chat id>": messages received}`` for every chat that got any.
         ``pauses`` sums the gaps of 0.1 s or more between successive sends: where a sender
@@ -689,7 +693,7 @@ class FakeTelegram:
         )
 
     async def _handle(self, request: web.Request) -> web.Response:
-        received = time.monotonic()
+        received = self.clock()
         name = request.match_info["method"]
         if request.match_info["token"] != self.token:
             status, payload = self._finish(name, {}, received, ApiError(401, "Unauthorized"))
@@ -1010,7 +1014,7 @@ class FakeTelegram:
                     params[part_name] = payload.decode("utf-8")
         method = params.pop("method", None)
         if method:
-            await self._process(method, params, files, time.monotonic())
+            await self._process(method, params, files, self.clock())
 
     # -- method handlers -----------------------------------------------------------------
 

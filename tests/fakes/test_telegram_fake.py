@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -44,6 +43,7 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from tests.fakes.clock import ManualClock
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_schema import load_schema
 
@@ -57,9 +57,25 @@ def _keyboard(*data: str) -> InlineKeyboardMarkup:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
+    # Time inside the fake moves only when a test moves it: limits and windows are checked
+    # the same way on a loaded machine.
+    async with FakeTelegram(clock=clock) as server:
         yield server
+
+
+async def until_polling(server: FakeTelegram) -> None:
+    """Until a long poll waits inside the fake: a sleep would guess, and guess short under load."""
+    for _ in range(1500):  # at least 15 s
+        if server._poll_waiter is not None:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no long poll reached the fake")
 
 
 def _bot_for(server: FakeTelegram) -> Bot:
@@ -495,11 +511,11 @@ async def test_get_updates_long_poll_waits_for_an_update_or_times_out(
     assert await bot.get_updates(timeout=1) == []
     assert loop.time() - started >= 0.9
 
-    poll = asyncio.create_task(bot.get_updates(timeout=10))
-    await asyncio.sleep(0.2)
+    poll = asyncio.create_task(bot.get_updates(timeout=30))
+    await until_polling(fake)
     assert not poll.done()
     sent = fake.text(USER, "đến rồi")
-    updates = await asyncio.wait_for(poll, 2)
+    updates = await asyncio.wait_for(poll, 15)  # well before the poll's own 30 s
 
     assert [u.update_id for u in updates] == [sent["update_id"]]
 
@@ -517,13 +533,13 @@ async def test_get_updates_honours_allowed_updates(fake: FakeTelegram, bot: Bot)
 async def test_a_second_get_updates_terminates_the_first_with_409(fake: FakeTelegram) -> None:
     older, newer = _bot_for(fake), _bot_for(fake)
     try:
-        first = asyncio.create_task(older.get_updates(timeout=5))
-        await asyncio.sleep(0.2)
+        first = asyncio.create_task(older.get_updates(timeout=30))
+        await until_polling(fake)
         second = asyncio.create_task(newer.get_updates(timeout=1))
 
         with pytest.raises(TelegramConflictError, match="terminated by other getUpdates"):
-            await asyncio.wait_for(first, 2)
-        assert await asyncio.wait_for(second, 3) == []
+            await asyncio.wait_for(first, 15)
+        assert await asyncio.wait_for(second, 15) == []
     finally:
         await older.session.close()
         await newer.session.close()
@@ -626,13 +642,13 @@ async def test_set_webhook_checks_secret_token_and_url(
 
 
 async def test_fail_next_429_includes_retry_after_and_a_send_inside_the_window_is_counted(
-    fake: FakeTelegram, bot: Bot, http: httpx.AsyncClient
+    fake: FakeTelegram, bot: Bot, http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     fake.text(USER, "/start")
     fake.fail_next("sendMessage", 429, retry_after=2)
 
     raw = await http.post("sendMessage", data={"chat_id": str(USER), "text": "một"})
-    await asyncio.sleep(0.1)
+    clock.advance(0.1)
     with pytest.raises(TelegramRetryAfter) as too_early:
         await bot.send_message(USER, "hai")
 
@@ -643,14 +659,14 @@ async def test_fail_next_429_includes_retry_after_and_a_send_inside_the_window_i
         "description": "Too Many Requests: retry after 2",
         "parameters": {"retry_after": 2},
     }
-    assert too_early.value.retry_after in (1, 2)
+    assert too_early.value.retry_after == 2
     assert fake.retry_window_violations == 1
     assert fake.rate_limited_count == 2
     assert fake.messages_for(USER) == []
 
 
 async def test_a_send_after_retry_after_has_elapsed_is_not_counted(
-    fake: FakeTelegram, bot: Bot
+    fake: FakeTelegram, bot: Bot, clock: ManualClock
 ) -> None:
     fake.text(USER, "/start")
     fake.text(OTHER_USER, "/start")
@@ -659,7 +675,7 @@ async def test_a_send_after_retry_after_has_elapsed_is_not_counted(
     with pytest.raises(TelegramRetryAfter) as error:
         await bot.send_message(USER, "một")
     await bot.send_message(OTHER_USER, "chat khác không bị chặn")
-    await asyncio.sleep(error.value.retry_after)
+    clock.advance(error.value.retry_after)
     await bot.send_message(USER, "một")
 
     assert fake.retry_window_violations == 0
@@ -695,8 +711,9 @@ async def test_block_gives_403(fake: FakeTelegram, bot: Bot) -> None:
     assert fake.calls[-1]["status"] == 403
 
 
-async def test_per_chat_rate_limit_answers_429_when_exceeded() -> None:
-    async with FakeTelegram(rate_limits=True, per_chat_rate=1.0, global_rate=1000) as fake:
+async def test_per_chat_rate_limit_answers_429_when_exceeded(clock: ManualClock) -> None:
+    async with FakeTelegram(rate_limits=True, per_chat_rate=1.0, global_rate=1000,
+                            clock=clock) as fake:
         bot = _bot_for(fake)
         try:
             fake.text(USER, "/start")
@@ -706,7 +723,7 @@ async def test_per_chat_rate_limit_answers_429_when_exceeded() -> None:
             with pytest.raises(TelegramRetryAfter) as error:
                 await bot.send_message(USER, "quá nhanh")
             await bot.send_message(OTHER_USER, "chat khác vẫn được gửi")
-            await asyncio.sleep(0.1)
+            clock.advance(0.1)
             with pytest.raises(TelegramRetryAfter):
                 await bot.send_message(USER, "vẫn chưa chờ")
         finally:
@@ -718,8 +735,9 @@ async def test_per_chat_rate_limit_answers_429_when_exceeded() -> None:
     assert len(fake.texts_for(USER)) == 3
 
 
-async def test_global_rate_limit_answers_429_when_exceeded() -> None:
-    async with FakeTelegram(rate_limits=True, global_rate=5, per_chat_rate=100) as fake:
+async def test_global_rate_limit_answers_429_when_exceeded(clock: ManualClock) -> None:
+    async with FakeTelegram(rate_limits=True, global_rate=5, per_chat_rate=100,
+                            clock=clock) as fake:
         bot = _bot_for(fake)
         try:
             users = range(8001, 8007)
@@ -737,11 +755,11 @@ async def test_global_rate_limit_answers_429_when_exceeded() -> None:
     assert sum(len(fake.messages_for(user)) for user in users) == 5
 
 
-async def test_the_fake_handles_hundreds_of_sends_per_second(fake: FakeTelegram, bot: Bot) -> None:
+async def test_the_fake_takes_hundreds_of_sends_at_once(fake: FakeTelegram, bot: Bot) -> None:
+    # How fast it does so is for the benchmarks to report: a test asserts no speed.
     users = range(9000, 9050)
     for user in users:
         fake.text(user, "/start")
-    started = time.perf_counter()
 
     await asyncio.gather(
         *(
@@ -751,7 +769,6 @@ async def test_the_fake_handles_hundreds_of_sends_per_second(fake: FakeTelegram,
         )
     )
 
-    assert time.perf_counter() - started < 5
     assert len(fake.sent) == 500 and fake.violations == []
 
 
@@ -802,7 +819,7 @@ async def test_wait_for_returns_messages_and_reports_what_arrived_on_timeout(
         await bot.send_message(USER, "trả lời")
 
     task = asyncio.create_task(reply_later())
-    messages = await fake.wait_for(USER, 1, timeout=2)
+    messages = await fake.wait_for(USER, 1, timeout=15)
     await task
 
     assert [m["text"] for m in messages] == ["trả lời"]
@@ -903,7 +920,7 @@ async def test_remembered_chats_can_be_written_to_without_any_update_being_queue
 
 
 async def test_fail_for_answers_every_call_of_the_method_until_the_time_has_passed(
-    fake: FakeTelegram, bot: Bot
+    fake: FakeTelegram, bot: Bot, clock: ManualClock
 ) -> None:
     fake.text(USER, "/start")
     fake.fail_for("sendMessage", 503, 0.5)
@@ -912,7 +929,7 @@ async def test_fail_for_answers_every_call_of_the_method_until_the_time_has_pass
         with pytest.raises(TelegramServerError, match="Service Unavailable"):
             await bot.send_message(USER, "trong lúc sự cố")
     other_method = await bot.get_me()
-    await asyncio.sleep(0.5)
+    clock.advance(0.5)
     await bot.send_message(USER, "sau sự cố")
 
     assert other_method.username == "cutri_test_bot"
@@ -921,14 +938,14 @@ async def test_fail_for_answers_every_call_of_the_method_until_the_time_has_pass
 
 
 async def test_fail_for_429_gives_the_time_left_as_retry_after_and_opens_a_retry_window(
-    fake: FakeTelegram, bot: Bot
+    fake: FakeTelegram, bot: Bot, clock: ManualClock
 ) -> None:
     fake.text(USER, "/start")
     fake.fail_for("sendMessage", 429, 1.5)
 
     with pytest.raises(TelegramRetryAfter) as first:
         await bot.send_message(USER, "một")
-    await asyncio.sleep(0.1)  # past the grace for requests already in flight
+    clock.advance(0.1)  # past the grace for requests already in flight
     with pytest.raises(TelegramRetryAfter):
         await bot.send_message(USER, "không chờ")
 
@@ -938,7 +955,7 @@ async def test_fail_for_429_gives_the_time_left_as_retry_after_and_opens_a_retry
 
 
 async def test_stats_sum_up_the_sends_and_are_served_over_http_with_chat_registration(
-    fake: FakeTelegram, bot: Bot
+    fake: FakeTelegram, bot: Bot, clock: ManualClock
 ) -> None:
     async with httpx.AsyncClient(base_url=fake.base_url) as control:
         registered = await control.post("/_fake/chats", json=[60_001, 60_002, 60_003])
@@ -948,7 +965,7 @@ async def test_stats_sum_up_the_sends_and_are_served_over_http_with_chat_registr
             await bot.send_message(60_001, "lỗi máy chủ")
         for chat in (60_001, 60_002, 60_002):
             await bot.send_message(chat, "thông báo")
-        await asyncio.sleep(0.2)  # a stall the summary reports as a pause
+        clock.advance(0.2)  # a stall the summary reports as a pause
         await bot.send_message(60_003, "thông báo")
         summary = (await control.get("/_fake/stats")).json()
         detailed = (await control.get("/_fake/stats", params={"per_chat": "1"})).json()
@@ -956,7 +973,7 @@ async def test_stats_sum_up_the_sends_and_are_served_over_http_with_chat_registr
     assert registered.status_code == 200 and registered.json()["chats"] == 3
     assert refused.status_code == 400
     assert summary["sent"] == 4 and summary["chats_reached"] == 3
-    assert summary["pauses"]["count"] == 1 and summary["pauses"]["longest"] >= 0.2
+    assert summary["pauses"]["count"] == 1 and summary["pauses"]["longest"] == pytest.approx(0.2)
     assert summary["failed_calls"] == {"502": 1}
     assert summary["rate_limited"] == 0 and summary["violations"] == 0
     assert summary["first_send_at"] <= summary["last_send_at"]

@@ -171,11 +171,15 @@ class FakeZalo:
     new_user_id = staticmethod(new_user_id)
 
     def __init__(
-        self, token: str = "1234567890:zalo-test-secret", *, rate_limit: float | None = None
+        self, token: str = "1234567890:zalo-test-secret", *, rate_limit: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate_limit is not None and rate_limit <= 0:
             raise ValueError("rate_limit must be positive messages per second, or None")
         self.token = token
+        # The rate limit, its retry window and call times read this clock; a test that passes
+        # a ManualClock (tests/fakes/clock.py) moves time itself instead of sleeping.
+        self.clock = clock
         # Derived from the token so that a given token always maps to the same bot id.
         self.bot_id = hashlib.sha256(token.encode()).hexdigest()[:20]
         self.base_url = ""
@@ -203,7 +207,7 @@ class FakeZalo:
         self.rate_limit = rate_limit
         self._bucket_capacity = max(1.0, rate_limit or 1.0)
         self._tokens = self._bucket_capacity
-        self._refilled_at = time.monotonic()
+        self._refilled_at = clock()
         self._last_429: float | None = None
 
         self._runner: web.AppRunner | None = None
@@ -474,7 +478,7 @@ class FakeZalo:
     # ------------------------------------------------------------------ HTTP
 
     async def _handle(self, request: web.Request) -> web.Response:
-        started = time.monotonic()
+        started = self.clock()
         # Named before routing so that refused calls (wrong token, bad case) are recorded by name.
         method = request.path.rpartition("/")[2] or "?"
         params: dict[str, Any] = {}
@@ -590,7 +594,7 @@ class FakeZalo:
         """Token bucket over all sends; Zalo's 429 carries no retry_after."""
         if self.rate_limit is None:
             return
-        now = time.monotonic()
+        now = self.clock()
         if self._last_429 is not None and now - self._last_429 < RETRY_WINDOW:
             self.retry_window_violations += 1
         self._tokens = min(
@@ -725,5 +729,5 @@ class FakeZalo:
             raise _ApiError(400, f"Bad Request: action must be typing, got {action!r}")
         self._maybe_fail(method)
         self._check_blocked(chat_id)
-        self.chat_actions.append({"chat_id": chat_id, "action": action, "time": time.monotonic()})
+        self.chat_actions.append({"chat_id": chat_id, "action": action, "time": self.clock()})
         return True

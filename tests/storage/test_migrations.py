@@ -13,10 +13,11 @@ from storage.migrate import alembic_config, upgrade_database
 from tests.conftest import PG_URL
 
 
-def urls(tmp_path: Path) -> list[str]:
+def urls(tmp_path: Path, request: pytest.FixtureRequest) -> list[str]:
     found = [f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"]
     if PG_URL:
-        found.append(PG_URL)
+        # This worker's own database, created and migrated by the conftest fixture.
+        found.append(str(request.getfixturevalue("postgres_ready")))
     return found
 
 
@@ -26,8 +27,8 @@ def run(function: object, *args: object) -> None:
         pool.submit(function, *args).result()  # type: ignore[arg-type]
 
 
-def test_models_match_the_migrations(tmp_path: Path) -> None:
-    for url in urls(tmp_path):
+def test_models_match_the_migrations(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    for url in urls(tmp_path, request):
         run(upgrade_database, url)
         try:
             run(command.check, alembic_config(url))
@@ -36,7 +37,7 @@ def test_models_match_the_migrations(tmp_path: Path) -> None:
 
 
 def test_schema_downgrades_to_nothing_and_upgrades_again(tmp_path: Path) -> None:
-    url = urls(tmp_path)[0]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
     run(upgrade_database, url)
     run(command.downgrade, alembic_config(url), "base")
     run(upgrade_database, url)
