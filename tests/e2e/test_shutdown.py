@@ -43,8 +43,8 @@ async def test_sigterm_during_a_plan_import_exits_cleanly_and_the_import_resumes
         await bot.start()
         gate = telegram.hold("getFile")
         try:
-            await onboard(telegram, OFFICE)
-            await step(telegram, OFFICE, press="Nhập kế hoạch")
+            await onboard(bot, telegram, OFFICE)
+            await step(bot, telegram, OFFICE, press="Nhập kế hoạch")
             had = len(telegram.messages_for(OFFICE))
             telegram.send_document(OFFICE, file_name="ke-hoach-2027.csv", content=GOOD)
             await telegram.wait_for(OFFICE, had + 1)  # "received, checking"
