@@ -44,6 +44,7 @@ class Figures:
     quiet: list[float] = field(default_factory=list)
     flooded: list[float] = field(default_factory=list)
     flooder_replies: list[int] = field(default_factory=list)
+    note: str = ""
 
     def ratio(self) -> float:
         if not self.quiet or not self.flooded:
@@ -96,6 +97,9 @@ async def run(workdir: Path, url: str, engine: str, pacing: str, messages: int,
         workdir, DATABASE_URL=url, TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_API_URL=fake.base_url, TELEGRAM_RATE=str(rate),
         TELEGRAM_PER_CHAT_RATE=str(per_chat), OUTBOX_POLL_SECONDS="0.2",
+        # The product's defaults (the test harness raises them out of the way).
+        INBOUND_PER_MINUTE=os.environ.get("INBOUND_PER_MINUTE", "20"),
+        INBOUND_BURST=os.environ.get("INBOUND_BURST", "10"),
         LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     )
     try:
@@ -105,8 +109,14 @@ async def run(workdir: Path, url: str, engine: str, pacing: str, messages: int,
         print(bot.log()[-3000:], file=sys.stderr)
         raise
     finally:
-        await bot.stop()
+        try:
+            await bot.stop()
+        except AssertionError:
+            figures.note = "did not stop within 15 s of SIGTERM"
+            await bot.kill()
         await fake.stop()
+    print(f"  {figures.name}: quiet {figures.quiet}, flooded {figures.flooded}, flooders got "
+          f"{figures.flooder_replies} replies", file=sys.stderr, flush=True)
     return figures
 
 
@@ -121,6 +131,9 @@ def print_table(results: list[Figures], messages: int) -> None:
         print(f"{r.name:<52} {statistics.median(r.quiet):>9.3f} "
               f"{statistics.median(r.flooded):>9.3f} {max(r.flooded):>9.3f} "
               f"{r.ratio():>6.2f} {statistics.median(r.flooder_replies):>11.0f}")
+    for r in results:
+        if r.note:
+            print(f"  {r.name}: {r.note}")
 
 
 async def main_async(messages: int, rounds: int, workdir: Path) -> None:
