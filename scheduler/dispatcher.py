@@ -109,8 +109,7 @@ class Dispatcher:
         self.lease_seconds = lease_seconds or int(30 + 3 * self.batch_size / total_rate)
         self.window = max(1, window)
         self.wake = asyncio.Event()
-        self._in_hand = 0  # claimed rows not yet settled
-        # Claimed rows not yet settled -> when (time.monotonic()) their lease runs out.
+        # Rows in hand (claimed, not yet settled) -> when (time.monotonic()) their lease ends.
         self._leases: dict[int, float] = {}
         self._open = 0  # sends begun and not yet recorded: what a kill could repeat
         # (row, result, whether a send was begun for it)
@@ -150,7 +149,7 @@ class Dispatcher:
 
     def _room_to_claim(self) -> int:
         """Claim when the hand is half empty: fewer, larger claims cost the database less."""
-        room = self.batch_size - self._in_hand
+        room = self.batch_size - len(self._leases)
         return room if room * 2 >= self.batch_size else 0
 
     async def _idle(self, stop: asyncio.Event) -> None:
@@ -193,7 +192,6 @@ class Dispatcher:
             claimed = [Claimed(r.id, r.identity_id, r.channel, r.chat_id, dict(r.payload),
                                r.attempts) for r in rows]
         self._leases.update((row.id, expiry) for row in claimed)
-        self._in_hand += len(claimed)
         return claimed
 
     async def _renew_leases(self) -> None:
@@ -293,11 +291,11 @@ class Dispatcher:
             self._results = settled + self._results
             raise
         self._open -= sum(1 for _row, _result, opened in settled if opened)
-        self._in_hand -= len(settled)
         for row, _result, _opened in settled:
             self._leases.pop(row.id, None)
         self._window_room.set()
         self._hand_room.set()
+
     async def _record(
         self, settled: list[tuple[Claimed, Delivery | _Held | _Lost, bool]]
     ) -> None:

@@ -19,6 +19,7 @@ from storage.models import Agency, Commune, Delegate, Field, Hamlet, Person, Pro
 
 _CACHE = "storage.places"
 _PLACES = (Province, Commune, Hamlet, Field)
+_PLACE_TABLES = frozenset(model.__tablename__ for model in _PLACES)
 
 
 def _cache(db: AsyncSession) -> dict[Any, Any]:
@@ -47,7 +48,7 @@ def _forget_places_on_write(state: Any) -> None:
     """An INSERT/UPDATE/DELETE statement on a places table (not through the ORM's flush)."""
     if _CACHE in state.session.info and (state.is_insert or state.is_update or state.is_delete):
         table = getattr(state.statement, "table", None)
-        if table is None or table.name in {model.__tablename__ for model in _PLACES}:
+        if table is None or table.name in _PLACE_TABLES:
             del state.session.info[_CACHE]
 
 
