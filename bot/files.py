@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from handlers.i18n import LOCALES, translator
 from handlers.values import Reply
 from storage.db import Database
 from storage.files import LinkGone, download_by_link, file_by_token
@@ -70,10 +71,9 @@ CONFIRM_PAGE = """<!doctype html>
 <meta name="robots" content="noindex"><title>{name}</title></head>
 <body style="font-family: sans-serif; max-width: 30em; margin: 2em auto; padding: 0 1em">
 <p>{name}</p>
-<p>Tệp này có thông tin cá nhân: chỉ tải được một lần, trong vài phút.<br>
-<small>This file holds personal data: it downloads once, within minutes.</small></p>
+<p>{notice}</p>
 <form method="post"><button type="submit" style="font-size: 1.3em; padding: 0.5em 1.5em">
-Tải xuống / Download</button></form>
+{button}</button></form>
 </body></html>
 """
 
@@ -99,13 +99,21 @@ def file_route(
         spend = request.method == "POST"
         found = await take_download(db, request.match_info["token"], personal_link,
                                     spend=spend)
+        # The page is seen by whoever opens the link, before any account: the default language.
+        t = translator(LOCALES[0])
         if isinstance(found, LinkGone):
             # Personal data: the link worked once, for minutes. The office asks again.
-            raise web.HTTPGone(text="This link has already been used or has expired.")
+            raise web.HTTPGone(text=t._("This link has already been used or has expired."))
         if found is None:
-            raise web.HTTPNotFound(text="This link has expired or does not exist.")
+            raise web.HTTPNotFound(text=t._("This link has expired or does not exist."))
         if found.personal and not spend:
-            return web.Response(text=CONFIRM_PAGE.format(name=html.escape(found.name)),
+            page = CONFIRM_PAGE.format(
+                name=html.escape(found.name),
+                notice=html.escape(t._(
+                    "This file holds personal data: it downloads once, within minutes.")),
+                button=html.escape(t._("Download")),
+            )
+            return web.Response(text=page,
                                 content_type="text/html",
                                 headers={"Cache-Control": "private, no-store"})
         content = found.content

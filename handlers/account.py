@@ -59,7 +59,7 @@ async def show_my_data(turn: Turn) -> None:
         return
     data = await describe_person(turn.db, turn.person)
     turn.say("\n".join(summary_lines(turn, data)), title=_("Your data"))
-    sheets = export_sheets(turn, await personal_records(turn.db, turn.person))
+    sheets = export_sheets(turn, await personal_records(turn.db, turn.person, data))
     # A staff member's history can run to thousands of rows: built off the event loop.
     workbook = await asyncio.to_thread(build_data_export_xlsx, sheets)
     export = store_file(turn.db, f"du-lieu-cua-toi-{turn.today:%Y%m%d}.xlsx", workbook,

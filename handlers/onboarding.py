@@ -25,7 +25,6 @@ from storage.people.people import (
     clean_name,
     get_person,
     give_consent,
-    has_consent,
     set_full_name,
     set_hamlet,
     set_verified_phone,
@@ -61,7 +60,7 @@ def notice_summary(turn: Turn) -> str:
 @command("start", N_("Start / register"))
 async def start_command(turn: Turn) -> None:
     argument = turn.inbound.text.strip()
-    if turn.person is not None and await has_consent(turn.db, turn.person.id):
+    if turn.consented_at_start:
         await apply_start_argument(turn, argument)
         return
     await start_onboarding(turn, argument)

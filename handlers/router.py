@@ -25,7 +25,6 @@ from handlers.turn import Turn
 from handlers.values import Inbound, Kind
 from handlers.voter_contact import meetings, plan_upload  # noqa: F401
 from handlers.voter_contact import office as meetings_office  # noqa: F401
-from storage.people.people import has_consent
 
 # Commands that work before consent: they read nothing personal or only delete.
 PUBLIC_COMMANDS = {"start", "help", "language", "cancel", "mydata", "forget"}
@@ -88,8 +87,6 @@ async def respond(turn: Turn) -> None:
     """Run the one handler this update is for; it adds replies to the turn."""
     inbound = turn.inbound
     consented = turn.consented_at_start
-    if consented is None:
-        consented = turn.person is not None and await has_consent(turn.db, turn.person.id)
     if inbound.kind is Kind.COMMAND:
         name = inbound.command or ""
         handler = COMMANDS.get(name)

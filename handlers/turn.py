@@ -45,7 +45,7 @@ class Turn:
         translator: Translator,
         config: HandlerConfig,
         now: datetime,
-        consented: bool | None = None,
+        consented: bool,
     ) -> None:
         self.db = db
         self.inbound = inbound
@@ -56,7 +56,7 @@ class Turn:
         self.config = config
         self.now = now
         self.replies: list[Reply] = []
-        # Whether the person had consented when the update came in, if already known.
+        # Whether the person had consented when the update came in (read with the sender).
         self.consented_at_start = consented
 
     def _(self, message: str, **params: Any) -> str:

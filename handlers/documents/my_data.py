@@ -12,6 +12,8 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from handlers.documents.layout import clean_text
+
 # (sheet title, column headers, rows)
 Sheet = tuple[str, Sequence[str], Sequence[Sequence[str]]]
 
@@ -24,7 +26,9 @@ def build_data_export_xlsx(sheets: Sequence[Sheet]) -> bytes:
         for row_number, values in enumerate([headers, *rows], start=1):
             for column, value in enumerate(values, start=1):
                 cell = sheet.cell(row=row_number, column=column)
-                cell.value = value
+                # Characters a spreadsheet cannot hold (pasted control codes) would fail the
+                # whole export: cleaned as in every other document.
+                cell.value = clean_text(value)[:32767]
                 # The person's own words stay words: never a formula, whatever they start with.
                 cell.data_type = "s"
                 cell.quotePrefix = value.startswith(("=", "+", "-", "@"))

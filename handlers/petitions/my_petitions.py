@@ -78,7 +78,9 @@ async def show_my_petition(turn: Turn) -> None:
         lines.append(line)
     if petition.answer:
         lines += ["", _("Answer: {text}", text=petition.answer)]
-    said_now = await own_response(turn.db, petition, turn.person)
+    # Only an answer can be settled or not: no need to look for the person's say otherwise.
+    said_now = (await own_response(turn.db, petition, turn.person)
+                if petition.status in (Status.ANSWERED, Status.CLOSED) else None)
     choices = []
     if petition.status == Status.ANSWERED and said_now is None:
         choices = settle_choices(turn, petition.id)

@@ -97,7 +97,7 @@ async def erase_messages(
             update(OutboxMessage)
             .where(OutboxMessage.identity_id.in_(identity_ids),
                    OutboxMessage.status == "pending")
-            .values(status="cancelled", payload=PURGED)
+            .values(status="cancelled")
         )
         await db.execute(
             update(OutboxMessage)

@@ -244,10 +244,13 @@ async def describe_person(db: AsyncSession, person: Person) -> PersonData:
 Record = dict[str, Any]
 
 
-async def personal_records(db: AsyncSession, person: Person) -> dict[str, list[Record]]:
+async def personal_records(
+    db: AsyncSession, person: Person, data: PersonData | None = None
+) -> dict[str, list[Record]]:
     """Every record held about the person, table by table: the /mydata export (right of
-    access). Texts in full; keys are the readers' column names (`handlers` labels them)."""
-    data = await describe_person(db, person)
+    access). Texts in full; keys are the readers' column names (`handlers` labels them).
+    `data`: the summary the caller already read with `describe_person`, if any."""
+    data = data or await describe_person(db, person)
     records: dict[str, list[Record]] = {
         "person": [{
             "full_name": person.full_name, "phone": person.phone,

@@ -56,11 +56,6 @@ class PetitionerView:
     longitude: float | None
     coarse: bool  # the point is rounded to about a kilometre
 
-    @property
-    def shows_identity(self) -> bool:
-        return any(value is not None for value in (self.name, self.phone, self.address)) or (
-            self.latitude is not None and not self.coarse)
-
 
 def _coarse(value: float | None) -> float | None:
     return round(value, COARSE_DIGITS) if value is not None else None

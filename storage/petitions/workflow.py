@@ -301,17 +301,19 @@ async def respond_to_answer(
     version), and a "not settled" goes to the office with the reason; the group's status is the
     office's to change.
     """
-    if await _alone_in_group(db, petition, person) and petition.person_id == person.id:
-        await move_petition(db, petition, S.CLOSED if settles else S.REOPENED, person,
-                            reason=reason, now=now)
+    to = S.CLOSED if settles else S.REOPENED
+    group = await group_petitioners(db, petition)
+    if group == [person.id] and petition.person_id == person.id:
+        await move_petition(db, petition, to, person, reason=reason, now=now)
         return True
-    if person.id not in await group_petitioners(db, petition) or person.forgotten_at is not None:
+    if person.id not in group or person.forgotten_at is not None:
         raise NotYours(f"{person.id} did not ask petition {petition.id}")
-    # The same moves a lone petitioner may make, said for oneself instead.
-    if (Status(petition.status), S.CLOSED if settles else S.REOPENED) not in PETITIONER_MOVES:
+    # The same moves a lone petitioner may make, with the same reasons, said for oneself.
+    move = (Status(petition.status), to)
+    if move not in PETITIONER_MOVES:
         raise BadMove("not_allowed")
     reason = (reason or "").strip() or None
-    if not settles and reason is None:
+    if move in NEEDS_REASON and reason is None:
         raise BadMove("needs_reason")
     record_action(
         db, action=SETTLED_OWN if settles else REOPENED_OWN, subject_type="petition",

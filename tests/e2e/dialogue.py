@@ -30,10 +30,10 @@ async def step(bot: BotProcess, telegram: FakeTelegram, chat: int, press: str | 
     if webhook:
         status, _body = await telegram.deliver(update)
         assert status == 200
-    await telegram.wait_for(chat, before + 1)
     # A reply may be several messages, and others may be told: all of it is sent before the
     # next button is pressed.
     await bot.until_handled("telegram", update["update_id"])
+    await telegram.wait_for(chat, before + 1)  # already there: the reply went out
     return update
 
 

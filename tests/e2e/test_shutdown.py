@@ -77,7 +77,7 @@ async def test_sigterm_while_the_database_is_busy_exits_cleanly_and_loses_nothin
         holder = sqlite3.connect(tmp_path / "cutri.db", isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         try:
-            telegram.text(CITIZEN, "/start")
+            welcome = telegram.text(CITIZEN, "/start")
             async with asyncio.timeout(30):
                 await telegram.wait_for_call("getUpdates", answered_polls(telegram) + 1)
             stopping = asyncio.create_task(bot.stop(seconds=EXIT_SECONDS))
@@ -92,7 +92,7 @@ async def test_sigterm_while_the_database_is_busy_exits_cleanly_and_loses_nothin
             # The update was handled before the exit, or is redelivered: either way the
             # welcome reaches the person exactly once.
             await telegram.wait_for(CITIZEN, 2, timeout=60)
-            await asyncio.sleep(0.5)
+            await bot.until_handled("telegram", welcome["update_id"])
             texts = telegram.texts_for(CITIZEN)
             assert len(texts) == 2 and "trợ lý tự động" in texts[0], texts
         finally:

@@ -77,8 +77,11 @@ async def test_zalo_webhook_refuses_a_wrong_secret_and_handles_an_update_once(
         status, _ = await zalo.deliver(update)
         assert status == 200
         await zalo.deliver(zalo.echo_of_bot("echo"))
-        status, _ = await zalo.deliver(zalo.text(user, "1"))
-        messages = await zalo.wait_for(user, 4)
+        one = zalo.text(user, "1")
+        status, _ = await zalo.deliver(one)
+        await zalo.wait_for(user, 4)
+        await bot.until_handled("zalo", one["message"]["message_id"])
+        messages = zalo.messages_for(user)
         # Greeting and notice, then thanks and the hamlet question: the duplicate added nothing.
         assert len(messages) == 4, zalo.texts_for(user)
         assert "Ấp Tân Dân" in zalo.texts_for(user)[-1]

@@ -183,12 +183,18 @@ async def test_updates_handed_out_are_gone(fake: FakeZalo, client: httpx.AsyncCl
     assert "offset" in fake.violations[0]
 
 
+async def until_polling(fake: FakeZalo) -> None:
+    """Until a long poll waits inside the fake: a sleep would guess, and guess short under load."""
+    async with asyncio.timeout(15):
+        await fake.poll_waiting.wait()
+
+
 async def test_a_long_poll_wakes_up_as_soon_as_a_user_writes(
     fake: FakeZalo, client: httpx.AsyncClient
 ) -> None:
     user = new_user_id()
     poll = asyncio.create_task(call(client, fake, "getUpdates", timeout=60))
-    await asyncio.sleep(0.2)
+    await until_polling(fake)
     assert not poll.done()
     update = fake.text(user, "đây")
     _, body = await asyncio.wait_for(poll, 8)  # well before the poll's own 60 s
@@ -201,7 +207,7 @@ async def test_stopping_the_fake_ends_a_pending_long_poll_quickly(
     server = FakeZalo()
     await server.start()
     poll = asyncio.create_task(call(client, server, "getUpdates", timeout=60))
-    await asyncio.sleep(0.2)
+    await until_polling(server)
     async with asyncio.timeout(8):  # well before the poll's own 60 s
         await server.stop()
         _, body = await poll

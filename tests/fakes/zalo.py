@@ -197,6 +197,8 @@ class FakeZalo:
 
         self._queue: deque[dict[str, Any]] = deque()
         self._arrived = asyncio.Event()
+        # Set while a long poll waits inside the fake: tests wait for it instead of guessing.
+        self.poll_waiting = asyncio.Event()
         self._closing = False
         self._wrote_first: set[str] = set()
         self._blocked: set[str] = set()
@@ -649,11 +651,14 @@ class FakeZalo:
             if self._closing or remaining <= 0:
                 return None
             self._arrived.clear()
+            self.poll_waiting.set()
             try:
                 async with asyncio.timeout(remaining):
                     await self._arrived.wait()
             except TimeoutError:
                 continue
+            finally:
+                self.poll_waiting.clear()
         return self._queue.popleft()
 
     async def _set_webhook(self, method: str, params: dict[str, Any]) -> dict[str, Any]:

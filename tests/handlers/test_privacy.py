@@ -39,7 +39,6 @@ from storage.models import (
 )
 from storage.models.base import utcnow
 from tests.chat import Chat, actions, texts
-from tests.e2e.process import free_port
 
 NAME = "Phạm Thị Hoa Lý"
 PHONE = "0987654321"
@@ -54,10 +53,12 @@ async def files_server(db: Database) -> AsyncIterator[str]:
     app.router.add_routes([file_route(db)])
     runner = web.AppRunner(app)
     await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    # Port 0: the system picks a free port and keeps it; probing one first could race another
+    # test worker for it.
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
 

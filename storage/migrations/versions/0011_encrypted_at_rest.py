@@ -3,7 +3,7 @@ invite tokens kept only as hashes, invites revocable; link codes dated for their
 outbox rows carrying a one-time secret (invite link, code) are emptied once settled
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-07 12:20:00
 
 Existing plain values are encrypted with the keyring the `cutri` command installed before

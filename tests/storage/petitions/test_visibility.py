@@ -32,7 +32,6 @@ def test_the_agency_sees_a_shown_petitioner_and_only_the_area_of_a_hidden_one() 
                              owner_phone=PHONE)
     assert (hidden.name, hidden.phone, hidden.address) == (None, None, None)
     assert (hidden.latitude, hidden.longitude, hidden.coarse) == (10.12, 105.65, True)
-    assert not hidden.shows_identity
 
 
 @pytest.mark.parametrize("viewer", [Viewer.CO_PETITIONER, Viewer.REPORT])
