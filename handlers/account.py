@@ -36,8 +36,8 @@ from storage.people.roles import (
     create_invites,
     live_invites,
     revoke_invite,
-    roles_of,
 )
+from storage.permissions import communes_where
 from storage.places import get_commune, list_agencies, list_delegate_seats
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -312,9 +312,7 @@ async def menu_help(turn: Turn) -> None:
 
 async def _admin_commune(turn: Turn) -> Commune | None:
     """The commune this person administers; None (and the menu, with why) if none."""
-    if turn.person is None:
-        return None
-    communes = [g.commune_id for g in await roles_of(turn.db, turn.person.id) if g.role == "admin"]
+    communes = await communes_where(turn.db, turn.person, ("admin",))
     commune = await get_commune(turn.db, communes[0]) if communes else None
     if commune is None:
         await show_menu(turn, turn._("Only an administrator can invite staff."))
