@@ -13,13 +13,16 @@ from storage.models.people import (
     Invite,
     LinkCode,
     Person,
+    ProvinceGrant,
     RoleGrant,
 )
 from storage.models.petitions import Petition, PetitionAttachment, PetitionCounter
 from storage.models.places import (
     Agency,
+    AgencyField,
     Commune,
     Delegate,
+    DialogueOption,
     ElectoralUnit,
     Field,
     Hamlet,
@@ -37,6 +40,7 @@ from storage.models.voter_contact import (
 
 __all__ = [
     "Agency",
+    "AgencyField",
     "AuditEntry",
     "Base",
     "Broadcast",
@@ -48,6 +52,7 @@ __all__ = [
     "CouncilSession",
     "Delegate",
     "Dialogue",
+    "DialogueOption",
     "ElectoralUnit",
     "Field",
     "FileSubject",
@@ -66,6 +71,7 @@ __all__ = [
     "PetitionCounter",
     "PlanImport",
     "Province",
+    "ProvinceGrant",
     "Registration",
     "Reminder",
     "ReminderDelivery",

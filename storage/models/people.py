@@ -26,6 +26,10 @@ class Person(Base):
     hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     forgotten_at: Mapped[datetime | None]
+    # For staff of several communes (a province admin): the commune they are working in.
+    working_commune_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communes.id", ondelete="SET NULL")
+    )
 
     @validates("phone")
     def _hash_phone(self, _key: str, phone: str | None) -> str | None:
@@ -61,6 +65,19 @@ class RoleGrant(Base):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
     role: Mapped[str] = mapped_column(String(16))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProvinceGrant(Base):
+    """A role held across a province ("admin"): every commune of it, present and future."""
+
+    __tablename__ = "province_grants"
+    __table_args__ = (UniqueConstraint("person_id", "province_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
+    role: Mapped[str] = mapped_column(String(16))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

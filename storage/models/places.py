@@ -1,4 +1,5 @@
-"""Places and public bodies: provinces, communes, hamlets, electoral units, fields, agencies."""
+"""Places and public bodies: provinces, communes, hamlets, electoral units, fields, agencies,
+and the dialogue categories and topics each commune offers."""
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,6 +29,13 @@ class Commune(Base):
     answer_days: Mapped[int] = mapped_column(default=15)
     # Where, when and by whom citizens are received in person (lịch tiếp công dân).
     reception_schedule: Mapped[str | None] = mapped_column(Text)
+    # What "Liên hệ" and the posters show: the office's phone, address and opening hours.
+    office_phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(300))
+    opening_hours: Mapped[str | None] = mapped_column(String(300))
+    # The district the commune belonged to before the 2025 merger: villagers still find
+    # their commune by it.
+    district: Mapped[str | None] = mapped_column(String(200))
 
 
 class ElectoralUnit(Base):
@@ -78,6 +86,36 @@ class Agency(Base):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
     name: Mapped[str] = mapped_column(String(200))
     competence: Mapped[str] = mapped_column(String(16), default="commune")
+
+
+class AgencyField(Base):
+    """Which petition fields an agency usually answers: offered first when forwarding."""
+
+    __tablename__ = "agency_fields"
+
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True
+    )
+    field_id: Mapped[int] = mapped_column(
+        ForeignKey("fields.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class DialogueOption(Base):
+    """A household category or a topic a commune's dialogues offer (kind "category"/"topic").
+
+    `code` is what registrations store; a commune without its own list uses the built-in one.
+    """
+
+    __tablename__ = "dialogue_options"
+    __table_args__ = (UniqueConstraint("commune_id", "kind", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(48))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class Delegate(Base):

@@ -1,0 +1,1 @@
+"""Setting communes up from their own data: the commune workbook, read, checked and applied."""
