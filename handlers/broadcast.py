@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from handlers.dates import format_datetime, parse_local_datetime
+from handlers.dates import example_datetime, format_datetime, parse_local_datetime
 from handlers.i18n import N_
 from handlers.menu import show_menu
 from handlers.notices import render_payload
@@ -255,7 +255,8 @@ async def on_when(turn: Turn) -> None:
         return
     if choice == "bw:later":
         turn.go(FLOW, "time")
-        turn.say(turn._("Type the date and time, for example 25/11/2026 07:30."),
+        turn.say(turn._("Type the date and time, for example {example} or 7h sáng mai.",
+                        example=example_datetime(turn.now, turn.config.timezone, hour=7)),
                  choices=[_cancel_choice(turn)])
         return
     await show_preview(turn)
@@ -266,8 +267,9 @@ async def on_time(turn: Turn) -> None:
     moment = parse_local_datetime(turn.inbound.text, turn.config.timezone, turn.now)
     if moment is None or not turn.now < moment <= turn.now + LATEST_SCHEDULE:
         turn.say(
-            turn._("Please type a date and time within the next 60 days, for example "
-                   "25/11/2026 07:30."),
+            turn._("Please type a date and time within the next 60 days, for example {example} "
+                   "or 7h sáng mai.",
+                   example=example_datetime(turn.now, turn.config.timezone, hour=7)),
             choices=[_cancel_choice(turn)],
         )
         return

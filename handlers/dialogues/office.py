@@ -9,7 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.dates import format_datetime, parse_local_datetime, parse_when_and_place
+from handlers.dates import (
+    example_datetime,
+    format_datetime,
+    parse_local_datetime,
+    parse_when_and_place,
+)
 from handlers.dialogues.register import CATEGORY_NAMES, TOPIC_NAMES
 from handlers.documents.dialogue_lists import build_hamlet_lists_xlsx
 from handlers.i18n import N_, translator
@@ -208,8 +213,9 @@ async def on_title(turn: Turn) -> None:
         turn.say(turn._("Please type the title, up to 300 characters."), choices=[_quit(turn)])
         return
     turn.go(FLOW, "when", title=title)
-    turn.say(turn._("Day and time, and the place on a second line, e.g.\n20/06/2026 15:30\n"
-                    "Hội trường UBND xã"), choices=[_quit(turn)])
+    turn.say(turn._("Type the day and time, then the place, e.g. {example} tại Hội trường UBND xã.",
+                    example=example_datetime(turn.now, turn.config.timezone)),
+             choices=[_quit(turn)])
 
 
 @step(FLOW, "when")
@@ -217,7 +223,9 @@ async def on_when(turn: Turn) -> None:
     parsed = parse_when_and_place(turn.inbound.text, turn.config.timezone, turn.now) if (
         turn.inbound.kind is Kind.TEXT) else None
     if parsed is None:
-        turn.say(turn._("Please type a coming day and time, then the place on a second line."),
+        turn.say(turn._("Please type a coming day and time, then the place, e.g. {example} tại "
+                        "Hội trường UBND xã.",
+                        example=example_datetime(turn.now, turn.config.timezone)),
                  choices=[_quit(turn)])
         return
     moment, place = parsed
@@ -282,8 +290,11 @@ async def on_form(turn: Turn) -> None:
 
 
 async def ask_deadline(turn: Turn) -> None:
-    turn.say(turn._("When does registration close? Type a day and time, e.g. 18/06/2026 17:00, "
-                    "or keep the day before the dialogue."),
+    starts_at = datetime.fromisoformat(str(turn.data["starts_at"]))
+    days_ahead = max(0, (starts_at - turn.now).days - 1)
+    example = example_datetime(turn.now, turn.config.timezone, days=days_ahead, hour=17)
+    turn.say(turn._("When does registration close? Type a day and time, e.g. {example}, or keep "
+                    "the day before the dialogue.", example=example),
              choices=[Choice("ddl:default", turn._("The day before")), _quit(turn)])
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.dates import (
+    example_datetime,
     format_date,
     format_datetime,
-    parse_local_datetime,
     parse_when_and_place,
+    read_when,
 )
 from handlers.i18n import N_
 from handlers.menu import show_menu
@@ -98,22 +99,27 @@ async def start_move(turn: Turn) -> None:
     if meeting is None:
         return
     turn.go(FLOW, "when", meeting_id=meeting.id)
-    turn.say(turn._("New day and time, e.g. 25/11/2026 14:00. The place stays unless you add it "
-                    "on a second line."), choices=[_cancel(turn)])
+    turn.say(turn._("Type the new day and time, e.g. {example}. The place stays the same unless "
+                    "you add a new one after it: {example} tại Hội trường UBND xã.",
+                    example=_example(turn)), choices=[_cancel(turn)])
 
 
 @step(FLOW, "when")
 async def on_when(turn: Turn) -> None:
-    lines = turn.inbound.text.strip().split("\n", 1) if turn.inbound.kind is Kind.TEXT else [""]
-    moment = parse_local_datetime(lines[0], turn.config.timezone, turn.now)
-    if moment is None or moment <= turn.now:
-        turn.say(turn._("Please type a coming day and time, e.g. 25/11/2026 14:00."),
-                 choices=[_cancel(turn)])
+    when = read_when(turn.inbound.text, turn.config.timezone, turn.now) if (
+        turn.inbound.kind is Kind.TEXT) else None
+    if when is None or when.moment <= turn.now or len(when.rest) > 300:
+        turn.say(turn._("Please type a coming day and time, e.g. {example}.",
+                        example=_example(turn)), choices=[_cancel(turn)])
         return
-    place = " ".join(lines[1].split()) if len(lines) > 1 else None
+    moment, place = when.moment, when.rest or None
     turn.go(FLOW, "move_reason", starts_at=moment.isoformat(), place=place)
     turn.say(turn._("Why is it moved? The delegates and voters who were told will read this."),
              choices=[_cancel(turn)])
+
+
+def _example(turn: Turn) -> str:
+    return example_datetime(turn.now, turn.config.timezone)
 
 
 async def _reason(turn: Turn) -> str | None:
@@ -211,8 +217,8 @@ async def on_add_unit(turn: Turn) -> None:
         turn.say(turn._("Please choose a unit from the list."), choices=[_cancel(turn)])
         return
     turn.go(FLOW, "add_when", unit_id=unit_id)
-    turn.say(turn._("Day and time, and the place on a second line, e.g.\n25/11/2026 14:00\n"
-                    "Nhà văn hóa ấp Tân Dân"), choices=[_cancel(turn)])
+    turn.say(turn._("Type the day and time, then the place, e.g. {example} tại Hội trường UBND xã.",
+                    example=_example(turn)), choices=[_cancel(turn)])
 
 
 @step(FLOW, "add_when")
@@ -220,8 +226,8 @@ async def on_add_when(turn: Turn) -> None:
     parsed = parse_when_and_place(turn.inbound.text, turn.config.timezone, turn.now) if (
         turn.inbound.kind is Kind.TEXT) else None
     if parsed is None:
-        turn.say(turn._("Please type a coming day and time, then the place on a second line."),
-                 choices=[_cancel(turn)])
+        turn.say(turn._("Please type a coming day and time, then the place, e.g. {example} tại "
+                        "Hội trường UBND xã.", example=_example(turn)), choices=[_cancel(turn)])
         return
     moment, place = parsed
     contact_round = await get_round(turn.db, int(turn.data["round_id"]))
