@@ -6,7 +6,9 @@ from handlers.i18n import N_
 from handlers.registry import command
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
+from storage.models import Commune
 from storage.people.roles import roles_of
+from storage.places import commune_of_person, list_communes
 
 
 async def main_menu_choices(turn: Turn) -> list[Choice]:
@@ -57,22 +59,31 @@ async def menu_command(turn: Turn) -> None:
     await show_menu(turn)
 
 
+async def _commune_to_contact(turn: Turn) -> Commune | None:
+    """The citizen's own commune; when it is not known yet, the only one there is."""
+    commune = await commune_of_person(turn.db, turn.person)
+    if commune is None:
+        communes = await list_communes(turn.db)
+        commune = communes[0] if len(communes) == 1 else None
+    return commune
+
+
 @command("help", N_("How to use this bot"))
 async def help_command(turn: Turn) -> None:
     _ = turn._
-    turn.say(
-        _(
-            "I am the automated assistant of the commune People's Council. I do not replace "
-            "the office staff: they read and answer what you send.\n\n"
-            "/menu: main menu\n"
-            "/mydata: what we store about you\n"
-            "/language: Tiếng Việt / English\n"
-            "/forget: delete your personal data\n"
-            "/cancel: stop what you are doing\n\n"
-            "On Zalo, type the number of a choice, or type menu at any time."
-        ),
-        title=_("Help"),
-    )
+    lines = [_("I am the automated assistant of the commune People's Council. The office staff "
+               "read and answer what you send.\n\nChoose what you need from the list below. On "
+               "Zalo, type the number of your choice; type “menu” to see the list again.")]
+    commune = await _commune_to_contact(turn)
+    if commune is not None:
+        lines += ["", _("Contact the office of {commune}:", commune=commune.name)]
+        for label, value in ((_("☎ Phone: {value}"), commune.office_phone),
+                             (_("🏠 Address: {value}"), commune.address),
+                             (_("🕗 Opening hours: {value}"), commune.opening_hours),
+                             (_("👥 Receiving citizens: {value}"), commune.reception_schedule)):
+            if value:
+                lines.append(label.format(value=value))
+    turn.say("\n".join(lines), title=_("Help and contact"))
     if turn.person is not None:
         await show_menu(turn)
 

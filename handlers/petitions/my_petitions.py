@@ -7,7 +7,7 @@ petitioner answers for themselves; storage decides whether that moves the petiti
 
 from __future__ import annotations
 
-from handlers.dates import format_datetime
+from handlers.dates import format_date, format_datetime
 from handlers.i18n import N_
 from handlers.menu import show_menu
 from handlers.petitions.texts import snippet, status_name
@@ -20,6 +20,7 @@ from storage.petitions.workflow import (
     BadMove,
     NotYours,
     Status,
+    expected_answer_on,
     own_response,
     respond_to_answer,
 )
@@ -66,8 +67,11 @@ async def show_my_petition(turn: Turn) -> None:
         return
     assert turn.person is not None
     zone = turn.config.timezone
-    lines = [_("Status: {status}", status=status_name(turn, petition.status)), "",
-             snippet(petition.content, 300), "", _("History:")]
+    lines = [_("Status: {status}", status=status_name(turn, petition.status))]
+    expected = await expected_answer_on(turn.db, petition, turn.today)
+    if expected is not None:
+        lines.append(_("Answer expected by {date}.", date=format_date(expected)))
+    lines += ["", snippet(petition.content, 300), "", _("History:")]
     for entry in await petition_history(turn.db, petition, turn.person):
         said = OWN_SAY.get(entry.action)
         status = entry.action.removeprefix("petition.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.dates import format_date
 from handlers.i18n import N_
 from handlers.menu import show_menu
 from handlers.onboarding import ask_commune
@@ -24,6 +25,7 @@ from storage.petitions.petitions import (
     PetitionDraft,
     submit_petition,
 )
+from storage.petitions.workflow import expected_answer_on
 from storage.places import commune_of_person, get_field, get_hamlet, list_fields
 
 FLOW = "petition"
@@ -152,8 +154,10 @@ async def after_content(turn: Turn) -> None:
 
 async def ask_attachments(turn: Turn, note: str | None = None) -> None:
     count = len(turn.data.get("attachments", []))
-    text = turn._("You can send up to {limit} photos, documents or voice messages about it, one "
-                  "by one. Press Done when finished, or Skip.", limit=MAX_ATTACHMENTS)
+    # The button reads "Skip" until something is added, "Done" after: the text says the same.
+    text = turn._("Send another, or press Done.") if count else turn._(
+        "You can send up to {limit} photos, documents or voice messages about it, one by one. "
+        "If you have none, press Skip.", limit=MAX_ATTACHMENTS)
     if note:
         text = note + "\n" + text
     label = turn._("Done ({count} added)", count=count) if count else turn._("Skip")
@@ -174,8 +178,7 @@ async def on_attachment(turn: Turn) -> None:
         return
     kind = ATTACHMENT_KINDS.get(inbound.kind)
     if kind is None or not inbound.file_ref:
-        await ask_attachments(turn, turn._("Please send a photo, document or voice message, or "
-                                           "press Done."))
+        await ask_attachments(turn, turn._("Please send a photo, document or voice message."))
         return
     if len(attachments) >= MAX_ATTACHMENTS:
         turn.say(turn._("That is already {limit} attachments, the most a petition can have. "
@@ -318,9 +321,10 @@ async def send_petition(turn: Turn) -> None:
                                      "start again from the menu."))
         return
     petition = result.petition
-    await show_menu(
-        turn,
-        turn._("Your petition has been received. Its code is {code}. Keep it: you will be told "
-               "here each time it moves, and you can follow it in “My petitions”.",
-               code=petition.code) + "\n\n" + snippet(petition.content, 120),
-    )
+    expected = await expected_answer_on(turn.db, petition, turn.today)
+    received = turn._("Your petition has been received. Its code is {code}. Keep it: you will "
+                      "be told here each time it moves, and you can follow it in “My "
+                      "petitions”.", code=petition.code)
+    if expected is not None:
+        received += "\n" + turn._("Answer expected by {date}.", date=format_date(expected))
+    await show_menu(turn, received + "\n\n" + snippet(petition.content, 120))

@@ -8,6 +8,7 @@ from handlers.turn import Turn
 from storage.petitions.views import PetitionCard
 
 STATUS_NAMES = {
+    "submitted": N_("sent to the commune"),
     "received": N_("received"),
     "classified": N_("being examined"),
     "forwarded": N_("sent to the agency"),

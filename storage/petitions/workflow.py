@@ -9,7 +9,7 @@ answer settles it (`respond_to_answer`), and only the office decides for everyon
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -236,6 +236,22 @@ async def answer_days_for(db: AsyncSession, petition: Petition) -> int:
             return found.answer_days
     commune = await db.get(Commune, petition.commune_id)
     return commune.answer_days if commune is not None else 15
+
+
+async def expected_answer_on(db: AsyncSession, petition: Petition, today: date
+                             ) -> date | None:
+    """The day the petitioner can expect an answer by: the agency's deadline once forwarded,
+    before that the commune's working days from the day it was sent. None when no answer is
+    awaited, or when that day has passed (a reopened petition): a past date promises nothing.
+    """
+    if petition.status not in OPEN:
+        return None
+    if petition.status == S.FORWARDED and petition.due_on is not None:
+        expected = petition.due_on
+    else:
+        sent_on = petition.created_at.astimezone(LOCAL).date()
+        expected = add_working_days(sent_on, await answer_days_for(db, petition))
+    return expected if expected >= today else None
 
 
 async def forward_petition(

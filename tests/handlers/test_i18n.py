@@ -46,3 +46,4 @@ def test_vietnamese_is_really_vietnamese() -> None:
     assert vi["Skip"] == "Bỏ qua"
     untranslated = [m for m, t in vi.items() if m == t and m != "Tiếng Việt / English"]
     assert untranslated == []
+

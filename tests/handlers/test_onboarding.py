@@ -103,7 +103,7 @@ async def test_forged_hamlet_choice_gets_a_hint_and_changes_nothing(db: Database
     await chat.send("/start")
     await chat.press("consent:yes")
     replies = await chat.press("hamlet:99999")
-    assert "chọn thôn/ấp" in texts(replies)
+    assert "chọn thôn, ấp" in texts(replies)
     person = await chat.person()
     assert person is not None and person.hamlet_id is None
 

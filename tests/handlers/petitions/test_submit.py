@@ -16,6 +16,8 @@ from storage.models import (
     PetitionAttachment,
     RoleGrant,
 )
+from storage.petitions.petitions import LOCAL
+from storage.working_days import add_working_days
 from tests.chat import Chat, actions, texts
 
 AGENCY = "Phòng Kinh tế xã"
@@ -234,3 +236,40 @@ async def test_an_answer_with_a_document_brings_the_document_to_the_citizen(
     answer = [r for r in await citizen.new_replies() if r.file is not None]
     assert [r.file[1] for r in answer if r.file] == ["cong-van-15.pdf"]
     assert "Công văn số 15" in answer[0].text
+
+
+async def test_the_citizen_is_told_when_to_expect_an_answer(db: Database) -> None:
+    office, _officer, citizen = await setup(db)
+    await citizen.press("menu:petition")
+    await citizen.press(await field_action(db, "transport"))
+    await citizen.send("Cống ấp Tân Dân bị nghẹt")
+    await citizen.press("pa:done")
+    await citizen.press("pl:skip")
+    await citizen.press("pn:no")
+    receipt = texts(await citizen.press("pr:send"))
+    code = "KN-" + receipt.split("KN-", 1)[1][:10]
+    pid = await petition_id(db, code)
+    async with db.transaction() as session:
+        petition = await session.get(Petition, pid)
+        assert petition is not None
+        expected = add_working_days(petition.created_at.astimezone(LOCAL).date(), 15)
+    assert f"chậm nhất ngày {expected:%d/%m/%Y}" in receipt
+
+    status = texts(await citizen.press(f"mp:{pid}"))
+    assert f"chậm nhất ngày {expected:%d/%m/%Y}" in status
+    assert "đã gửi đến xã" in status and "submitted" not in status
+
+    # Once forwarded, the agency's deadline is what the citizen reads.
+    await office.press(f"ip:{pid}")
+    await office.press(f"io:classify:{pid}")
+    await office.press(await field_action(db, "transport", "of"))
+    await office.press("oc:commune")
+    async with db.transaction() as session:
+        agency_id = (await session.execute(select(Agency.id).where(Agency.name == AGENCY))
+                     ).scalar_one()
+    await office.press(f"oa:{agency_id}")
+    async with db.transaction() as session:
+        petition = await session.get(Petition, pid)
+        assert petition is not None and petition.due_on is not None
+        due = petition.due_on
+    assert f"chậm nhất ngày {due:%d/%m/%Y}" in texts(await citizen.press(f"mp:{pid}"))
