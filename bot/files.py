@@ -29,12 +29,18 @@ def file_url(public_url: str, token: str, name: str) -> str:
     return f"{public_url.rstrip('/')}/files/{token}/{quote(name)}"
 
 
-def with_file_link(reply: Reply, public_url: str) -> Reply:
-    """The reply with its file turned into a line of text: "📎 name: link"."""
+def with_file_link(reply: Reply, public_url: str, *, calendar_label: str | None = None
+                   ) -> Reply:
+    """The reply with its file turned into a line of text: "📎 name: link".
+
+    A calendar file reads as what it does ("📅 Add to calendar: link"): its name means nothing
+    to a villager, and the phone adds the event when the link is opened.
+    """
     if reply.file is None:
         return reply
     token, name = reply.file
-    line = f"📎 {name}: {file_url(public_url, token, name)}"
+    label = calendar_label if calendar_label and name.endswith(".ics") else f"📎 {name}"
+    line = f"{label}: {file_url(public_url, token, name)}"
     return replace(reply, text=f"{reply.text}\n\n{line}" if reply.text else line, file=None)
 
 

@@ -20,6 +20,7 @@ from bot.render import ZALO_LIMIT, render_plain
 from bot.waiting import sleep_or_stop, unless_stopped
 from bot.webhook_auth import UnreadableBody, carries_secret, read_json_body
 from handlers.conversation import ConversationRunner
+from handlers.i18n import translator
 from handlers.notices import render_payload
 from handlers.values import Inbound, Kind
 from scheduler.delivery import Delivery, Rejected, RetryLater, Sent
@@ -187,7 +188,8 @@ class ZaloChannel:
                 await self.call("sendPhoto", chat_id=chat_id,
                                 photo=file_url(self.public_url, *reply.file))
                 reply = replace(reply, file=None)
-            reply = with_file_link(reply, self.public_url)
+            calendar = translator(payload.get("locale"))._("📅 Add to calendar")
+            reply = with_file_link(reply, self.public_url, calendar_label=calendar)
             for text in render_plain(reply, ZALO_LIMIT):
                 await self.call("sendMessage", chat_id=chat_id, text=text)
         except ZaloError as error:

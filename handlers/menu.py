@@ -3,55 +3,108 @@
 from __future__ import annotations
 
 from handlers.i18n import N_
-from handlers.registry import command
+from handlers.registry import action, choice_number, command
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.models import Commune
 from storage.people.roles import roles_of
 from storage.places import commune_of_person, list_communes
 
+# A phone screen holds about six buttons, and Zalo shows choices as a numbered list: the
+# main menu keeps to six and the rest waits behind "More".
+MENU_SIZE = 6
 
-async def main_menu_choices(turn: Turn) -> list[Choice]:
+
+def citizen_choices(turn: Turn) -> list[Choice]:
     _ = turn._
-    choices = [
+    return [
         Choice("menu:petition", _("✍️ Send a petition")),
         Choice("menu:mypetitions", _("📂 My petitions")),
         Choice("menu:meetings", _("📅 Voter-contact meetings")),
         Choice("menu:dialogue", _("🤝 Register for a dialogue")),
+        Choice("menu:help", _("❓ Help")),
+    ]
+
+
+def more_choices(turn: Turn) -> list[Choice]:
+    _ = turn._
+    return [
         Choice("menu:mydata", _("📋 My data")),
         Choice("menu:hamlet", _("🏡 Change my hamlet")),
         Choice("menu:phone", _("📱 Phone number and linking")),
         Choice("menu:settings", _("🔔 Announcements I receive")),
         Choice("menu:language", _("🌐 Language")),
-        Choice("menu:help", _("❓ Help")),
         Choice("menu:forget", _("🗑 Delete my data")),
     ]
-    if turn.person is not None:
-        roles = {grant.role for grant in await roles_of(turn.db, turn.person.id)}
-        staff = []
-        if roles & {"office", "admin"}:
-            staff += [Choice("menu:inbox", _("📥 Petition inbox")),
-                      Choice("menu:report", _("📊 Petition report")),
-                      Choice("menu:plan", _("🗓 Import the voter-contact plan")),
-                      Choice("menu:officemeetings", _("🕑 Move or cancel a meeting")),
-                      Choice("menu:dialogues", _("🤝 Dialogues"))]
-            staff += [Choice("menu:broadcast", _("📢 Send an announcement")),
-                      Choice("menu:broadcasts", _("📊 Announcements sent"))]
-        if "delegate" in roles:
-            staff.append(Choice("menu:mymeetings", _("🗓 My meetings")))
-        if roles & {"delegate", "office", "admin"}:
-            staff.append(Choice("menu:collect", _("📝 Enter petitions from a meeting")))
-        if "agency" in roles:
-            staff.append(Choice("menu:agency", _("📥 Petitions to answer")))
-        if "admin" in roles:
-            staff.append(Choice("menu:invite", _("✉️ Invite staff and delegates")))
-        choices = staff + choices
-    return choices
+
+
+async def staff_choices(turn: Turn) -> list[Choice]:
+    """What this person's roles let them do, most used first."""
+    if turn.person is None:
+        return []
+    _ = turn._
+    roles = {grant.role for grant in await roles_of(turn.db, turn.person.id)}
+    staff = []
+    if roles & {"office", "admin"}:
+        staff += [Choice("menu:inbox", _("📥 Petition inbox")),
+                  Choice("menu:broadcast", _("📢 Send an announcement")),
+                  Choice("menu:report", _("📊 Petition report")),
+                  Choice("menu:plan", _("🗓 Import the voter-contact plan")),
+                  Choice("menu:officemeetings", _("🕑 Move or cancel a meeting")),
+                  Choice("menu:dialogues", _("🤝 Dialogues")),
+                  Choice("menu:broadcasts", _("📊 Announcements sent"))]
+    if "delegate" in roles:
+        staff.append(Choice("menu:mymeetings", _("🗓 My meetings")))
+    if roles & {"delegate", "office", "admin"}:
+        staff.append(Choice("menu:collect", _("📝 Enter petitions from a meeting")))
+    if "agency" in roles:
+        staff.append(Choice("menu:agency", _("📥 Petitions to answer")))
+    if "admin" in roles:
+        staff.append(Choice("menu:invite", _("✉️ Invite staff and delegates")))
+    return staff
+
+
+async def main_menu_choices(turn: Turn) -> list[Choice]:
+    """At most six items and "More": staff see their own work first, citizens' after."""
+    everything = await staff_choices(turn) + citizen_choices(turn)
+    shown = everything[:MENU_SIZE - 1]
+    return [*shown, Choice("menu:more:1", turn._("➕ More"))]
+
+
+async def all_menu_choices(turn: Turn) -> list[Choice]:
+    return await staff_choices(turn) + citizen_choices(turn) + more_choices(turn)
+
+
+@action("menu:more:*")
+async def show_more(turn: Turn) -> None:
+    """The next page of the menu, six at a time; the last page leads back to the first."""
+    page = choice_number(turn.inbound.choice) or 1
+    everything = await all_menu_choices(turn)
+    start = (MENU_SIZE - 1) + (page - 1) * (MENU_SIZE - 1)
+    shown = everything[start:start + MENU_SIZE - 1]
+    if not shown:
+        await show_menu(turn)
+        return
+    further = start + len(shown) < len(everything)
+    last = (Choice(f"menu:more:{page + 1}", turn._("➕ More")) if further
+            else Choice("menu:main", turn._("↩ Main menu")))
+    turn.end()
+    turn.say(turn._("What would you like to do?"), choices=[*shown, last])
 
 
 async def show_menu(turn: Turn, text: str | None = None) -> None:
     turn.end()
     turn.say(text or turn._("What would you like to do?"), choices=await main_menu_choices(turn))
+
+
+def show_result(turn: Turn, text: str, *, title: str | None = None,
+                file: tuple[str, str] | None = None) -> None:
+    """A receipt (a code, a date, a place) with one short line under it, not the menu.
+
+    A long list would push the code off a phone screen; the way back to the menu is one press.
+    """
+    turn.end()
+    turn.say(text, title=title, file=file, choices=[Choice("menu:main", turn._("↩ Main menu"))])
 
 
 @command("menu", N_("Main menu"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from handlers.dates import format_datetime
 from handlers.i18n import N_
-from handlers.menu import show_menu
+from handlers.menu import show_menu, show_result
 from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
@@ -66,9 +66,7 @@ async def _send_seat(turn: Turn, dialogue: Dialogue, registration: Registration,
                      text: str) -> None:
     ics = store_file(turn.db, f"doi-thoai-{dialogue.id}.ics", dialogue_calendar(dialogue),
                      owner_id=registration.person_id)
-    turn.end()
-    turn.say(text, title=dialogue.title, file=(ics.token, ics.name))
-    await show_menu(turn)
+    show_result(turn, text, title=dialogue.title, file=(ics.token, ics.name))
 
 
 @action("dlg:decline:*")

@@ -10,7 +10,7 @@ from typing import Any
 
 from handlers.dates import format_date
 from handlers.i18n import N_
-from handlers.menu import show_menu
+from handlers.menu import show_menu, show_result
 from handlers.onboarding import ask_commune
 from handlers.petitions.complaints import looks_like_complaint, show_complaint_route
 from handlers.petitions.texts import snippet
@@ -327,4 +327,4 @@ async def send_petition(turn: Turn) -> None:
                       "petitions”.", code=petition.code)
     if expected is not None:
         received += "\n" + turn._("Answer expected by {date}.", date=format_date(expected))
-    await show_menu(turn, received + "\n\n" + snippet(petition.content, 120))
+    show_result(turn, received + "\n\n" + snippet(petition.content, 120))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from handlers.dates import format_date, format_datetime
 from handlers.i18n import N_
-from handlers.menu import show_menu
+from handlers.menu import show_menu, show_result
 from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
@@ -99,8 +99,8 @@ async def on_question(turn: Turn) -> None:
     except BadPetition:
         await show_menu(turn, turn._("Sorry, the question could not be recorded."))
         return
-    await show_menu(turn, turn._("Your question is recorded as {code} and goes to the "
-                                 "meeting's delegates.", code=result.petition.code))
+    show_result(turn, turn._("Your question is recorded as {code} and goes to the meeting's "
+                             "delegates.", code=result.petition.code))
 
 
 @command("mymeetings", N_("My voter-contact meetings (delegates)"))

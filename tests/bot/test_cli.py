@@ -48,7 +48,7 @@ async def test_admin_create_binds_an_account_and_prints_invites_that_work_once(
     admin = Chat(db, user_id="424242", runner=staff.runner)
     await admin.send("/start")
     await admin.press("consent:yes")
-    replies = await admin.send("/menu")
+    replies = await admin.send("/menu") + await admin.press("menu:more:1")
     assert "menu:invite" in [c.action for r in replies for c in r.choices]
     offered = {c.label: c.action for r in await admin.press("menu:invite") for c in r.choices}
     # Office, one choice per delegate seat (eight) and per agency (six), the list, cancel.

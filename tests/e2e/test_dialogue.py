@@ -28,6 +28,7 @@ async def test_a_household_registers_for_a_dialogue_and_is_checked_in(tmp_path: 
             await onboard(bot, telegram, HOUSEHOLD)
             when = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=12)).strftime(
                 "%d/%m/%Y 15:30")
+            await step(bot, telegram, OFFICE, press="Thêm việc khác")
             await step(bot, telegram, OFFICE, press="Đối thoại")
             await step(bot, telegram, OFFICE, press="Tạo buổi đối thoại")
             await step(bot, telegram, OFFICE, text="Đối thoại chính sách giảm nghèo năm 2026")
@@ -60,6 +61,7 @@ async def test_a_household_registers_for_a_dialogue_and_is_checked_in(tmp_path: 
                 "near_poor")
             assert any(checkin in (m.get("text") or "") for m in done)
 
+            await step(bot, telegram, OFFICE, press="Thêm việc khác")
             await step(bot, telegram, OFFICE, press="Đối thoại")
             await step(bot, telegram, OFFICE, press="Đối thoại chính sách")
             assert "1/10" in telegram.texts_for(OFFICE)[-1]

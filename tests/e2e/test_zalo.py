@@ -48,7 +48,7 @@ async def test_citizen_onboards_over_zalo_polling(tmp_path: Path, zalo: FakeZalo
         assert zalo.texts_for(user)[len(greeting) + 3] == 'Cảm ơn Võ Thị <Sáu> & "Bé" 🌾.'
         zalo.text(user, "0912 345 678")
         messages = await zalo.wait_for(user, len(greeting) + 7)
-        assert "Thông tin của tôi" in zalo.texts_for(user)[len(messages) - 1]
+        assert "Gửi kiến nghị" in zalo.texts_for(user)[len(messages) - 1]
         zalo.text(user, "Giá phân bón <tăng> & \"đắt\" 🌾")
         await zalo.wait_for(user, len(messages) + 1)
         assert all(len(text) <= 2000 for text in zalo.texts_for(user))

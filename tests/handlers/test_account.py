@@ -63,7 +63,7 @@ async def test_language_switch_answers_in_english(db: Database) -> None:
     await chat.send("/language")
     replies = await chat.press("lang:en")
     assert "Language changed." in texts(replies)
-    assert "📋 My data" in [c.label for r in replies for c in r.choices]
+    assert "➕ More" in [c.label for r in replies for c in r.choices]
 
 
 async def test_typed_phone_matching_a_verified_one_joins_only_with_the_code(db: Database) -> None:
@@ -122,7 +122,7 @@ async def test_photos_and_stickers_outside_a_step_get_a_hint_and_the_menu(db: Da
     for kind in (Kind.PHOTO, Kind.STICKER, Kind.VOICE, Kind.FILE, Kind.LOCATION,
                  Kind.UNSUPPORTED):
         replies = await chat.deliver(kind=kind)
-        assert replies and "menu:mydata" in actions(replies), kind
+        assert replies and "menu:more:1" in actions(replies), kind
 
 
 async def test_unknown_command_in_the_middle_of_a_flow_is_answered(db: Database) -> None:

@@ -47,7 +47,7 @@ async def test_citizen_onboards_by_typing_numbers_like_on_zalo(db: Database) -> 
     await chat.send("4")  # Ấp Tân Hậu
     await chat.send("Lê Văn Tám")
     replies = await chat.send("0912 345 678")
-    assert "menu:mydata" in actions(replies)
+    assert "menu:more:1" in actions(replies)
     person = await chat.person()
     assert person is not None
     async with db.transaction() as session:
