@@ -343,6 +343,16 @@ class _Row:
                         else (self._layout.sheet.kind, name)]
         return self.get(name, _code(limit, underscore=underscore))
 
+    def written(self, name: str) -> str:
+        """The cell as written, on one line, whether or not it could be used."""
+        position = self._layout.positions[name]
+        value = self._values[position] if position < len(self._values) else None
+        return "" if value is None else _line(_text_of(value))
+
+    def skip(self) -> None:
+        """Leaves the row out without a problem of its own: it depends on a row that has one."""
+        self.troubled = True
+
     def report(self, name: str | None, key: str, **params: str) -> None:
         self.troubled = True
         if name is None:
@@ -369,6 +379,8 @@ class _Place:
 
     source: _Row  # its row on the communes sheet
     hamlets: Names = field(default_factory=Names)
+    # Hamlets whose rows have problems: a unit naming one is left out without a second problem.
+    unsure_hamlets: Names = field(default_factory=Names)
     hamlet_names: dict[str, int] = field(default_factory=dict)  # folded name → row
     units: dict[int, int] = field(default_factory=dict)  # number → row
     seats: dict[str, int] = field(default_factory=dict)  # folded name → row
@@ -382,12 +394,16 @@ class _Place:
 class _Checker:
     def __init__(self) -> None:
         self._problems: list[tuple[tuple[int, int, int], SetupProblem]] = []
+        self._read: set[str] = set()
         self._places: dict[str, _Place] = {}
         self._hamlet_codes: dict[str, tuple[str, int]] = {}  # code → commune, row
         self._in_units: dict[tuple[str, str], tuple[int, int]] = {}  # hamlet → row, unit
 
     def check(self, found: dict[str, _FileSheet | None]) -> ParsedWorkbook:
         rows = {sheet.kind: self._rows(sheet, found) for sheet in SHEETS}
+        # A sheet that could not be read is reported once: rows naming its codes are not
+        # reported again for each one they name.
+        self._read = {kind for kind, its_rows in rows.items() if its_rows}
         workbook = Workbook(
             communes=tuple(self._communes(rows["communes"])),
             hamlets=tuple(self._hamlets(rows["hamlets"])),
@@ -525,6 +541,9 @@ class _Checker:
         code = row.code("commune_code")
         if code is None:
             return None
+        if "communes" not in self._read:
+            row.skip()
+            return None
         if code not in self._places:
             row.report("commune_code", "unknown_commune", value=code)
             return None
@@ -549,14 +568,18 @@ class _Checker:
                                    other_row=str(other_row))
                 else:
                     self._hamlet_codes[code] = (commune or "", row.number)
-            if place is None or name is None:
+            if place is None:
                 continue
-            other_row = place[1].hamlet_names.setdefault(fold(name), row.number)
-            if other_row != row.number:
-                row.report("name", "duplicate_name", value=name, other_row=str(other_row))
-            if code is not None:
+            if name is not None:
+                other_row = place[1].hamlet_names.setdefault(fold(name), row.number)
+                if other_row != row.number:
+                    row.report("name", "duplicate_name", value=name, other_row=str(other_row))
+            if code is not None and name is not None:
                 place[1].hamlets.add(code, name)
-            if not row.troubled:
+            else:
+                place[1].hamlet_names.setdefault(fold(row.written("name")), row.number)
+                place[1].unsure_hamlets.add(row.written("code"), row.written("name"))
+            if not row.troubled and code is not None and name is not None:
                 assert commune and code
                 yield HamletRow(commune, code, name)
 
@@ -574,8 +597,13 @@ class _Checker:
                 row.report("number", "duplicate_unit", value=str(number),
                            other_row=str(other_row))
             codes: list[str] = []
-            for part, found in known.hamlets.resolve(parts or ()):
-                if not found:
+            if "hamlets" not in self._read:
+                row.skip()
+            for part, found in known.hamlets.resolve(
+                    parts or () if "hamlets" in self._read else ()):
+                if not found and known.unsure_hamlets.find(part):
+                    row.skip()
+                elif not found:
                     row.report("hamlets", "unknown_hamlet", value=part)
                 elif len(found) > 1:
                     row.report("hamlets", "ambiguous_hamlet", value=part)
@@ -599,7 +627,9 @@ class _Checker:
             if place is None:
                 continue
             commune, known = place
-            if unit is not None and unit not in known.units:
+            if "units" not in self._read:
+                row.skip()
+            elif unit is not None and unit not in known.units:
                 row.report("unit_number", "unknown_unit", value=str(unit),
                            known=", ".join(str(number) for number in sorted(known.units)))
             if name is not None:
@@ -645,7 +675,10 @@ class _Checker:
                 if other_row != row.number:
                     row.report("name", "duplicate_name", value=name, other_row=str(other_row))
             codes: list[str] = []
-            for part, found in known.fields.resolve(parts or ()):
+            if "fields" not in self._read:
+                row.skip()
+            for part, found in known.fields.resolve(
+                    parts or () if "fields" in self._read else ()):
                 if len(found) != 1:
                     row.report("fields", "unknown_field", value=part)
                 elif (code := found.pop()) not in codes:
