@@ -15,6 +15,8 @@ from storage.setup.workbook import SetupProblem
 PROBLEMS = {
     # The file as a whole.
     "too_big": N_("The file is too large ({size} MB); it may be at most {max} MB."),
+    "too_big_unpacked": N_("The file holds too much once opened ({size} MB); it may hold at "
+                           "most {max} MB."),
     "old_excel": N_("{filename} is in the old Excel format (.xls). Open it in Excel and save "
                     "it as an Excel workbook (.xlsx)."),
     "not_xlsx": N_("{filename} is not an Excel workbook (.xlsx). Please send the commune "

@@ -14,9 +14,11 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cache
 from typing import TypeVar
 
 from openpyxl import load_workbook
@@ -55,6 +57,9 @@ from storage.setup.workbook_writing import build_workbook_template, write_workbo
 __all__ = ["ParsedWorkbook", "build_workbook_template", "read_workbook", "write_workbook"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
+# An XLSX is a zip of XML files; what it holds unpacked, at most. A province's workbook of a
+# few hundred communes unpacks to a few megabytes.
+MAX_UNPACKED = 20 * MAX_BYTES
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), old Word
 _EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"})
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -98,6 +103,14 @@ def read_workbook(data: bytes, filename: str) -> ParsedWorkbook:
         return _refused("old_excel", filename=filename)
     if not data.startswith(_ZIP_MAGIC):
         return _refused("not_xlsx", filename=filename)
+    try:
+        unpacked = sum(entry.file_size for entry in
+                       zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return _refused("not_xlsx", filename=filename)
+    if unpacked > MAX_UNPACKED:  # a small file that unpacks into gigabytes
+        return _refused("too_big_unpacked", size=_megabytes(unpacked),
+                        max=_megabytes(MAX_UNPACKED))
     try:
         found = _read_sheets(data)
     except _Unreadable:
@@ -209,6 +222,7 @@ def _shown(value: object) -> str:
     return text if len(text) <= 100 else text[:99] + "…"
 
 
+@cache  # one parser per column, not one per cell
 def _single_line(limit: int) -> Callable[[object], str]:
     def parse(value: object) -> str:
         text = _line(_text_of(value))
@@ -218,6 +232,7 @@ def _single_line(limit: int) -> Callable[[object], str]:
     return parse
 
 
+@cache
 def _paragraph(limit: int) -> Callable[[object], str]:
     """Text whose line breaks mean something, such as a reception schedule."""
     def parse(value: object) -> str:
@@ -230,6 +245,7 @@ def _paragraph(limit: int) -> Callable[[object], str]:
     return parse
 
 
+@cache
 def _code(limit: int, *, underscore: bool = False) -> Callable[[object], str]:
     # Dialogue options keep underscores: the built-in codes ("near_poor") have them.
     allowed = re.compile(r"[a-z0-9_-]+" if underscore else r"[a-z0-9-]+")
@@ -244,6 +260,7 @@ def _code(limit: int, *, underscore: bool = False) -> Callable[[object], str]:
     return parse
 
 
+@cache
 def _whole(low: int, high: int) -> Callable[[object], int]:
     def parse(value: object) -> int:
         number: int | None = None
@@ -284,6 +301,7 @@ def _phone(value: object) -> str:
     return phone
 
 
+@cache
 def _choice(sheet: str, column: str) -> Callable[[object], str]:
     labels, words = CHOICES[(sheet, column)]
 
@@ -596,11 +614,11 @@ class _Checker:
             if other_row != row.number:
                 row.report("number", "duplicate_unit", value=str(number),
                            other_row=str(other_row))
-            codes: list[str] = []
             if "hamlets" not in self._read:
                 row.skip()
-            for part, found in known.hamlets.resolve(
-                    parts or () if "hamlets" in self._read else ()):
+                continue
+            codes: list[str] = []
+            for part, found in known.hamlets.resolve(parts or ()):
                 if not found and known.unsure_hamlets.find(part):
                     row.skip()
                 elif not found:
@@ -674,11 +692,11 @@ class _Checker:
                 other_row = known.agencies.setdefault(fold(name), row.number)
                 if other_row != row.number:
                     row.report("name", "duplicate_name", value=name, other_row=str(other_row))
-            codes: list[str] = []
             if "fields" not in self._read:
                 row.skip()
-            for part, found in known.fields.resolve(
-                    parts or () if "fields" in self._read else ()):
+                continue
+            codes: list[str] = []
+            for part, found in known.fields.resolve(parts or ()):
                 if len(found) != 1:
                     row.report("fields", "unknown_field", value=part)
                 elif (code := found.pop()) not in codes:

@@ -87,6 +87,7 @@ def _write(values: Workbook, *, example: bool) -> bytes:
         page = book.create_sheet(sheet.title)
         _write_header(page, sheet)
         for number, cells in enumerate(_cells(sheet, values), start=2):
+            lines = 1
             for position, (column, value) in enumerate(zip(sheet.columns, cells, strict=True),
                                                        start=1):
                 cell = page.cell(row=number, column=position)
@@ -94,7 +95,12 @@ def _write(values: Workbook, *, example: bool) -> bytes:
                 if column.text:
                     cell.number_format = "@"
                 cell.font = _EXAMPLE_FONT if example else _PLAIN
-                cell.alignment = Alignment(vertical="top", wrap_text=True)
+                cell.alignment = Alignment(
+                    vertical="top", wrap_text=True,
+                    horizontal="center" if isinstance(value, int) else None)
+                lines = max(lines, _lines(str(value or ""), column.width))
+            if lines > 1:
+                page.row_dimensions[number].height = 15 * lines + 2
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -140,8 +146,13 @@ _GUIDE_WIDTHS = (28, 10, 95)
 
 def _fit_height(page: Worksheet, row: int, text: str, width: int) -> None:
     """Room for the lines `text` wraps to: merged cells, and some viewers, do not grow."""
-    lines = 1 + int(len(text) / (width * _CHARACTERS_PER_WIDTH))
-    page.row_dimensions[row].height = 15 * lines + 2
+    page.row_dimensions[row].height = 15 * _lines(text, width) + 2
+
+
+def _lines(text: str, width: int) -> int:
+    """About how many lines `text` takes in a column `width` wide, wrapped."""
+    per_line = width * _CHARACTERS_PER_WIDTH
+    return sum(1 + int(len(line) / per_line) for line in text.split("\n"))
 
 
 def _write_guide(guide: Worksheet, *, example: bool) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -78,6 +79,13 @@ def test_the_template_reads_back_as_the_minh_tien_example() -> None:
     assert parsed.problems == ()
     assert parsed.ok
     assert parsed.workbook == MINH_TIEN
+
+
+def test_the_template_saved_again_by_another_spreadsheet_program_still_reads() -> None:
+    # LibreOffice Calc's save of the template: shared strings and its own styles.
+    saved = Path(__file__).with_name("minh_tien_saved_by_calc.xlsx").read_bytes()
+
+    assert read_workbook(saved, "minh-tien.xlsx") == ParsedWorkbook(MINH_TIEN, ())
 
 
 def test_the_template_has_a_guide_then_one_sheet_per_kind_of_row() -> None:
@@ -428,6 +436,15 @@ def test_a_50_mb_file_is_refused_without_being_opened(monkeypatch: pytest.Monkey
     parsed = read_workbook(b"PK\x03\x04" + bytes(50 * 1024 * 1024), "tinh.xlsx")
 
     assert parsed.problems == (SetupProblem("", 0, "", "too_big", {"size": "50", "max": "10"}),)
+
+
+def test_a_small_file_that_unpacks_into_too_much_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workbook_file, "MAX_UNPACKED", 20_000)
+
+    parsed = read_workbook(build_workbook_template(), "tinh.xlsx")
+
+    assert where(parsed) == [("", 0, "", "too_big_unpacked")]
 
 
 def test_another_spreadsheet_is_refused_as_not_a_commune_workbook() -> None:
