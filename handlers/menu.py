@@ -43,6 +43,7 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
             staff.append(Choice("menu:agency", _("📥 Petitions to answer")))
         if "admin" in roles:
             staff.append(Choice("menu:invite", _("✉️ Invite staff and delegates")))
+            staff.append(Choice("menu:setup", _("🏛 Commune setup")))
         choices = staff + choices
     return choices
 

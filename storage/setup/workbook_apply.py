@@ -62,9 +62,11 @@ from storage.setup.workbook import (
     Workbook,
 )
 
-# The sheets and the columns problems point at, as the workbook file names them.
+# The sheets and the columns problems point at, as the workbook file (`workbook_sheets`)
+# names them. The row is counted from the header in row 1: a file with blank rows or a title
+# above the header points a little high.
 SHEET_COMMUNES = "Xã"
-SHEET_HAMLETS = "Thôn"
+SHEET_HAMLETS = "Thôn, ấp"
 SHEET_UNITS = "Đơn vị bầu cử"
 SHEET_SEATS = "Đại biểu"
 SHEET_FIELDS = "Lĩnh vực"
@@ -72,7 +74,7 @@ SHEET_AGENCIES = "Cơ quan"
 SHEET_OPTIONS = "Đối thoại"
 COLUMN_COMMUNE = "Mã xã"
 COLUMN_HAMLET_CODE = "Mã thôn"
-COLUMN_HAMLET_NAME = "Tên thôn"
+COLUMN_HAMLET_NAME = "Tên"
 
 # What a plan lists, in the order a reader meets it.
 KINDS = ("commune", "unit", "hamlet", "seat", "field", "agency", "option")

@@ -226,7 +226,7 @@ async def test_a_hamlet_code_of_another_commune_is_refused(db: Database) -> None
         plan = await plan_setup(session, taken)
     assert not plan.ok
     (problem,) = plan.problems
-    assert (problem.sheet, problem.row, problem.key) == ("Thôn", 2, "hamlet_code_taken")
+    assert (problem.sheet, problem.row, problem.key) == ("Thôn, ấp", 2, "hamlet_code_taken")
     assert problem.params == {"value": "ttt-tan-dan", "commune": "Xã Tân Thuận Tây"}
     assert await count(db, Commune) == 1
 
