@@ -16,6 +16,7 @@ from bot.files import Fetchers, file_route
 from bot.local_chat import LocalChat
 from bot.plan_imports import process_plan_imports
 from bot.settings import Settings
+from bot.setup_imports import process_setup_imports
 from bot.telegram import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.telegram import TelegramChannel
 from bot.zalo import WEBHOOK_PATH as ZALO_PATH
@@ -158,6 +159,9 @@ async def run_process(settings: Settings) -> None:
                             outbox_retention_days=settings.outbox_retention_days)
     clock.add_job(process_plan_imports, "interval", seconds=3,
                   args=[process.db, platform_fetchers(process)], id="process-plan-imports",
+                  max_instances=1, coalesce=True)
+    clock.add_job(process_setup_imports, "interval", seconds=3,
+                  args=[process.db, platform_fetchers(process)], id="process-setup-imports",
                   max_instances=1, coalesce=True)
     clock.start()
     if process.telegram is not None:

@@ -1,5 +1,5 @@
-"""The `cutri` command: run the bot, chat in the terminal, migrate, load demo data, add admins,
-manage invites, rotate the encryption key."""
+"""The `cutri` command: run the bot, chat in the terminal, migrate, load demo data, set communes
+up from their workbook, add admins, manage invites, rotate the encryption key."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from bot.cli_commune import add_parser as add_commune_parser
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -58,13 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_invite(settings, args))
     elif command == "keys":
         return asyncio.run(_rotate_keys(settings))
+    elif command == "commune":
+        from bot.cli_commune import run_commune
+
+        return run_commune(settings.database_url, args)
     else:
         parser.print_help()
     return 0
 
 
 # Commands that open the database, and so need the encryption key.
-DATABASE_COMMANDS = {"run", "chat", "db", "seed-demo", "admin", "invite"}
+DATABASE_COMMANDS = {"run", "chat", "db", "seed-demo", "admin", "invite", "commune"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", choices=["office", "delegate", "agency", "admin"])
     invite.add_argument("--count", type=int, default=1)
     invite.add_argument("--agency", help="for --role agency: the agency's name, as listed")
+    add_commune_parser(commands)
     keys = commands.add_parser("keys", help="the key phones and categories are encrypted with")
     keys.add_argument("action", choices=["rotate"])
     return parser

@@ -60,7 +60,8 @@ async def staff_choices(turn: Turn) -> list[Choice]:
     if "agency" in roles:
         staff.append(Choice("menu:agency", _("📥 Petitions to answer")))
     if "admin" in roles:
-        staff.append(Choice("menu:invite", _("✉️ Invite staff and delegates")))
+        staff += [Choice("menu:invite", _("✉️ Invite staff and delegates")),
+                  Choice("menu:setup", _("🏛 Commune setup"))]
     return staff
 
 

@@ -10,6 +10,7 @@ from handlers.dates import format_date
 from handlers.dialogues.notices import DIALOGUE_NOTICES
 from handlers.i18n import Translator, translator
 from handlers.petitions.texts import status_name
+from handlers.setup import SETUP_NOTICES
 from handlers.values import Choice, Reply
 from handlers.voter_contact.notices import MEETING_NOTICES
 from handlers.voter_contact.plan_upload import plan_failed, plan_imported, plan_refused
@@ -151,6 +152,7 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "petitions_overdue_digest": _petitions_overdue_digest,
     **MEETING_NOTICES,
     **DIALOGUE_NOTICES,
+    **SETUP_NOTICES,
     "plan_imported": plan_imported,
     "plan_refused": plan_refused,
     "plan_import_failed": plan_failed,

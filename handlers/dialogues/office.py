@@ -15,7 +15,7 @@ from handlers.dates import (
     parse_local_datetime,
     parse_when_and_place,
 )
-from handlers.dialogues.register import CATEGORY_NAMES, TOPIC_NAMES
+from handlers.dialogues.register import CATEGORY_NAMES, TOPIC_NAMES, choice_labels
 from handlers.documents.dialogue_lists import build_hamlet_lists_xlsx
 from handlers.i18n import N_, translator
 from handlers.menu import show_menu
@@ -24,12 +24,14 @@ from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.dialogues.dialogues import (
+    DEFAULT_CATEGORIES,
     CodeAlreadyUsed,
     DialogueDraft,
     RegistrationRefused,
     answer_questions,
     check_in,
     create_dialogue,
+    dialogue_choices,
     dialogue_fill,
     dialogues_of_commune,
     get_dialogue,
@@ -246,18 +248,23 @@ async def on_quotas(turn: Turn) -> None:
                         count=len(hamlets)), choices=[_quit(turn)])
         return
     turn.go(FLOW, "categories", quotas={str(h.id): int(n) for h, n in zip(
-        hamlets, numbers, strict=True) if int(n)}, categories=list(DEFAULT_CATEGORIES))
+        hamlets, numbers, strict=True) if int(n)}, categories=[
+            code for code in await _categories(turn)
+            if code in DEFAULT_CATEGORIES or code not in CATEGORY_NAMES])
     await ask_categories(turn)
 
 
-DEFAULT_CATEGORIES = ("poor", "near_poor", "newly_non_poor")
+async def _categories(turn: Turn) -> dict[str, str]:
+    """The commune's household categories (its own list, or the built-in one), labelled."""
+    categories, _topics = await dialogue_choices(turn.db, int(turn.data["commune_id"]))
+    return choice_labels(turn, categories, CATEGORY_NAMES)
 
 
 async def ask_categories(turn: Turn) -> None:
     chosen = set(turn.data.get("categories", []))
     turn.say(turn._("Which households are invited? Choose again to remove one, then Done."),
-             choices=[Choice(f"dcat:{key}", ("☑ " if key in chosen else "☐ ") + turn._(name))
-                      for key, name in CATEGORY_NAMES.items()]
+             choices=[Choice(f"dcat:{key}", ("☑ " if key in chosen else "☐ ") + name)
+                      for key, name in (await _categories(turn)).items()]
              + [Choice("dcat:done", turn._("Done")), _quit(turn)])
 
 
@@ -272,7 +279,7 @@ async def on_categories(turn: Turn) -> None:
                  choices=[Choice("dform:yes", turn._("Yes")), Choice("dform:no", turn._("No")),
                           _quit(turn)])
         return
-    if choice in CATEGORY_NAMES:
+    if choice in await _categories(turn):
         chosen = [c for c in chosen if c != choice] if choice in chosen else [*chosen, choice]
         turn.go(FLOW, "categories", categories=chosen)
     await ask_categories(turn)

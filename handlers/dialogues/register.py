@@ -12,6 +12,7 @@ from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.dialogues.dialogues import (
+    DialogueChoice,
     RegistrationForm,
     RegistrationRefused,
     Waitlisted,
@@ -19,6 +20,7 @@ from storage.dialogues.dialogues import (
     cancel_registration,
     consent_to_category,
     dialogue_calendar,
+    dialogue_choices,
     dialogue_hamlets,
     door_code,
     get_dialogue,
@@ -102,6 +104,21 @@ TOPIC_NAMES = {
     "labour_export": N_("Working abroad under contract"),
     "other": N_("Other questions"),
 }
+
+
+def choice_labels(turn: Turn, options: list[DialogueChoice],
+                  built_in: dict[str, str]) -> dict[str, str]:
+    """Code → label: the catalog's for a built-in code, the commune's own name otherwise."""
+    return {code: name if name is not None else turn._(built_in.get(code, code))
+            for code, name in options}
+
+
+async def offered_choices(turn: Turn) -> tuple[dict[str, str], dict[str, str]]:
+    """The categories and topics the dialogue's commune offers, labelled for the reader."""
+    dialogue = await get_dialogue(turn.db, int(turn.data.get("dialogue_id", 0)))
+    categories, topics = await dialogue_choices(turn.db, dialogue.commune_id if dialogue else 0)
+    return (choice_labels(turn, categories, CATEGORY_NAMES),
+            choice_labels(turn, topics, TOPIC_NAMES))
 
 
 def _quit(turn: Turn) -> Choice:
@@ -205,15 +222,15 @@ async def on_hamlet(turn: Turn) -> None:
 
 
 async def ask_category(turn: Turn) -> None:
+    categories, _topics = await offered_choices(turn)
     turn.say(turn._("The household's category (as you declare it)?"), choices=[
-        Choice(f"dk:{key}", turn._(name)) for key, name in CATEGORY_NAMES.items()] + [
-        _quit(turn)])
+        Choice(f"dk:{key}", name) for key, name in categories.items()] + [_quit(turn)])
 
 
 @step(FLOW, "category")
 async def on_category(turn: Turn) -> None:
     category = (turn.inbound.choice or "").removeprefix("dk:")
-    if category not in CATEGORY_NAMES:
+    if category not in (await offered_choices(turn))[0]:
         await ask_category(turn)
         return
     turn.go(FLOW, "topics", category=category)
@@ -222,9 +239,10 @@ async def on_category(turn: Turn) -> None:
 
 async def ask_topics(turn: Turn) -> None:
     chosen = set(turn.data.get("topics", []))
+    _categories, topics = await offered_choices(turn)
     turn.say(turn._("What do you want to raise? Choose one or more, then Done."), choices=[
-        Choice(f"dt:{key}", ("☑ " if key in chosen else "☐ ") + turn._(name))
-        for key, name in TOPIC_NAMES.items()] + [Choice("dt:done", turn._("Done"))])
+        Choice(f"dt:{key}", ("☑ " if key in chosen else "☐ ") + name)
+        for key, name in topics.items()] + [Choice("dt:done", turn._("Done"))])
 
 
 @step(FLOW, "topics")
@@ -241,7 +259,7 @@ async def on_topic(turn: Turn) -> None:
         turn.say(turn._("Your questions for the dialogue (the request form), or Skip."),
                  choices=[Choice("dq:skip", turn._("Skip"))])
         return
-    if choice in TOPIC_NAMES:
+    if choice in (await offered_choices(turn))[1]:
         chosen = [t for t in chosen if t != choice] if choice in chosen else [*chosen, choice]
         turn.go(FLOW, "topics", topics=chosen)
     elif choice == "done":
@@ -264,12 +282,12 @@ async def show_review(turn: Turn, text: str) -> None:
     turn.go(FLOW, "review", questions=text)
     data = turn.data
     hamlets = dict(await dialogue_hamlets(turn.db, int(data["dialogue_id"])))
+    categories, topics = await offered_choices(turn)
     turn.say("\n".join([
         turn._("Representative: {value}", value=data["name"]),
         turn._("Hamlet: {value}", value=hamlets.get(int(data["hamlet_id"]), "")),
-        turn._("Category: {value}", value=turn._(CATEGORY_NAMES[str(data["category"])])),
-        turn._("Topics: {value}", value=", ".join(turn._(TOPIC_NAMES[t])
-                                                  for t in data["topics"])),
+        turn._("Category: {value}", value=categories.get(str(data["category"]), "")),
+        turn._("Topics: {value}", value=", ".join(topics.get(t, t) for t in data["topics"])),
         turn._("Questions: {value}", value=text or "—"),
     ]), title=turn._("Check your registration"),
         choices=[Choice("dr:send", turn._("✅ Register")), _quit(turn)])

@@ -23,6 +23,7 @@ from storage.messaging.notify import notify_person
 from storage.models import (
     Consent,
     Dialogue,
+    DialogueOption,
     Hamlet,
     HamletQuota,
     Person,
@@ -37,6 +38,8 @@ CATEGORIES = ("poor", "near_poor", "newly_non_poor", "other")
 # Seed 003's topics: the default list of a new dialogue.
 TOPICS = ("poor_list_review", "benefits", "vocational_training", "job_loans",
           "labour_export", "other")
+# Who a new dialogue invites unless the office says otherwise.
+DEFAULT_CATEGORIES = ("poor", "near_poor", "newly_non_poor")
 ACTIVE = ("registered", "waiting", "offered")
 FILL_ALERTS = (80, 100)
 
@@ -375,6 +378,27 @@ def dialogue_calendar(dialogue: Dialogue) -> bytes:
 
 # -- the office's side ---------------------------------------------------------------------
 
+# (code, name): the name is None for a built-in code, which the reader's catalog names.
+DialogueChoice = tuple[str, str | None]
+
+
+async def dialogue_choices(
+    db: AsyncSession, commune_id: int
+) -> tuple[list[DialogueChoice], list[DialogueChoice]]:
+    """The household categories and topics the commune's dialogues offer, in its order.
+
+    A commune that set its own lists (the workbook's dialogue sheet) offers those; any other
+    offers the built-in ones.
+    """
+    query = (select(DialogueOption.kind, DialogueOption.code, DialogueOption.name)
+             .where(DialogueOption.commune_id == commune_id)
+             .order_by(DialogueOption.position, DialogueOption.id))
+    own: dict[str, list[DialogueChoice]] = {"category": [], "topic": []}
+    for kind, code, name in (await db.execute(query)).tuples():
+        own.setdefault(kind, []).append((code, name))
+    return (own["category"] or [(code, None) for code in CATEGORIES],
+            own["topic"] or [(code, None) for code in TOPICS])
+
 
 @dataclass(frozen=True)
 class DialogueDraft:
@@ -384,8 +408,9 @@ class DialogueDraft:
     place: str
     quotas: dict[int, int]  # hamlet id -> seats
     organiser: str = ""
-    categories: tuple[str, ...] = ("poor", "near_poor", "newly_non_poor")
-    topics: tuple[str, ...] = TOPICS
+    # None: the commune's own list (its dialogue options), else the built-in one.
+    categories: tuple[str, ...] | None = None
+    topics: tuple[str, ...] | None = None
     registration_until: datetime | None = None
     release_hours: int | None = 48  # seats unfilled this long before go to anyone
     offer_hours: int = 24
@@ -402,11 +427,14 @@ async def create_dialogue(db: AsyncSession, actor: Person, draft: DialogueDraft,
         raise RegistrationRefused("bad_quotas")
     if not draft.title.strip() or not draft.place.strip():
         raise RegistrationRefused("missing")
+    categories, topics = await dialogue_choices(db, draft.commune_id)
     dialogue = Dialogue(
         commune_id=draft.commune_id, title=draft.title.strip()[:300],
         organiser=draft.organiser.strip()[:300], starts_at=draft.starts_at,
-        place=draft.place.strip()[:300], topics=list(draft.topics),
-        categories=list(draft.categories),
+        place=draft.place.strip()[:300],
+        topics=list(draft.topics if draft.topics is not None else [c for c, _ in topics]),
+        categories=list(draft.categories if draft.categories is not None else [
+            c for c, _ in categories if c in DEFAULT_CATEGORIES or c not in CATEGORIES]),
         registration_until=draft.registration_until or draft.starts_at - timedelta(days=1),
         release_at=(draft.starts_at - timedelta(hours=draft.release_hours)
                     if draft.release_hours is not None else None),

@@ -28,6 +28,7 @@ from storage.models.places import (
     Hamlet,
     Province,
 )
+from storage.models.setup import SetupImport
 from storage.models.voter_contact import (
     ContactRound,
     CouncilSession,
@@ -76,6 +77,7 @@ __all__ = [
     "Reminder",
     "ReminderDelivery",
     "RoleGrant",
+    "SetupImport",
     "StoredFile",
     "TopicMute",
 ]

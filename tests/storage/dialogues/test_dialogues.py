@@ -15,6 +15,7 @@ from storage.dialogues.dialogues import (
     CATEGORIES,
     TOPICS,
     CodeAlreadyUsed,
+    DialogueDraft,
     Registered,
     RegistrationForm,
     RegistrationRefused,
@@ -24,6 +25,8 @@ from storage.dialogues.dialogues import (
     cancel_dialogue,
     cancel_registration,
     check_in,
+    create_dialogue,
+    dialogue_choices,
     door_code,
     expire_offers_and_release,
     move_dialogue,
@@ -34,6 +37,7 @@ from storage.dialogues.dialogues import (
 from storage.models import (
     ChannelIdentity,
     Dialogue,
+    DialogueOption,
     Hamlet,
     HamletQuota,
     OutboxMessage,
@@ -302,3 +306,28 @@ async def test_a_door_code_opens_once_and_only_for_a_seated_household(db: Databa
             await check_in(session, office, dialogue, first.checkin_code,
                            now=T0 + timedelta(minutes=5))
         assert used.value.used_at == T0 and first.attended_at == T0
+
+
+async def test_a_commune_with_its_own_topics_offers_them_in_new_dialogues(db: Database) -> None:
+    commune_id = await demo(db)
+    office = await staff(db, "9001")
+    async with db.transaction() as session:
+        assert await dialogue_choices(session, commune_id) == (
+            [(code, None) for code in CATEGORIES], [(code, None) for code in TOPICS])
+        session.add_all([
+            DialogueOption(commune_id=commune_id, kind="topic", code="forest",
+                           name="Trồng rừng, giao khoán rừng", position=0),
+            DialogueOption(commune_id=commune_id, kind="topic", code="job_loans",
+                           name="Vay vốn tạo việc làm", position=1)])
+        await session.flush()
+        categories, topics = await dialogue_choices(session, commune_id)
+        assert categories == [(code, None) for code in CATEGORIES]
+        assert topics == [("forest", "Trồng rừng, giao khoán rừng"),
+                          ("job_loans", "Vay vốn tạo việc làm")]
+        hamlet = (await session.execute(select(Hamlet))).scalars().first()
+        assert hamlet is not None
+        dialogue = await create_dialogue(session, office, DialogueDraft(
+            commune_id=commune_id, title="Đối thoại năm 2027", starts_at=T0 + timedelta(days=9),
+            place="Hội trường", quotas={hamlet.id: 10}), now=T0)
+        assert dialogue.topics == ["forest", "job_loans"]
+        assert dialogue.categories == ["poor", "near_poor", "newly_non_poor"]
