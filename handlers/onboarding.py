@@ -1,7 +1,9 @@
 """Onboarding: greeting, privacy notice and consent, commune, hamlet, optional phone.
 
 `/start` may carry a hamlet code (QR posters at the cultural house: `/start ttt-tan-dan`) or a
-staff invite (`/start inv-...`); both are kept until consent is given, then applied.
+staff invite (`/start inv-K7MQ3XHPAC`); both are kept until consent is given, then applied.
+On Zalo, where links carry nothing, an invite code is simply typed ("Mã mời K7MQ-3XHP-AC"),
+at any point: `typed_invite_code` recognises it and the router treats it as that `/start`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from storage.people.roles import (
     InviteAccepted,
     accept_invite,
     keep_start_argument,
+    normalize_invite_code,
 )
 from storage.places import (
     find_hamlet_by_code,
@@ -57,9 +60,32 @@ def notice_summary(turn: Turn) -> str:
     )
 
 
+# Words people put before an invite code, folded, longest first ("Mã mời: K7MQ-3XHP-AC").
+INVITE_WORDS = ("ma loi moi", "ma moi", "loi moi", "ma", "moi", "invitation code",
+                "invite code", "invitation", "invite", "code", "inv")
+
+
+def typed_invite_code(text: str) -> str | None:
+    """The invite code in a message that is only a code, perhaps with words before it."""
+    words = fold(text).lstrip("/").removeprefix("start").strip()
+    for prefix in INVITE_WORDS:
+        if words.startswith(prefix):
+            code = normalize_invite_code(words[len(prefix):].lstrip(" :-"))
+            if code is not None:
+                return code
+    return normalize_invite_code(words)
+
+
 @command("start", N_("Start / register"))
 async def start_command(turn: Turn) -> None:
     argument = turn.inbound.text.strip()
+    if (
+        argument
+        and not argument.startswith(INVITE_PREFIX)
+        and (code := typed_invite_code(argument)) is not None
+        and await find_hamlet_by_code(turn.db, argument) is None
+    ):
+        argument = INVITE_PREFIX + code  # `/start K7MQ3XHPAC`, typed without the "inv-"
     if turn.consented_at_start:
         await apply_start_argument(turn, argument)
         return
@@ -155,6 +181,12 @@ async def apply_start_argument(turn: Turn, argument: str) -> None:
                     role=role_name(turn, result.role), commune=result.commune_name
                 )
             )
+        elif result.reason == "unknown":
+            turn.say(_("I do not know this invitation code. Please check it and type it again, "
+                       "or ask the commune office for a new one."))
+        elif result.reason == "too_many":
+            turn.say(_("Too many wrong invitation codes today. Please try again tomorrow, or "
+                       "ask the commune office for help."))
         else:
             turn.say(_("This invitation link is not valid any more. Ask the office for a new one."))
         await show_menu(turn)

@@ -25,6 +25,7 @@ from handlers.turn import Turn
 from handlers.values import Inbound, Kind
 from handlers.voter_contact import meetings, plan_upload  # noqa: F401
 from handlers.voter_contact import office as meetings_office  # noqa: F401
+from storage.people.roles import INVITE_PREFIX
 
 # Commands that work before consent: they read nothing personal or only delete.
 PUBLIC_COMMANDS = {"start", "help", "language", "cancel", "mydata", "forget"}
@@ -72,10 +73,15 @@ def resolve_choice(
 
 
 def resolve_keyword(inbound: Inbound) -> Inbound:
+    """Typed command words, and a typed invite code (Zalo's only way in), become commands."""
     if inbound.kind is Kind.TEXT:
         words = fold(inbound.text).lstrip("/")
         if words in KEYWORDS:
             return _replace(inbound, kind=Kind.COMMAND, command=KEYWORDS[words], text="")
+        code = onboarding.typed_invite_code(inbound.text)
+        if code is not None:
+            return _replace(inbound, kind=Kind.COMMAND, command="start",
+                            text=INVITE_PREFIX + code)
     return inbound
 
 

@@ -86,6 +86,11 @@ async def find_commune_by_code(db: AsyncSession, code: str) -> Commune | None:
     return (await db.execute(query)).scalar_one_or_none()
 
 
+async def find_province_by_code(db: AsyncSession, code: str) -> Province | None:
+    query = select(Province).where(Province.code == code)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
 async def find_hamlet_by_code(db: AsyncSession, code: str) -> Hamlet | None:
     query = select(Hamlet).where(Hamlet.code == code.strip().lower())
     return (await db.execute(query)).scalar_one_or_none()
