@@ -19,6 +19,7 @@ from handlers.registry import action, choice_number, command, step
 from handlers.topics import topic_name
 from handlers.turn import Turn
 from handlers.values import Choice
+from handlers.working_commune import working_commune
 from storage.dialogues.dialogues import HOUSEHOLD_CATEGORY
 from storage.files import store_file
 from storage.models import Commune
@@ -39,7 +40,6 @@ from storage.people.roles import (
     live_invites,
     revoke_invite,
 )
-from storage.permissions import communes_where
 from storage.places import get_commune, list_agencies, list_delegate_seats
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -298,8 +298,10 @@ async def on_language(turn: Turn) -> None:
 @action("menu:hamlet")
 async def change_hamlet(turn: Turn) -> None:
     await ask_commune(turn)
-    if turn.step == ("onboarding", "hamlet"):
-        turn.go("onboarding", "hamlet", then="menu")
+    flow, step_name = turn.step
+    if flow == "onboarding" and step_name in ("commune", "hamlet"):
+        # Kept through the commune step: the hamlet step then returns to the menu.
+        turn.go(flow, step_name, then="menu")
 
 
 @action("menu:phone")
@@ -314,8 +316,8 @@ async def menu_help(turn: Turn) -> None:
 
 async def _admin_commune(turn: Turn) -> Commune | None:
     """The commune this person administers; None (and the menu, with why) if none."""
-    communes = await communes_where(turn.db, turn.person, ("admin",))
-    commune = await get_commune(turn.db, communes[0]) if communes else None
+    commune_id = await working_commune(turn, ("admin",))
+    commune = await get_commune(turn.db, commune_id) if commune_id is not None else None
     if commune is None:
         await show_menu(turn, turn._("Only an administrator can invite staff."))
     return commune

@@ -6,7 +6,7 @@ from handlers.i18n import N_
 from handlers.registry import command
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
-from storage.people.roles import roles_of
+from storage.permissions import STAFF_ROLES, communes_where, provinces_administered, roles_held
 
 
 async def main_menu_choices(turn: Turn) -> list[Choice]:
@@ -25,7 +25,7 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
         Choice("menu:forget", _("🗑 Delete my data")),
     ]
     if turn.person is not None:
-        roles = {grant.role for grant in await roles_of(turn.db, turn.person.id)}
+        roles = await roles_held(turn.db, turn.person)
         staff = []
         if roles & {"office", "admin"}:
             staff += [Choice("menu:inbox", _("📥 Petition inbox")),
@@ -43,6 +43,10 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
             staff.append(Choice("menu:agency", _("📥 Petitions to answer")))
         if "admin" in roles:
             staff.append(Choice("menu:invite", _("✉️ Invite staff and delegates")))
+        if await provinces_administered(turn.db, turn.person):
+            staff.append(Choice("menu:province", _("🗺 Province overview")))
+        if roles and len(await communes_where(turn.db, turn.person, STAFF_ROLES)) > 1:
+            staff.append(Choice("menu:commune", _("🏛 Change the commune I work in")))
         choices = staff + choices
     return choices
 

@@ -34,15 +34,13 @@ from storage.models import (
 )
 from storage.models.base import utcnow
 from storage.people.people import PERSONAL_DATA
-from storage.permissions import BROADCASTERS, require_role
+from storage.permissions import BROADCASTERS, STAFF_ROLES, require_role
 
 TOPICS = ("general", "voter_contact", "dialogue", "agriculture", "health_education", "security")
 AUDIENCE_KINDS = ("commune", "hamlets", "delegates", "dialogue")
 # Households of a dialogue who hold or are offered a seat (not the waiting list).
 DIALOGUE_AUDIENCE = ("registered", "attended", "offered")
 MAX_TEXT = 3000
-# Roles that make someone part of "the whole commune" even without a hamlet there.
-COMMUNE_STAFF = ("delegate", "office", "agency", "admin")
 
 
 class BadBroadcast(ValueError):
@@ -60,7 +58,7 @@ def audience_people(commune_id: int, audience: dict[str, Any]) -> Select[tuple[i
     if kind == "commune":
         residents = select(Hamlet.id).where(Hamlet.commune_id == commune_id)
         staff = select(RoleGrant.person_id).where(
-            RoleGrant.commune_id == commune_id, RoleGrant.role.in_(COMMUNE_STAFF)
+            RoleGrant.commune_id == commune_id, RoleGrant.role.in_(STAFF_ROLES)
         )
         return select(Person.id).where(
             or_(Person.hamlet_id.in_(residents), Person.id.in_(staff))

@@ -36,10 +36,10 @@ from storage.models import (
     RoleGrant,
 )
 from storage.models.base import utcnow
+from storage.permissions import PROVINCE_ROLES
 
 ROLES = ("citizen", "delegate", "office", "agency", "admin")
 INVITABLE = ("delegate", "office", "agency", "admin")
-PROVINCE_ROLES = ("admin",)
 INVITE_PREFIX = "inv-"
 # An invite opened before consent waits in the conversation as the hash of its token.
 INVITE_HASH_PREFIX = "invh-"
