@@ -41,6 +41,7 @@ from storage.people.roles import (
     normalize_invite_code,
 )
 from storage.places import (
+    find_communes,
     find_hamlet_by_code,
     get_commune,
     get_hamlet,
@@ -219,33 +220,63 @@ def role_name(turn: Turn, role: str) -> str:
     return names.get(role, role)
 
 
+# Up to this many communes are offered as buttons; a province's hundred are found by name.
+SHOWN_COMMUNES = 8
+FOUND_COMMUNES = 6
+
+
 async def ask_commune(turn: Turn) -> None:
+    _ = turn._
     communes = await list_communes(turn.db)
     if len(communes) == 1:
         await ask_hamlet(turn, communes[0].id)
         return
     if not communes:
         turn.end()
-        turn.say(turn._("No commune has been set up yet. Please ask the commune office."))
+        turn.say(_("No commune has been set up yet. Please ask the commune office."))
         return
     turn.go(FLOW, "commune")
-    turn.say(
-        turn._("Which commune or ward do you live in?"),
-        choices=[Choice(f"commune:{c.id}", c.name) for c in communes],
-    )
+    if len(communes) <= SHOWN_COMMUNES:
+        turn.say(_("Which commune or ward do you live in?"),
+                 choices=[Choice(f"commune:{c.id}", c.name) for c in communes])
+        return
+    turn.say(_("Which commune or ward do you live in? Type its name (accents are not needed), "
+               "or the name of the district it belonged to before."))
 
 
 @step(FLOW, "commune")
 async def on_commune(turn: Turn) -> None:
+    _ = turn._
     communes = await list_communes(turn.db)
-    chosen = _pick(turn, "commune", [(c.id, c.name) for c in communes])
-    if chosen is None:
-        turn.say(
-            turn._("Please choose your commune from the list."),
-            choices=[Choice(f"commune:{c.id}", c.name) for c in communes],
-        )
+    if turn.inbound.choice == "commune:again":
+        turn.say(_("Please type the name of your commune or ward, or of its former district."))
         return
-    await ask_hamlet(turn, chosen)
+    chosen = _pick(turn, "commune", [(c.id, c.name) for c in communes])
+    if chosen is not None and (turn.inbound.choice or len(communes) <= SHOWN_COMMUNES):
+        await ask_hamlet(turn, chosen)
+        return
+    found = []
+    if turn.inbound.kind is Kind.TEXT:
+        found = await find_communes(turn.db, turn.inbound.text, FOUND_COMMUNES)
+    if len(found) == 1:
+        commune = found[0]
+        turn.say(_("Is it {commune}?", commune=commune.name) + (
+            " " + _("(former district: {district})", district=commune.district)
+            if commune.district else ""),
+            choices=[Choice(f"commune:{commune.id}", _("Yes, {commune}", commune=commune.name)),
+                     Choice("commune:again", _("No, type again"))])
+        return
+    if found:
+        turn.say(_("Which of these is your commune?"),
+                 choices=[Choice(f"commune:{c.id}", c.name) for c in found]
+                 + [Choice("commune:again", _("None of these, type again"))])
+        return
+    if len(communes) <= SHOWN_COMMUNES:
+        turn.say(_("Please choose your commune from the list."),
+                 choices=[Choice(f"commune:{c.id}", c.name) for c in communes])
+        return
+    turn.say(_("I found no commune by that name. Please type it again, for example: Tan Thuan "
+               "Tay, or the name of the former district."))
 
 
 async def ask_hamlet(turn: Turn, commune_id: int) -> None:
