@@ -100,16 +100,18 @@ async def find_communes(
             score[commune_id] = 200.0
         elif name.startswith(typed) or f" {typed}" in f" {name}":
             score[commune_id] = 150.0 - len(name) / 100
-    for _name, value, commune_id in process.extract(
-        typed, names, scorer=fuzz.WRatio, limit=None, score_cutoff=MATCH_CUTOFF
-    ):
-        score[commune_id] = max(score.get(commune_id, 0.0), float(value))
     districts = {c.id: _bare(c.district) for c in communes if c.district}
     for _name, value, commune_id in process.extract(
         typed, districts, scorer=fuzz.ratio, limit=None, score_cutoff=85
     ):
         # Below a commune named like it: "Tân Hiệp" the commune before Tân Hiệp's communes.
         score[commune_id] = max(score.get(commune_id, 0.0), float(value) - 1)
+    if not score:
+        # Nothing named so: a typo ("tan thuan tai"), judged by rapidfuzz.
+        for _name, value, commune_id in process.extract(
+            typed, names, scorer=fuzz.WRatio, limit=None, score_cutoff=MATCH_CUTOFF
+        ):
+            score[commune_id] = float(value)
     by_id = {c.id: c for c in communes}
     best = sorted(score, key=lambda commune_id: (-score[commune_id], by_id[commune_id].name))
     return [by_id[commune_id] for commune_id in best[:limit]]
