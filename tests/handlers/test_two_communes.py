@@ -136,3 +136,27 @@ async def test_the_other_communes_invite_and_broadcast_are_untouched(db: Databas
         broadcast = await session.get(Broadcast, two.broadcast_b)
     assert invite is not None and invite.revoked_at is None
     assert broadcast is not None and broadcast.status != "cancelled"
+
+
+async def test_with_many_communes_the_province_admin_types_the_one_to_work_in(
+    db: Database,
+) -> None:
+    await demo(db)
+    for n in range(10):
+        await make_commune(db, f"Xã Số {n}", [f"Ấp Số {n}"])
+    tan_hiep = await make_commune(db, "Xã Tân Hiệp", ["Ấp Đông Hòa"])
+    async with db.transaction() as session:
+        province = (await session.execute(select(Province))).scalars().one()
+        await create_province_admin(session, province, "zalo", "tinh-z")
+    admin = Chat(db, channel="zalo", user_id="tinh-z")
+    await admin.send("/start")
+    await admin.press("consent:yes")
+    asked = await admin.press("menu:commune")
+    assert "12 xã" in texts(asked) and len(actions(asked)) == 1  # only "cancel"
+    found = await admin.send("tan hiep")
+    assert actions(found)[0] == f"wc:{tan_hiep}"
+    assert "Xã Tân Hiệp" in texts(await admin.send("1"))
+    async with db.transaction() as session:
+        person = (await session.execute(select(Person).where(
+            Person.working_commune_id == tan_hiep))).scalar_one_or_none()
+    assert person is not None
