@@ -65,6 +65,8 @@ def build_process(settings: Settings) -> Process:
             quiet_hours=QuietHours.parse(settings.quiet_hours, settings.timezone),
             dialogue_offer_hours=settings.dialogue_offer_hours,
             dialogue_release_hours=settings.dialogue_release_hours,
+            bot_username=settings.telegram_bot_username,
+            zalo_bot_url=settings.zalo_bot_url,
         ),
         limit=InboundLimit(settings.inbound_per_minute, burst=settings.inbound_burst),
     )
@@ -205,4 +207,5 @@ async def shut_down(process: Process, clock: Clock, tasks: list[asyncio.Task[Non
 
 
 def _with_username(config: HandlerConfig, username: str | None) -> HandlerConfig:
-    return replace(config, bot_username=username)
+    # Telegram's own answer wins over TELEGRAM_BOT_USERNAME (a renamed bot, a typo).
+    return replace(config, bot_username=username or config.bot_username)

@@ -54,9 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif command == "seed-demo":
         asyncio.run(_seed_demo(settings, only_if_empty=args.if_empty))
     elif command == "admin":
-        return asyncio.run(_create_admin(settings, args))
+        from bot.cli_access import create_admin
+
+        return asyncio.run(create_admin(settings, args))
     elif command == "invite":
-        return asyncio.run(_invite(settings, args))
+        from bot.cli_access import invite
+
+        return asyncio.run(invite(settings, args))
     elif command == "keys":
         return asyncio.run(_rotate_keys(settings))
     elif command == "commune":
@@ -81,23 +85,30 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     seed = commands.add_parser("seed-demo", help="load the demo commune from the seed plans")
     seed.add_argument("--if-empty", action="store_true", help="only when no commune exists")
-    admin = commands.add_parser("admin", help="bind a commune's first admin to a chat account")
+    admin = commands.add_parser(
+        "admin", help="bind a commune's (or a whole province's) admin to a chat account"
+    )
     admin.add_argument("action", choices=["create"])
-    admin.add_argument("--commune", required=True, help="commune code, e.g. tan-thuan-tay")
+    where = admin.add_mutually_exclusive_group(required=True)
+    where.add_argument("--commune", help="commune code, e.g. tan-thuan-tay")
+    where.add_argument("--province", help="province code: admin of every commune in it")
     who = admin.add_mutually_exclusive_group(required=True)
     who.add_argument("--telegram", help="Telegram user id (a number)")
     who.add_argument("--zalo", help="Zalo user id (from the bot's own logs of that user)")
     invite = commands.add_parser(
-        "invite", help="make single-use invite links (shown once), list or revoke live ones"
+        "invite", help="make single-use invite codes and links (shown once), list or revoke "
+        "live ones, list the delegate seats"
     )
     invite.add_argument("action", nargs="?", default="create",
-                        choices=["create", "list", "revoke"])
+                        choices=["create", "list", "revoke", "seats"])
     invite.add_argument("id", nargs="?", type=int, help="for revoke: the invite's number")
     invite.add_argument("--commune", help="commune code (create and list)")
     invite.add_argument("--role", choices=["office", "delegate", "agency", "admin"])
     invite.add_argument("--count", type=int, default=1)
     invite.add_argument("--agency", help="for --role agency: the agency's name, as listed")
     add_commune_parser(commands)
+    invite.add_argument("--seat", help="for --role delegate: the seat, by delegate id or name "
+                        "(see `cutri invite seats`)")
     keys = commands.add_parser("keys", help="the key phones and categories are encrypted with")
     keys.add_argument("action", choices=["rotate"])
     return parser
@@ -130,97 +141,6 @@ async def _seed_demo(settings: Settings, *, only_if_empty: bool) -> None:
             commune = await seed_demo(session)
             print(f"demo commune ready: {commune.name} (code {commune.code})")
     await db.dispose()
-
-
-async def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    from storage.db import Database
-    from storage.people.roles import create_first_admin, create_invites
-    from storage.places import find_commune_by_code
-
-    db = await _prepare(settings)
-    assert isinstance(db, Database)
-    channel, external_id = ("telegram", args.telegram) if args.telegram else ("zalo", args.zalo)
-    if channel == "telegram" and not str(external_id).isdigit():
-        print("cutri: a Telegram user id is a number", file=sys.stderr)
-        return 2
-    async with db.transaction() as session:
-        commune = await find_commune_by_code(session, args.commune)
-        if commune is None:
-            print(f"cutri: no commune with code {args.commune!r}", file=sys.stderr)
-            return 2
-        await create_first_admin(session, commune, channel, str(external_id))
-        print(f"admin of {commune.name} bound to {channel} account {external_id}")
-        for role in ("office", "delegate"):
-            for issued in await create_invites(session, commune, role, 3,
-                                               actor_label="operator"):
-                print(f"  {role:9} /start inv-{issued.token}")
-    await db.dispose()
-    print("On Telegram the links are https://t.me/<bot username>?start=inv-<token>.")
-    return 0
-
-
-async def _invite(settings: Settings, args: argparse.Namespace) -> int:
-    from storage.db import Database
-    from storage.people.roles import revoke_invite
-
-    if args.action == "revoke":
-        if args.id is None:
-            print("cutri: invite revoke needs the invite's number (see `cutri invite list`)",
-                  file=sys.stderr)
-            return 2
-    elif not args.commune or (args.action == "create" and not args.role):
-        print("cutri: invite needs --commune (and --role to create)", file=sys.stderr)
-        return 2
-    db = await _prepare(settings)
-    assert isinstance(db, Database)
-    try:
-        async with db.transaction() as session:
-            if args.action == "revoke":
-                revoked = await revoke_invite(session, args.id, commune_id=None, actor_id=None,
-                                              actor_label="operator")
-                if revoked is None:
-                    print(f"cutri: no live invite number {args.id}", file=sys.stderr)
-                    return 2
-                print(f"invite {args.id} revoked")
-                return 0
-            return await _invite_in_commune(session, args)
-    finally:
-        await db.dispose()
-
-
-async def _invite_in_commune(session: object, args: argparse.Namespace) -> int:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from storage.folding import fold
-    from storage.people.roles import create_invites, live_invites
-    from storage.places import find_commune_by_code, list_agencies
-
-    assert isinstance(session, AsyncSession)
-    commune = await find_commune_by_code(session, args.commune)
-    if commune is None:
-        print(f"cutri: no commune with code {args.commune!r}", file=sys.stderr)
-        return 2
-    if args.action == "list":
-        invites = await live_invites(session, commune.id)
-        for invite in invites:
-            print(f"{invite.id:6}  {invite.role:9} until {invite.expires_at:%d/%m/%Y %H:%M} UTC"
-                  + (f"  agency {invite.agency_id}" if invite.agency_id else "")
-                  + (f"  delegate seat {invite.delegate_id}" if invite.delegate_id else ""))
-        print(f"{len(invites)} live invite(s); the links themselves are not stored.")
-        return 0
-    agency_id = None
-    if args.role == "agency":
-        agencies = {fold(a.name): a.id for a in await list_agencies(session, commune.id)}
-        agency_id = agencies.get(fold(args.agency or ""))
-        if agency_id is None:
-            print("cutri: --role agency needs --agency, one of: "
-                  + "; ".join(a.name for a in await list_agencies(session, commune.id)),
-                  file=sys.stderr)
-            return 2
-    for issued in await create_invites(session, commune, args.role, max(1, args.count),
-                                       agency_id=agency_id, actor_label="operator"):
-        print(f"{args.role:9} /start inv-{issued.token}")
-    return 0
 
 
 async def _rotate_keys(settings: Settings) -> int:

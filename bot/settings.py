@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     zalo_api_url: str = ZALO_OFFICIAL_API
     zalo_webhook_url: str | None = None
     zalo_webhook_secret: SecretStr | None = None
+    # The page that opens the bot's Zalo chat (https://zalo.me/<bot id>): shown with invites
+    # and on posters. Zalo passes nothing through it, so invitees type their code there.
+    zalo_bot_url: str | None = None
+    # The bot's Telegram username, for t.me links printed by the CLI without network; the
+    # running bot asks Telegram (getMe) and uses the answer.
+    telegram_bot_username: str | None = None
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
@@ -92,7 +98,7 @@ class Settings(BaseSettings):
         return f"http://{self.http_host}:{self.http_port}"
 
     @field_validator("local_chat", "outbox_lease_seconds", "public_url", "encryption_key_file",
-                     mode="before")
+                     "zalo_bot_url", "telegram_bot_username", mode="before")
     @classmethod
     def _blank_is_automatic(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -107,7 +113,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("telegram_api_url", "zalo_api_url", "telegram_webhook_url",
-                     "zalo_webhook_url", "public_url")
+                     "zalo_webhook_url", "public_url", "zalo_bot_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
@@ -125,6 +131,16 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://...")
+        return value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _username_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().removeprefix("@")
+        if not (5 <= len(value) <= 32 and value.replace("_", "").isalnum() and value.isascii()):
+            raise ValueError("expected the bot's username, e.g. cutri_tanthuantay_bot")
         return value
 
     @field_validator("telegram_bot_token")

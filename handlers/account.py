@@ -11,6 +11,7 @@ from handlers.dialogues.register import CATEGORY_NAMES
 from handlers.dialogues.register import TOPIC_NAMES as DIALOGUE_TOPICS
 from handlers.documents.my_data import Sheet, build_data_export_xlsx
 from handlers.i18n import LOCALES, N_, translator
+from handlers.links import telegram_start_link, zalo_chat_link
 from handlers.menu import help_command, show_menu
 from handlers.onboarding import ask_commune, ask_phone, role_name
 from handlers.petitions.texts import STATUS_NAMES, status_name
@@ -18,6 +19,7 @@ from handlers.registry import action, choice_number, command, step
 from handlers.topics import topic_name
 from handlers.turn import Turn
 from handlers.values import Choice
+from handlers.working_commune import working_commune
 from storage.dialogues.dialogues import HOUSEHOLD_CATEGORY
 from storage.files import store_file
 from storage.models import Commune
@@ -34,10 +36,10 @@ from storage.people.phones import mask_phone
 from storage.people.roles import (
     INVITE_PREFIX,
     create_invites,
+    format_invite_code,
     live_invites,
     revoke_invite,
 )
-from storage.permissions import communes_where
 from storage.places import get_commune, list_agencies, list_delegate_seats
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -296,8 +298,10 @@ async def on_language(turn: Turn) -> None:
 @action("menu:hamlet")
 async def change_hamlet(turn: Turn) -> None:
     await ask_commune(turn)
-    if turn.step == ("onboarding", "hamlet"):
-        turn.go("onboarding", "hamlet", then="menu")
+    flow, step_name = turn.step
+    if flow == "onboarding" and step_name in ("commune", "hamlet"):
+        # Kept through the commune step: the hamlet step then returns to the menu.
+        turn.go(flow, step_name, then="menu")
 
 
 @action("menu:phone")
@@ -312,8 +316,8 @@ async def menu_help(turn: Turn) -> None:
 
 async def _admin_commune(turn: Turn) -> Commune | None:
     """The commune this person administers; None (and the menu, with why) if none."""
-    communes = await communes_where(turn.db, turn.person, ("admin",))
-    commune = await get_commune(turn.db, communes[0]) if communes else None
+    commune_id = await working_commune(turn, ("admin",))
+    commune = await get_commune(turn.db, commune_id) if commune_id is not None else None
     if commune is None:
         await show_menu(turn, turn._("Only an administrator can invite staff."))
     return commune
@@ -368,16 +372,28 @@ async def make_invite(turn: Turn) -> None:
         label = f"{role_name(turn, 'agency')} – {agencies[number]}"
     else:
         issued = await create_invites(turn.db, commune, "office", actor_id=turn.person.id)
-    link = invite_link(turn, INVITE_PREFIX + issued[0].token)
-    turn.say(
-        f"{label}: {link}\n\n"
-        + _("Send this link to that person only. It works once, for 14 days, and is shown "
-            "only now. On Zalo, the person types: /start {code}",
-            code=INVITE_PREFIX + issued[0].token),
-        title=_("Invitation link"),
-        secret=True,
-    )
+    turn.say(invite_text(turn, label, issued[0].token), title=_("Invitation"), secret=True)
     await show_menu(turn)
+
+
+def invite_text(turn: Turn, label: str, code: str) -> str:
+    """The links that open the bot and the code to type where no link can carry it (Zalo)."""
+    _ = turn._
+    lines = [label, ""]
+    telegram = telegram_start_link(turn.config.bot_username, INVITE_PREFIX + code)
+    if telegram:
+        lines.append(_("On Telegram, open: {link}", link=telegram))
+    zalo = zalo_chat_link(turn.config)
+    if zalo:
+        lines.append(_("On Zalo, open: {link} and type the code.", link=zalo))
+    lines += [
+        _("Invitation code: {code}", code=format_invite_code(code)),
+        "",
+        _("Send this to that person only. It works once, for 14 days, and is shown only now. "
+          "On Zalo, or if the link does not open, the person types the code in the chat with "
+          "the bot."),
+    ]
+    return "\n".join(lines)
 
 
 @action("iv:list")
@@ -424,8 +440,3 @@ async def revoke_invite_link(turn: Turn) -> None:
     await show_menu(turn, _("Invitation No. {number} revoked: its link no longer works.",
                             number=number))
 
-
-def invite_link(turn: Turn, start_argument: str) -> str:
-    if turn.config.bot_username:
-        return f"https://t.me/{turn.config.bot_username}?start={start_argument}"
-    return f"/start {start_argument}"

@@ -17,6 +17,7 @@ from handlers.registry import action, choice_number, command, parse_id, step
 from handlers.topics import topic_name
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
+from handlers.working_commune import working_commune
 from storage.dialogues.dialogues import dialogues_of_commune
 from storage.files import refer_to_platform_file
 from storage.messaging.broadcasts import (
@@ -30,7 +31,7 @@ from storage.messaging.broadcasts import (
     list_broadcasts,
     queue_broadcast,
 )
-from storage.permissions import BROADCASTERS, NotAllowed, communes_where
+from storage.permissions import BROADCASTERS, NotAllowed
 from storage.places import get_commune, list_hamlets
 
 FLOW = "broadcast"
@@ -38,8 +39,7 @@ LATEST_SCHEDULE = timedelta(days=60)
 
 
 async def _commune_of_staff(turn: Turn) -> int | None:
-    communes = await communes_where(turn.db, turn.person, BROADCASTERS)
-    return communes[0] if communes else None
+    return await working_commune(turn, BROADCASTERS)
 
 
 def _cancel_choice(turn: Turn) -> Choice:

@@ -7,7 +7,7 @@ from handlers.registry import action, choice_number, command
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.models import Commune
-from storage.people.roles import roles_of
+from storage.permissions import STAFF_ROLES, communes_where, provinces_administered, roles_held
 from storage.places import commune_of_person, list_communes
 
 # A phone screen holds about six buttons, and Zalo shows choices as a numbered list: the
@@ -43,8 +43,13 @@ async def staff_choices(turn: Turn) -> list[Choice]:
     if turn.person is None:
         return []
     _ = turn._
-    roles = {grant.role for grant in await roles_of(turn.db, turn.person.id)}
+    roles = await roles_held(turn.db, turn.person)
     staff = []
+    # Someone working for several communes first needs to know, and choose, which one.
+    if await provinces_administered(turn.db, turn.person):
+        staff.append(Choice("menu:province", _("🗺 Province overview")))
+    if roles and len(await communes_where(turn.db, turn.person, STAFF_ROLES)) > 1:
+        staff.append(Choice("menu:commune", _("🏛 Change the commune I work in")))
     if roles & {"office", "admin"}:
         staff += [Choice("menu:inbox", _("📥 Petition inbox")),
                   Choice("menu:broadcast", _("📢 Send an announcement")),
@@ -90,12 +95,19 @@ async def show_more(turn: Turn) -> None:
     last = (Choice(f"menu:more:{page + 1}", turn._("➕ More")) if further
             else Choice("menu:main", turn._("↩ Main menu")))
     turn.end()
-    turn.say(turn._("What would you like to do?"), choices=[*shown, last])
+    turn.say(await _menu_question(turn), choices=[*shown, last])
+
+
+async def _menu_question(turn: Turn) -> str:
+    # Staff are addressed as colleagues (anh/chị), citizens as "bà con".
+    if await staff_choices(turn):
+        return turn._("Choose the work to do.")
+    return turn._("What would you like to do?")
 
 
 async def show_menu(turn: Turn, text: str | None = None) -> None:
     turn.end()
-    turn.say(text or turn._("What would you like to do?"), choices=await main_menu_choices(turn))
+    turn.say(text or await _menu_question(turn), choices=await main_menu_choices(turn))
 
 
 def show_result(turn: Turn, text: str, *, title: str | None = None,

@@ -1,7 +1,9 @@
 """Onboarding: greeting, privacy notice and consent, commune, hamlet, optional phone.
 
 `/start` may carry a hamlet code (QR posters at the cultural house: `/start ttt-tan-dan`) or a
-staff invite (`/start inv-...`); both are kept until consent is given, then applied.
+staff invite (`/start inv-K7MQ3XHPAC`); both are kept until consent is given, then applied.
+On Zalo, where links carry nothing, an invite code is simply typed ("Mã mời K7MQ-3XHP-AC"),
+at any point: `typed_invite_code` recognises it and the router treats it as that `/start`.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from storage.people.roles import (
     InviteAccepted,
     accept_invite,
     keep_start_argument,
+    normalize_invite_code,
 )
 from storage.places import (
+    find_communes,
     find_hamlet_by_code,
     get_commune,
     get_hamlet,
@@ -57,9 +61,32 @@ def notice_summary(turn: Turn) -> str:
     )
 
 
+# Words people put before an invite code, folded, longest first ("Mã mời: K7MQ-3XHP-AC").
+INVITE_WORDS = ("ma loi moi", "ma moi", "loi moi", "ma", "moi", "invitation code",
+                "invite code", "invitation", "invite", "code", "inv")
+
+
+def typed_invite_code(text: str) -> str | None:
+    """The invite code in a message that is only a code, perhaps with words before it."""
+    words = fold(text).lstrip("/").removeprefix("start").strip()
+    for prefix in INVITE_WORDS:
+        if words.startswith(prefix):
+            code = normalize_invite_code(words[len(prefix):].lstrip(" :-"))
+            if code is not None:
+                return code
+    return normalize_invite_code(words)
+
+
 @command("start", N_("Start / register"))
 async def start_command(turn: Turn) -> None:
     argument = turn.inbound.text.strip()
+    if (
+        argument
+        and not argument.startswith(INVITE_PREFIX)
+        and (code := typed_invite_code(argument)) is not None
+        and await find_hamlet_by_code(turn.db, argument) is None
+    ):
+        argument = INVITE_PREFIX + code  # `/start K7MQ3XHPAC`, typed without the "inv-"
     if turn.consented_at_start:
         await apply_start_argument(turn, argument)
         return
@@ -155,6 +182,12 @@ async def apply_start_argument(turn: Turn, argument: str) -> None:
                     role=role_name(turn, result.role), commune=result.commune_name
                 )
             )
+        elif result.reason == "unknown":
+            turn.say(_("I do not know this invitation code. Please check it and type it again, "
+                       "or ask the commune office for a new one."))
+        elif result.reason == "too_many":
+            turn.say(_("Too many wrong invitation codes today. Please try again tomorrow, or "
+                       "ask the commune office for help."))
         else:
             turn.say(_("This invitation link is not valid any more. Ask the office for a new one."))
         await show_menu(turn)
@@ -187,33 +220,63 @@ def role_name(turn: Turn, role: str) -> str:
     return names.get(role, role)
 
 
+# Up to this many communes are offered as buttons; a province's hundred are found by name.
+SHOWN_COMMUNES = 8
+FOUND_COMMUNES = 6
+
+
 async def ask_commune(turn: Turn) -> None:
+    _ = turn._
     communes = await list_communes(turn.db)
     if len(communes) == 1:
         await ask_hamlet(turn, communes[0].id)
         return
     if not communes:
         turn.end()
-        turn.say(turn._("No commune has been set up yet. Please ask the commune office."))
+        turn.say(_("No commune has been set up yet. Please ask the commune office."))
         return
     turn.go(FLOW, "commune")
-    turn.say(
-        turn._("Which commune or ward do you live in?"),
-        choices=[Choice(f"commune:{c.id}", c.name) for c in communes],
-    )
+    if len(communes) <= SHOWN_COMMUNES:
+        turn.say(_("Which commune or ward do you live in?"),
+                 choices=[Choice(f"commune:{c.id}", c.name) for c in communes])
+        return
+    turn.say(_("Which commune or ward do you live in? Type its name (accents are not needed), "
+               "or the name of the district it belonged to before."))
 
 
 @step(FLOW, "commune")
 async def on_commune(turn: Turn) -> None:
+    _ = turn._
     communes = await list_communes(turn.db)
-    chosen = _pick(turn, "commune", [(c.id, c.name) for c in communes])
-    if chosen is None:
-        turn.say(
-            turn._("Please choose your commune from the list."),
-            choices=[Choice(f"commune:{c.id}", c.name) for c in communes],
-        )
+    if turn.inbound.choice == "commune:again":
+        turn.say(_("Please type the name of your commune or ward, or of its former district."))
         return
-    await ask_hamlet(turn, chosen)
+    chosen = _pick(turn, "commune", [(c.id, c.name) for c in communes])
+    if chosen is not None and (turn.inbound.choice or len(communes) <= SHOWN_COMMUNES):
+        await ask_hamlet(turn, chosen)
+        return
+    found = []
+    if turn.inbound.kind is Kind.TEXT:
+        found = await find_communes(turn.db, turn.inbound.text, FOUND_COMMUNES)
+    if len(found) == 1:
+        commune = found[0]
+        turn.say(_("Is it {commune}?", commune=commune.name) + (
+            " " + _("(former district: {district})", district=commune.district)
+            if commune.district else ""),
+            choices=[Choice(f"commune:{commune.id}", _("Yes, {commune}", commune=commune.name)),
+                     Choice("commune:again", _("No, type again"))])
+        return
+    if found:
+        turn.say(_("Which of these is your commune?"),
+                 choices=[Choice(f"commune:{c.id}", c.name) for c in found]
+                 + [Choice("commune:again", _("None of these, type again"))])
+        return
+    if len(communes) <= SHOWN_COMMUNES:
+        turn.say(_("Please choose your commune from the list."),
+                 choices=[Choice(f"commune:{c.id}", c.name) for c in communes])
+        return
+    turn.say(_("I found no commune by that name. Please type it again, for example: Tan Thuan "
+               "Tay, or the name of the former district."))
 
 
 async def ask_hamlet(turn: Turn, commune_id: int) -> None:

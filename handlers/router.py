@@ -6,7 +6,16 @@ from dataclasses import replace
 from typing import Any
 
 # Every conversation module registers its commands, actions and steps when imported.
-from handlers import account, broadcast, menu, onboarding, setup, topics  # noqa: F401
+from handlers import (  # noqa: F401
+    account,
+    broadcast,
+    menu,
+    onboarding,
+    province,
+    setup,
+    topics,
+    working_commune,
+)
 from handlers.dialogues import office as dialogue_office  # noqa: F401
 from handlers.dialogues import register as dialogue_register  # noqa: F401
 from handlers.menu import answer_unexpected, show_menu
@@ -25,6 +34,7 @@ from handlers.turn import Turn
 from handlers.values import Inbound, Kind
 from handlers.voter_contact import meetings, plan_upload  # noqa: F401
 from handlers.voter_contact import office as meetings_office  # noqa: F401
+from storage.people.roles import INVITE_PREFIX
 
 # Commands that work before consent: they read nothing personal or only delete.
 PUBLIC_COMMANDS = {"start", "help", "language", "cancel", "mydata", "forget"}
@@ -72,10 +82,15 @@ def resolve_choice(
 
 
 def resolve_keyword(inbound: Inbound) -> Inbound:
+    """Typed command words, and a typed invite code (Zalo's only way in), become commands."""
     if inbound.kind is Kind.TEXT:
         words = fold(inbound.text).lstrip("/")
         if words in KEYWORDS:
             return _replace(inbound, kind=Kind.COMMAND, command=KEYWORDS[words], text="")
+        code = onboarding.typed_invite_code(inbound.text)
+        if code is not None:
+            return _replace(inbound, kind=Kind.COMMAND, command="start",
+                            text=INVITE_PREFIX + code)
     return inbound
 
 

@@ -25,6 +25,8 @@ class HandlerConfig:
     link_codes_per_target: int = 3
     link_codes_per_claimant: int = 3
     bot_username: str | None = None
+    # The page that opens the bot's Zalo chat (e.g. https://zalo.me/<bot id>), for links.
+    zalo_bot_url: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     dialogue_offer_hours: int = 24

@@ -8,13 +8,16 @@ transaction; any change to a place flushed in that session drops it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from itertools import chain
 from typing import Any
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from storage.folding import fold
 from storage.models import Agency, Commune, Delegate, Field, Hamlet, Person, Province
 
 _CACHE = "storage.places"
@@ -60,6 +63,60 @@ async def list_communes(db: AsyncSession) -> list[Commune]:
     return list(cache["communes"])
 
 
+# Words of a commune's or district's name that say its kind, not which one: people leave
+# them out, or put them in.
+KIND_WORDS = ("xa", "phuong", "dac khu", "thi tran", "huyen", "quan", "thi xa", "thanh pho",
+              "tp")
+# Below this rapidfuzz score a typed name is not taken for a commune's.
+MATCH_CUTOFF = 75
+
+
+def _bare(name: str) -> str:
+    """`"Xã Tân Thuận Tây"` → `"tan thuan tay"`: folded, without the kind word."""
+    folded = fold(name)
+    for word in KIND_WORDS:
+        if folded.startswith(word + " "):
+            return folded[len(word) + 1:]
+    return folded
+
+
+async def find_communes(
+    db: AsyncSession, text: str, limit: int = 6, *, among: Collection[int] | None = None
+) -> list[Commune]:
+    """Communes whose name, or former district, is what was typed: without accents, with a
+    typo or two, with or without "xã"/"phường". Best first, at most `limit`.
+
+    A district's name brings its communes (after the 2025 merger people still say "huyện
+    Tân Hiệp"); `among` keeps to those communes (a staff member's own).
+    """
+    typed = _bare(text)
+    if len(typed) < 2:
+        return []
+    communes = [c for c in await list_communes(db) if among is None or c.id in among]
+    score: dict[int, float] = {}
+    names = {c.id: _bare(c.name) for c in communes}
+    for commune_id, name in names.items():
+        if typed == name:
+            score[commune_id] = 200.0
+        elif name.startswith(typed) or f" {typed}" in f" {name}":
+            score[commune_id] = 150.0 - len(name) / 100
+    districts = {c.id: _bare(c.district) for c in communes if c.district}
+    for _name, value, commune_id in process.extract(
+        typed, districts, scorer=fuzz.ratio, limit=None, score_cutoff=85
+    ):
+        # Below a commune named like it: "Tân Hiệp" the commune before Tân Hiệp's communes.
+        score[commune_id] = max(score.get(commune_id, 0.0), float(value) - 1)
+    if not score:
+        # Nothing named so: a typo ("tan thuan tai"), judged by rapidfuzz.
+        for _name, value, commune_id in process.extract(
+            typed, names, scorer=fuzz.WRatio, limit=None, score_cutoff=MATCH_CUTOFF
+        ):
+            score[commune_id] = float(value)
+    by_id = {c.id: c for c in communes}
+    best = sorted(score, key=lambda commune_id: (-score[commune_id], by_id[commune_id].name))
+    return [by_id[commune_id] for commune_id in best[:limit]]
+
+
 async def list_hamlets(db: AsyncSession, commune_id: int) -> list[Hamlet]:
     cache = _cache(db)
     key = ("hamlets", commune_id)
@@ -83,6 +140,11 @@ async def get_hamlet(db: AsyncSession, hamlet_id: int) -> Hamlet | None:
 
 async def find_commune_by_code(db: AsyncSession, code: str) -> Commune | None:
     query = select(Commune).where(Commune.code == code)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def find_province_by_code(db: AsyncSession, code: str) -> Province | None:
+    query = select(Province).where(Province.code == code)
     return (await db.execute(query)).scalar_one_or_none()
 
 

@@ -23,6 +23,7 @@ from handlers.petitions.texts import snippet
 from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
+from handlers.working_commune import working_commune
 from storage.dialogues.dialogues import (
     DEFAULT_CATEGORIES,
     CodeAlreadyUsed,
@@ -43,7 +44,7 @@ from storage.dialogues.dialogues import (
 )
 from storage.dialogues.household_data import registered_people
 from storage.files import store_file
-from storage.permissions import OFFICE_ROLES, NotAllowed, communes_where
+from storage.permissions import OFFICE_ROLES, NotAllowed
 from storage.places import get_commune, list_hamlets
 
 FLOW = "dialogue_office"
@@ -54,11 +55,10 @@ def _quit(turn: Turn) -> Choice:
 
 
 async def _commune(turn: Turn) -> int | None:
-    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
-    if not communes:
+    commune_id = await working_commune(turn, OFFICE_ROLES)
+    if commune_id is None:
         await show_menu(turn, turn._("Only the commune office manages dialogues."))
-        return None
-    return communes[0]
+    return commune_id
 
 
 @command("dialogues", N_("Poverty-policy dialogues (office)"))

@@ -13,9 +13,10 @@ from handlers.petitions.texts import competence_name, describe_card, snippet
 from handlers.registry import action, choice_number, command, parse_id, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
+from handlers.working_commune import working_commune
 from storage.files import refer_to_platform_file
 from storage.models import Petition
-from storage.permissions import OFFICE_ROLES, communes_where
+from storage.permissions import OFFICE_ROLES
 from storage.petitions.duplicates import find_similar_petitions
 from storage.petitions.petitions import MAX_CONTENT, get_petition
 from storage.petitions.views import PAGE, can_open_petition, list_inbox, petition_card
@@ -40,11 +41,11 @@ FLOW = "inbox"
 @command("inbox", N_("Petitions to handle (office)"))
 @action("menu:inbox")
 async def open_inbox(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
-    if not communes:
+    commune_id = await working_commune(turn, OFFICE_ROLES)
+    if commune_id is None:
         await show_menu(turn, turn._("Only the commune office can open the petition inbox."))
         return
-    turn.go(FLOW, "filter", commune_id=communes[0])
+    turn.go(FLOW, "filter", commune_id=commune_id)
     _ = turn._
     turn.say(_("Which petitions?"), title=_("Petition inbox"), choices=[
         Choice("if:new", _("🆕 New and reopened")),

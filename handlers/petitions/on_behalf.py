@@ -12,8 +12,8 @@ from handlers.petitions.texts import snippet
 from handlers.registry import action, command, parse_id, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
+from handlers.working_commune import working_commune
 from storage.people.people import clean_name
-from storage.permissions import communes_where
 from storage.petitions.petitions import (
     ENTERERS,
     MAX_CONTENT,
@@ -34,12 +34,12 @@ def _cancel(turn: Turn) -> Choice:
 @command("collect", N_("Enter petitions voters made at a meeting (delegates, office)"))
 @action("menu:collect")
 async def start_collecting(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, ENTERERS)
-    if not communes:
+    commune_id = await working_commune(turn, ENTERERS)
+    if commune_id is None:
         await show_menu(turn, turn._("Only delegates and the commune office enter petitions "
                                      "for voters."))
         return
-    turn.go(FLOW, "source", commune_id=communes[0])
+    turn.go(FLOW, "source", commune_id=commune_id)
     turn.say(turn._("Which meeting were these opinions given at? E.g. “Tiếp xúc cử tri ấp Tân "
                     "Dân, 20/11/2026”."), title=turn._("Petitions from a meeting"),
              choices=[_cancel(turn)])

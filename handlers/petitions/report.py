@@ -24,8 +24,9 @@ from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from handlers.voter_contact.notices import TIMING
+from handlers.working_commune import working_commune
 from storage.files import store_file
-from storage.permissions import OFFICE_ROLES, communes_where
+from storage.permissions import OFFICE_ROLES
 from storage.petitions.report import ReportLine, report_lines
 from storage.places import get_commune, province_of
 from storage.voter_contact.meetings import rounds_of_commune
@@ -38,11 +39,11 @@ LONGEST = timedelta(days=3 * 366)
 @command("report", N_("Petition report, Word and Excel (office)"))
 @action("menu:report")
 async def start_report(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
-    if not communes:
+    commune_id = await working_commune(turn, OFFICE_ROLES)
+    if commune_id is None:
         await show_menu(turn, turn._("Only the commune office can make petition reports."))
         return
-    turn.go(FLOW, "period", commune_id=communes[0])
+    turn.go(FLOW, "period", commune_id=commune_id)
     await ask_period(turn)
 
 

@@ -21,8 +21,9 @@ from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from handlers.voter_contact.notices import TIMING
+from handlers.working_commune import working_commune
 from storage.models import Meeting
-from storage.permissions import OFFICE_ROLES, NotAllowed, communes_where
+from storage.permissions import OFFICE_ROLES, NotAllowed
 from storage.voter_contact.meetings import (
     BadPlan,
     MeetingDraft,
@@ -48,11 +49,11 @@ def _cancel(turn: Turn) -> Choice:
 @command("plans", N_("Coming voter-contact meetings: move or cancel (office)"))
 @action("menu:officemeetings")
 async def list_office_meetings(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
-    if not communes:
+    commune_id = await working_commune(turn, OFFICE_ROLES)
+    if commune_id is None:
         await show_menu(turn, turn._("Only the commune office can change meetings."))
         return
-    meetings = await upcoming_meetings_of_commune(turn.db, communes[0], turn.now)
+    meetings = await upcoming_meetings_of_commune(turn.db, commune_id, turn.now)
     if not meetings:
         turn.end()
         turn.say(turn._("No meeting is planned yet."), choices=[
@@ -181,16 +182,16 @@ async def on_cancel_reason(turn: Turn) -> None:
 
 @action("mtgadd:start")
 async def start_adding(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
-    if not communes:
+    commune_id = await working_commune(turn, OFFICE_ROLES)
+    if commune_id is None:
         await show_menu(turn, turn._("Only the commune office can change meetings."))
         return
-    rounds = await open_rounds(turn.db, communes[0], turn.today)
+    rounds = await open_rounds(turn.db, commune_id, turn.today)
     if not rounds:
         await show_menu(turn, turn._("There is no voter-contact round open. Import the plan "
                                      "with its rounds first."))
         return
-    turn.go(FLOW, "add_round", commune_id=communes[0])
+    turn.go(FLOW, "add_round", commune_id=commune_id)
     turn.say(turn._("Which round?"), choices=[
         Choice(f"ar:{r.id}", f"{s.title} · {turn._(TIMING[r.timing])} · "
                              f"{format_date(r.window_start)}–{format_date(r.window_end)}")

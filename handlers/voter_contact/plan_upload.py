@@ -15,8 +15,9 @@ from handlers.menu import show_menu
 from handlers.registry import action, command, step
 from handlers.turn import Turn
 from handlers.values import Choice, Kind, Reply
+from handlers.working_commune import working_commune
 from storage.files import refer_to_platform_file, store_file
-from storage.permissions import OFFICE_ROLES, communes_where
+from storage.permissions import OFFICE_ROLES
 from storage.voter_contact.plan_file import build_plan_template_xlsx
 from storage.voter_contact.plan_import import plan_references, request_plan_import
 
@@ -98,16 +99,16 @@ def plan_failed(t: Translator, params: dict[str, Any]) -> Reply:
 @command("plan", N_("Import the voter-contact plan from Excel (office)"))
 @action("menu:plan")
 async def start_plan_upload(turn: Turn) -> None:
-    communes = await communes_where(turn.db, turn.person, OFFICE_ROLES)
-    if not communes:
+    commune_id = await working_commune(turn, OFFICE_ROLES)
+    if commune_id is None:
         await show_menu(turn, turn._("Only the commune office can import the plan."))
         return
-    units, _delegates = await plan_references(turn.db, communes[0])
+    units, _delegates = await plan_references(turn.db, commune_id)
     year = turn.today.year
     template = store_file(turn.db, f"mau-ke-hoach-txct-{year}.xlsx",
                           build_plan_template_xlsx(units=units, example_year=year),
                           owner_id=turn.person.id if turn.person else None)
-    turn.go(FLOW, "file", commune_id=communes[0])
+    turn.go(FLOW, "file", commune_id=commune_id)
     turn.say(turn._("Fill in this template, one row per meeting (the second sheet explains "
                     "each column), then send the file here as a document (.xlsx or .csv)."),
              title=turn._("Voter-contact plan"), file=(template.token, template.name),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
@@ -34,7 +34,7 @@ from storage.models import (
 )
 from storage.models.base import utcnow
 from storage.people.people import PERSONAL_DATA
-from storage.permissions import BROADCASTERS, require_role
+from storage.permissions import BROADCASTERS, STAFF_ROLES, require_role
 
 TOPICS = ("general", "voter_contact", "dialogue", "agriculture", "health_education", "security")
 AUDIENCE_KINDS = ("commune", "hamlets", "delegates", "dialogue")
@@ -48,11 +48,20 @@ class BadBroadcast(ValueError):
 
 
 def audience_people(commune_id: int, audience: dict[str, Any]) -> Select[tuple[int]]:
-    """Ids of the people an audience names, before consent and mutes are applied."""
+    """Ids of the people an audience names, before consent and mutes are applied.
+
+    The whole commune is its residents and the people who work for it there: delegates,
+    office staff, agency officers and admins often joined by invite and gave no hamlet.
+    A province admin is not counted: a hundred communes' notices would drown them.
+    """
     kind = audience.get("kind")
     if kind == "commune":
-        return select(Person.id).join(Hamlet, Hamlet.id == Person.hamlet_id).where(
-            Hamlet.commune_id == commune_id
+        residents = select(Hamlet.id).where(Hamlet.commune_id == commune_id)
+        staff = select(RoleGrant.person_id).where(
+            RoleGrant.commune_id == commune_id, RoleGrant.role.in_(STAFF_ROLES)
+        )
+        return select(Person.id).where(
+            or_(Person.hamlet_id.in_(residents), Person.id.in_(staff))
         )
     if kind == "hamlets":
         hamlet_ids = [int(h) for h in audience.get("hamlet_ids", [])]

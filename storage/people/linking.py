@@ -25,7 +25,14 @@ from storage.audit import record_action
 from storage.encryption import phone_lookup
 from storage.messaging.outbox import ROUTINE, enqueue_message
 from storage.messaging.quiet_hours import QuietHours
-from storage.models import ChannelIdentity, Consent, LinkCode, Person, RoleGrant
+from storage.models import (
+    ChannelIdentity,
+    Consent,
+    LinkCode,
+    Person,
+    ProvinceGrant,
+    RoleGrant,
+)
 from storage.models.base import utcnow
 from storage.people.people import person_of
 
@@ -222,6 +229,15 @@ async def _merge_into(db: AsyncSession, identity: ChannelIdentity, owner_id: int
                 await db.delete(grant)
             else:
                 grant.person_id = owner_id
+        owner_province_roles = set((await db.execute(
+            select(ProvinceGrant.province_id, ProvinceGrant.role).where(
+                ProvinceGrant.person_id == owner_id))).all())
+        for province_grant in (await db.execute(
+            select(ProvinceGrant).where(ProvinceGrant.person_id == old.id))).scalars():
+            if (province_grant.province_id, province_grant.role) in owner_province_roles:
+                await db.delete(province_grant)
+            else:
+                province_grant.person_id = owner_id
         owner = await db.get(Person, owner_id)
         if owner is not None and owner.hamlet_id is None:
             owner.hamlet_id = old.hamlet_id

@@ -27,6 +27,7 @@ from storage.models import (
     Person,
     Petition,
     PetitionAttachment,
+    ProvinceGrant,
     Registration,
     RoleGrant,
     TopicMute,
@@ -359,6 +360,7 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
         # naming them are rebuilt without them when next asked.
         files = await delete_files_about(db, person.id, traces)
         await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))
+        await db.execute(delete(ProvinceGrant).where(ProvinceGrant.person_id == person.id))
         await db.execute(delete(TopicMute).where(TopicMute.person_id == person.id))
         await db.execute(update(Invite).where(Invite.used_by == person.id).values(used_by=None))
         # Links they handed out and nobody used stop working; none keeps their name.

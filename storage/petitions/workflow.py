@@ -21,7 +21,7 @@ from storage.files import file_by_token
 from storage.messaging.notify import notify_person
 from storage.models import Agency, AuditEntry, Commune, Field, Person, Petition, RoleGrant
 from storage.models.base import utcnow
-from storage.permissions import OFFICE_ROLES, office_staff
+from storage.permissions import OFFICE_ROLES, communes_where, office_staff
 from storage.petitions.petitions import LOCAL, group_petitioners
 from storage.refusals import Refused
 from storage.working_days import add_working_days
@@ -77,15 +77,16 @@ async def actor_kinds(db: AsyncSession, petition: Petition, actor: Person) -> se
     kinds: set[str] = set()
     if actor.forgotten_at is not None:
         return kinds
-    grants = await db.execute(
-        select(RoleGrant.role, RoleGrant.agency_id).where(
-            RoleGrant.person_id == actor.id, RoleGrant.commune_id == petition.commune_id
+    if petition.commune_id in await communes_where(db, actor, OFFICE_ROLES):
+        kinds.add("staff")  # by a role in the commune, or as the province's admin
+    if petition.agency_id is not None:
+        officer = await db.execute(
+            select(RoleGrant.id).where(
+                RoleGrant.person_id == actor.id, RoleGrant.commune_id == petition.commune_id,
+                RoleGrant.role == "agency", RoleGrant.agency_id == petition.agency_id,
+            ).limit(1)
         )
-    )
-    for role, agency_id in grants.all():
-        if role in OFFICE_ROLES:
-            kinds.add("staff")
-        if role == "agency" and agency_id is not None and agency_id == petition.agency_id:
+        if officer.first() is not None:
             kinds.add("agency")
     if petition.person_id == actor.id:
         kinds.add("petitioner")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from storage.db import Database
 from storage.encryption import current_keyring
+from storage.folding import fold
 from storage.models import ChannelIdentity, RoleGrant
 from tests.chat import Chat, texts
 
@@ -34,8 +35,11 @@ async def test_admin_create_binds_an_account_and_prints_invites_that_work_once(
     created = cutri(tmp_path, "admin", "create", "--commune", "tan-thuan-tay",
                     "--telegram", "424242")
     assert created.returncode == 0, created.stderr
-    tokens = re.findall(r"office\s+/start (inv-\S+)", created.stdout)
+    tokens = re.findall(r"Telegram: /start (inv-\S+)", created.stdout)
     assert len(tokens) == 3
+    # Delegates are invited by seat only: no seatless delegate link is printed.
+    assert "delegate " not in created.stdout.split("Delegates are invited")[0]
+    assert "--seat" in created.stdout
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
     staff = Chat(db, user_id="777")
     await staff.send(f"/start {tokens[0]}")
@@ -56,9 +60,9 @@ async def test_admin_create_binds_an_account_and_prints_invites_that_work_once(
                 ]) == 15
     agency = next(a for label, a in offered.items() if "Phòng Kinh tế xã" in label)
     link = texts(await admin.press(agency))
-    # One press, one link: for the agency chosen, nothing else.
-    assert len(re.findall(r"/start inv-[A-Za-z0-9_-]{8,}", link)) == 2  # link and Zalo form
-    assert "Phòng Kinh tế xã: /start inv-" in link
+    # One press, one code: for the agency chosen, nothing else.
+    assert len(re.findall(r"Mã mời: [A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2}\b", link)) == 1
+    assert "Phòng Kinh tế xã" in link
     async with db.transaction() as session:
         roles = (
             await session.execute(
@@ -92,6 +96,8 @@ async def test_invites_are_listed_and_revoked_from_the_command_line(tmp_path: Pa
                  "--count", "2")
     tokens = re.findall(r"/start (inv-\S+)", made.stdout)
     assert made.returncode == 0 and len(tokens) == 2
+    codes = re.findall(r"code ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2})\n", made.stdout)
+    assert [code.replace("-", "") for code in codes] == [t.removeprefix("inv-") for t in tokens]
     listed = cutri(tmp_path, "invite", "list", "--commune", "tan-thuan-tay")
     numbers = re.findall(r"^\s*(\d+)\s+office", listed.stdout, re.M)
     assert len(numbers) == 2, listed.stdout
@@ -114,3 +120,41 @@ async def test_invites_are_listed_and_revoked_from_the_command_line(tmp_path: Pa
     assert tokens[1].removeprefix("inv-").encode() not in raw
     assert "cán bộ Văn phòng" in texts(await second.press("consent:yes"))
     await db.dispose()
+
+
+async def test_a_delegate_invite_names_a_seat_listed_with_its_unit(tmp_path: Path) -> None:
+    assert cutri(tmp_path, "seed-demo").returncode == 0
+    seats = cutri(tmp_path, "invite", "seats", "--commune", "tan-thuan-tay")
+    assert seats.returncode == 0 and "8 seat(s)" in seats.stdout
+    first = re.search(r"^\s*(\d+)\s+(\S.*?)\s{2,}(\S.*?)\s+open$", seats.stdout, re.M)
+    assert first is not None, seats.stdout
+    seat_id, name = first.group(1), first.group(2)
+    seatless = cutri(tmp_path, "invite", "--commune", "tan-thuan-tay", "--role", "delegate")
+    assert seatless.returncode == 2 and "--seat" in seatless.stderr
+    assert "Traceback" not in seatless.stderr
+    env = {"TELEGRAM_BOT_USERNAME": "cutri_ttt_bot", "ZALO_BOT_URL": "https://zalo.me/12345"}
+    by_name = cutri_env(tmp_path, env, "invite", "--commune", "tan-thuan-tay", "--role",
+                        "delegate", "--seat", fold(name).upper())
+    assert by_name.returncode == 0, by_name.stderr
+    assert name in by_name.stdout
+    assert re.search(r"https://t\.me/cutri_ttt_bot\?start=inv-[A-Z0-9]{10}\n", by_name.stdout)
+    assert "Zalo: https://zalo.me/12345 (then type the code)" in by_name.stdout
+    by_id = cutri(tmp_path, "invite", "--commune", "tan-thuan-tay", "--role", "delegate",
+                  "--seat", seat_id)
+    assert by_id.returncode == 0
+    codes = re.findall(r"code ([A-Z0-9-]{12})\n", by_id.stdout)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    newcomer = Chat(db, channel="zalo", user_id="z-seat")
+    await newcomer.send(f"Mã mời {codes[0]}")
+    assert "đại biểu" in texts(await newcomer.press("consent:yes"))
+    await db.dispose()
+    held = cutri(tmp_path, "invite", "seats", "--commune", "tan-thuan-tay")
+    assert re.search(rf"^\s*{seat_id}\s+.*held$", held.stdout, re.M)
+
+
+def cutri_env(tmp_path: Path, env: dict[str, str], *args: str
+              ) -> subprocess.CompletedProcess[str]:
+    full = {"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+            "ENCRYPTION_KEYS": current_keyring().dumps(), **env}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=tmp_path, env=full,
+                          capture_output=True, text=True, timeout=120)

@@ -61,3 +61,21 @@ def test_cli_stops_with_one_clear_line_and_no_traceback(tmp_path: Path) -> None:
         "cutri: configuration error: HTTP_PORT: Input should be a valid integer, unable to "
         "parse string as an integer"
     ]
+
+
+def test_the_bot_username_and_zalo_page_are_checked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@cutri_ttt_bot")
+    monkeypatch.setenv("ZALO_BOT_URL", "https://zalo.me/1234/")
+    settings = load_settings()
+    assert settings.telegram_bot_username == "cutri_ttt_bot"
+    assert settings.zalo_bot_url == "https://zalo.me/1234"
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "cutri bot")
+    with pytest.raises(SettingsError, match="TELEGRAM_BOT_USERNAME"):
+        load_settings()
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "")
+    monkeypatch.setenv("ZALO_BOT_URL", "zalo.me/1234")
+    with pytest.raises(SettingsError, match="ZALO_BOT_URL"):
+        load_settings()

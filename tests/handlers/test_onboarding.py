@@ -9,6 +9,7 @@ from storage.db import Database
 from storage.demo import seed_demo
 from storage.models import Consent, Hamlet, Person
 from tests.chat import Chat, actions, texts
+from tests.factories import demo, make_commune
 
 
 async def seeded(db: Database) -> None:
@@ -136,3 +137,42 @@ async def test_a_stale_button_at_the_phone_step_says_so(db: Database) -> None:
     replies = await chat.press("name:skip")  # the old message's button, pressed again
     assert "Nút này không còn dùng được" in texts(replies)
     assert "phone:skip" in actions(replies)
+
+
+async def a_province(db: Database) -> None:
+    """The demo commune and eleven more: too many for buttons."""
+    await demo(db)
+    for n, name in enumerate(["Xã Tân Hiệp", "Xã Thạnh Đông", "Xã Tân Hội", "Xã Vĩnh Hòa Hưng",
+                              "Xã Định Hòa", "Xã Hòa Thuận", "Xã Bình An", "Xã Mỹ Lâm",
+                              "Xã Giục Tượng", "Xã Minh Hòa", "Xã Hòa Điền"]):
+        district = "Huyện Gò Quao" if name in ("Xã Vĩnh Hòa Hưng", "Xã Định Hòa") else None
+        await make_commune(db, name, [f"Ấp Số {n}"], district=district)
+
+
+async def test_with_many_communes_a_citizen_types_the_name_without_accents(
+    db: Database,
+) -> None:
+    await a_province(db)
+    villager = Chat(db, user_id="9301")
+    await villager.send("/start")
+    asked = await villager.press("consent:yes")
+    assert "gõ tên xã" in texts(asked) and actions(asked) == []
+    confirm = await villager.send("tan thuan tay")
+    assert "Có phải Xã Tân Thuận Tây" in texts(confirm)
+    hamlets = await villager.press(actions(confirm)[0])
+    assert "Ấp Tân Dân" in [c.label for r in hamlets for c in r.choices]
+
+
+async def test_a_typo_or_the_former_district_offers_the_best_few(db: Database) -> None:
+    await a_province(db)
+    villager = Chat(db, user_id="9302")
+    await villager.send("/start")
+    await villager.press("consent:yes")
+    offered = await villager.send("huyen go quao")
+    labels = [c.label for r in offered for c in r.choices]
+    assert {"Xã Vĩnh Hòa Hưng", "Xã Định Hòa"} <= set(labels) and len(labels) <= 7
+    again = await villager.press("commune:again")
+    assert "gõ tên xã" in texts(again)
+    assert "không tìm thấy xã nào" in texts(await villager.send("qqqq zzzz"))
+    typo = await villager.send("Tan Thuan Tai")
+    assert "Xã Tân Thuận Tây" in [c.label for r in typo for c in r.choices][:2]

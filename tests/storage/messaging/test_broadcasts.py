@@ -20,9 +20,10 @@ from storage.messaging.broadcasts import (
     queue_broadcast,
 )
 from storage.messaging.quiet_hours import QuietHours
-from storage.models import Commune, Hamlet, OutboxMessage, Province, RoleGrant
+from storage.models import ChannelIdentity, Commune, Hamlet, OutboxMessage, Province, RoleGrant
 from storage.models.base import utcnow
-from storage.people.people import forget_person
+from storage.people.people import forget_person, give_consent
+from storage.people.roles import grant_role
 from storage.permissions import NotAllowed
 from tests.factories import citizen, demo, staff
 
@@ -212,3 +213,36 @@ async def test_staff_see_why_messages_failed_for_good(db: Database) -> None:
         progress = await broadcast_progress(session, broadcast.id)
     assert progress is not None and progress.failed == 3
     assert progress.errors == [("gave up: 502", 3)]
+
+
+async def test_the_whole_commune_includes_staff_who_joined_by_invite_without_a_hamlet(
+    db: Database,
+) -> None:
+    commune_id = await demo(db)
+    office = await staff(db, "1")
+    resident = await citizen(db, "resident", "Ấp Tân Hậu")
+    invited = {}
+    async with db.transaction() as session:
+        commune = await session.get(Commune, commune_id)
+        assert commune is not None
+        for role in ("delegate", "office", "agency", "admin"):
+            identity = await ensure_identity(session, "zalo", f"invited-{role}")
+            person = await give_consent(session, identity)  # as the invite path: no hamlet
+            await grant_role(session, person, commune, role, actor_id=None)
+            invited[role] = person.id
+        province = (await session.execute(select(Province))).scalars().one()
+        other = Commune(province_id=province.id, code="khac", name="Xã Khác")
+        session.add(other)
+        await session.flush()
+        elsewhere_identity = await ensure_identity(session, "zalo", "other-commune-office")
+        elsewhere = await give_consent(session, elsewhere_identity)
+        await grant_role(session, elsewhere, other, "office", actor_id=None)
+        draft = BroadcastDraft(commune_id, "Mời họp toàn xã", {"kind": "commune"})
+        broadcast = await queue_broadcast(session, office, draft, NEVER_QUIET)
+        reached = set((await session.execute(
+            select(ChannelIdentity.person_id)
+            .join(OutboxMessage, OutboxMessage.identity_id == ChannelIdentity.id)
+            .where(OutboxMessage.broadcast_id == broadcast.id)
+        )).scalars())
+    assert reached == {office.id, resident.id, *invited.values()}
+    assert elsewhere.id not in reached
