@@ -32,7 +32,8 @@ async def main_menu_choices(turn: Turn) -> list[Choice]:
                       Choice("menu:report", _("📊 Petition report")),
                       Choice("menu:plan", _("🗓 Import the voter-contact plan")),
                       Choice("menu:officemeetings", _("🕑 Move or cancel a meeting")),
-                      Choice("menu:dialogues", _("🤝 Dialogues"))]
+                      Choice("menu:dialogues", _("🤝 Dialogues")),
+                      Choice("menu:posters", _("🖨 Posters to print"))]
             staff += [Choice("menu:broadcast", _("📢 Send an announcement")),
                       Choice("menu:broadcasts", _("📊 Announcements sent"))]
         if "delegate" in roles:

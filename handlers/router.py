@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 # Every conversation module registers its commands, actions and steps when imported.
-from handlers import account, broadcast, menu, onboarding, topics  # noqa: F401
+from handlers import account, broadcast, menu, onboarding, posters, topics  # noqa: F401
 from handlers.dialogues import office as dialogue_office  # noqa: F401
 from handlers.dialogues import register as dialogue_register  # noqa: F401
 from handlers.menu import answer_unexpected, show_menu
