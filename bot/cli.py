@@ -1,5 +1,5 @@
 """The `cutri` command: run the bot, chat in the terminal, migrate, load demo data, add admins,
-manage invites, rotate the encryption key."""
+manage invites, rotate the encryption key, print the hamlets' posters."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from bot.cli_posters import add_parser as add_posters_parser
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -58,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_invite(settings, args))
     elif command == "keys":
         return asyncio.run(_rotate_keys(settings))
+    elif command == "posters":
+        from bot.cli_posters import write_posters
+
+        return write_posters(settings, args)
     else:
         parser.print_help()
     return 0
@@ -94,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--agency", help="for --role agency: the agency's name, as listed")
     keys = commands.add_parser("keys", help="the key phones and categories are encrypted with")
     keys.add_argument("action", choices=["rotate"])
+    add_posters_parser(commands)
     return parser
 
 
