@@ -1,5 +1,6 @@
 """The `cutri` command: run the bot, chat in the terminal, migrate, load demo data, set communes
-up from their workbook, add admins, manage invites, rotate the encryption key."""
+up from their workbook, add admins, manage invites, print the hamlets' posters, rotate the
+encryption key."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli_commune import add_parser as add_commune_parser
+from bot.cli_posters import add_parser as add_posters_parser
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -67,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.cli_commune import run_commune
 
         return run_commune(settings.database_url, args)
+    elif command == "posters":
+        from bot.cli_posters import write_posters
+
+        return write_posters(settings, args)
     else:
         parser.print_help()
     return 0
@@ -106,11 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", choices=["office", "delegate", "agency", "admin"])
     invite.add_argument("--count", type=int, default=1)
     invite.add_argument("--agency", help="for --role agency: the agency's name, as listed")
-    add_commune_parser(commands)
     invite.add_argument("--seat", help="for --role delegate: the seat, by delegate id or name "
                         "(see `cutri invite seats`)")
+    add_commune_parser(commands)
     keys = commands.add_parser("keys", help="the key phones and categories are encrypted with")
     keys.add_argument("action", choices=["rotate"])
+    add_posters_parser(commands)
     return parser
 
 

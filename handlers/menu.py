@@ -57,6 +57,7 @@ async def staff_choices(turn: Turn) -> list[Choice]:
                   Choice("menu:plan", _("🗓 Import the voter-contact plan")),
                   Choice("menu:officemeetings", _("🕑 Move or cancel a meeting")),
                   Choice("menu:dialogues", _("🤝 Dialogues")),
+                  Choice("menu:posters", _("🖨 Posters to print")),
                   Choice("menu:broadcasts", _("📊 Announcements sent"))]
     if "delegate" in roles:
         staff.append(Choice("menu:mymeetings", _("🗓 My meetings")))

@@ -11,6 +11,7 @@ from handlers import (  # noqa: F401
     broadcast,
     menu,
     onboarding,
+    posters,
     province,
     setup,
     topics,

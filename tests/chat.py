@@ -82,6 +82,15 @@ class Chat:
         await self.press("consent:yes")
         return await self.send(str(hamlet_position))
 
+    async def menu_actions(self) -> list[str]:
+        """Every item of the menu, through its "More" pages."""
+        page = [c.action for r in await self.send("/menu") for c in r.choices]
+        found = list(page)
+        while more := [action for action in page if action.startswith("menu:more:")]:
+            page = [c.action for r in await self.press(more[0]) for c in r.choices]
+            found += page
+        return found
+
     async def onboard(self, hamlet_position: int = 1) -> list[Reply]:
         """Onboard fully, skipping the name and the phone."""
         replies = await self.reach_name_step(hamlet_position)

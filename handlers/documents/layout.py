@@ -99,8 +99,11 @@ def unit_in_sentence(unit: str) -> str:
     return unit
 
 
-def new_document(body_size: float) -> DocxDocument:
-    """An empty A4 document with Decree 30 margins, Times New Roman and page numbers."""
+def new_document(body_size: float, *, page_numbers: bool = True) -> DocxDocument:
+    """An empty A4 document with Decree 30 margins, Times New Roman and page numbers.
+
+    Without `page_numbers` for sheets that stand alone, such as one poster per page.
+    """
     document = Document()
     section = document.sections[0]
     section.page_width = PAGE_WIDTH
@@ -112,7 +115,8 @@ def new_document(body_size: float) -> DocxDocument:
     section.header_distance = Cm(1)
     section.footer_distance = Cm(1)
     _use_times_everywhere(document, body_size)
-    _number_pages(document, body_size)
+    if page_numbers:
+        _number_pages(document, body_size)
     return document
 
 
