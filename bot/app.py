@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 # requests a little more (see `run_process`), well inside the 10 s an orchestrator allows.
 SHUTDOWN_SECONDS = 6
 JOB_GRACE_SECONDS = 4
+# 200 once every channel is up: what a container's or a load balancer's health check asks.
+HEALTH_PATH = "/health"
 
 
 @dataclass
@@ -130,7 +132,7 @@ def build_web_app(process: Process) -> web.Application:
         status = 200 if process.ready.is_set() else 503
         return web.json_response({"ok": status == 200}, status=status)
 
-    app.router.add_get("/health", health)
+    app.router.add_get(HEALTH_PATH, health)
     app.router.add_routes([file_route(
         process.db, platform_fetchers(process),
         personal_link=timedelta(minutes=process.settings.personal_file_minutes))])

@@ -54,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         upgrade_database(settings.database_url)
         print("database is up to date")
     elif command == "seed-demo":
-        asyncio.run(_seed_demo(settings, only_if_empty=args.if_empty))
+        asyncio.run(_seed_demo(settings, only_if_empty=args.if_empty,
+                               commune_only=args.commune_only))
     elif command == "admin":
         from bot.cli_access import create_admin
 
@@ -91,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     seed = commands.add_parser("seed-demo", help="load the demo commune from the seed plans")
     seed.add_argument("--if-empty", action="store_true", help="only when no commune exists")
+    seed.add_argument("--commune-only", action="store_true",
+                      help="the commune's places, fields, agencies and delegates alone: no "
+                           "citizens, plans, dialogue or petitions")
     admin = commands.add_parser(
         "admin", help="bind a commune's (or a whole province's) admin to a chat account"
     )
@@ -135,18 +139,33 @@ async def _prepare(settings: Settings) -> object:
     return Database(settings.database_url)
 
 
-async def _seed_demo(settings: Settings, *, only_if_empty: bool) -> None:
+async def _seed_demo(settings: Settings, *, only_if_empty: bool,
+                     commune_only: bool) -> None:
     from storage.db import Database
-    from storage.demo import has_any_commune, seed_demo
+    from storage.demo import COMMUNE, LoadedDemo, has_any_commune, load_demo, seed_demo
+    from storage.people.roles import create_invites, format_invite_code
 
     db = await _prepare(settings)
     assert isinstance(db, Database)
+    more = "another office invite: cutri invite --commune {} --role office"
     async with db.transaction() as session:
         if only_if_empty and await has_any_commune(session):
             print("communes exist already: demo data not loaded")
+            print(more.format(COMMUNE[0]))
         else:
-            commune = await seed_demo(session)
+            loaded = (LoadedDemo(await seed_demo(session), life_added=False)
+                      if commune_only else await load_demo(session))
+            commune = loaded.commune
             print(f"demo commune ready: {commune.name} (code {commune.code})")
+            if loaded.life_added:
+                # Shown once (only its hash is kept): printed when the demo is first loaded,
+                # so that running the command again changes nothing.
+                issued = (await create_invites(session, commune, "office", 1,
+                                               actor_label="operator"))[0]
+                print("the office side: type the invite code "
+                      f"{format_invite_code(issued.token)} on the chat page")
+            elif not commune_only:
+                print(more.format(commune.code))
     await db.dispose()
 
 

@@ -30,7 +30,8 @@ def cutri(tmp_path: Path, *args: str, own_key: bool = False) -> subprocess.Compl
 async def test_admin_create_binds_an_account_and_prints_invites_that_work_once(
     tmp_path: Path,
 ) -> None:
-    assert cutri(tmp_path, "seed-demo").returncode == 0
+    # The commune alone: the whole demo has an office clerk of its own.
+    assert cutri(tmp_path, "seed-demo", "--commune-only").returncode == 0
     assert "not loaded" in cutri(tmp_path, "seed-demo", "--if-empty").stdout
     created = cutri(tmp_path, "admin", "create", "--commune", "tan-thuan-tay",
                     "--telegram", "424242")
@@ -75,6 +76,24 @@ async def test_admin_create_binds_an_account_and_prints_invites_that_work_once(
     assert sorted(roles) == [("424242", "admin"), ("777", "office")]
 
 
+async def test_the_demo_prints_an_office_invite_once_and_it_opens_the_office_side(
+    tmp_path: Path,
+) -> None:
+    seeded = cutri(tmp_path, "seed-demo")
+    assert seeded.returncode == 0, seeded.stderr
+    [code] = re.findall(r"type the invite code (\S+) on the chat page", seeded.stdout)
+    # Loading it again changes nothing, so no second invite: the command to make one instead.
+    again = cutri(tmp_path, "seed-demo")
+    assert "invite code" not in again.stdout
+    assert "cutri invite --commune tan-thuan-tay --role office" in again.stdout
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    office = Chat(db, user_id="779")
+    await office.send(f"Mã mời {code.lower()}")  # typed as a clerk would, in any case
+    replies = await office.press("consent:yes")
+    assert "cán bộ Văn phòng" in texts(replies)
+    await db.dispose()
+
+
 def test_operator_mistakes_get_one_clear_line(tmp_path: Path) -> None:
     cutri(tmp_path, "seed-demo")
     wrong_commune = cutri(tmp_path, "admin", "create", "--commune", "nowhere", "--zalo", "abc")
@@ -91,7 +110,7 @@ def database_bytes(folder: Path) -> bytes:
 
 
 async def test_invites_are_listed_and_revoked_from_the_command_line(tmp_path: Path) -> None:
-    assert cutri(tmp_path, "seed-demo").returncode == 0
+    assert cutri(tmp_path, "seed-demo", "--commune-only").returncode == 0
     made = cutri(tmp_path, "invite", "--commune", "tan-thuan-tay", "--role", "office",
                  "--count", "2")
     tokens = re.findall(r"/start (inv-\S+)", made.stdout)

@@ -28,7 +28,7 @@ def test_the_key_file_sits_beside_a_sqlite_database_or_under_var() -> None:
 
 
 async def test_cutri_makes_a_key_on_first_use_and_rotation_replaces_it(tmp_path: Path) -> None:
-    first = cutri(tmp_path, "seed-demo", own_key=True)
+    first = cutri(tmp_path, "seed-demo", "--commune-only", own_key=True)
     assert first.returncode == 0, first.stderr
     key_file = tmp_path / "c.db.key"
     assert str(key_file) in first.stdout + first.stderr  # says where it keeps it

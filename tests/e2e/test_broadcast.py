@@ -21,7 +21,7 @@ async def test_office_announcement_reaches_citizens_on_both_channels(tmp_path: P
                          ZALO_API_URL=zalo.base_url, QUIET_HOURS="",
                          # Pacing has its own tests; here it would only slow the dialogue.
                          TELEGRAM_PER_CHAT_RATE="20", ZALO_PER_CHAT_RATE="20")
-        bot.cli("seed-demo")
+        bot.cli("seed-demo", "--commune-only")
         bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))
         await bot.start()
         try:

@@ -20,7 +20,7 @@ async def test_a_household_registers_for_a_dialogue_and_is_checked_in(tmp_path: 
     async with FakeTelegram() as telegram:
         bot = BotProcess(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token,
                          TELEGRAM_API_URL=telegram.base_url, TELEGRAM_PER_CHAT_RATE="20")
-        bot.cli("seed-demo")
+        bot.cli("seed-demo", "--commune-only")
         bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))
         await bot.start()
         try:

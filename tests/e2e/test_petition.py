@@ -19,7 +19,7 @@ CONTENT = "Đường đal ấp Tân Dân bị sụt lún <30cm> & ngập khi mư
 def new_bot(tmp_path: Path, telegram: FakeTelegram, **env: str) -> BotProcess:
     bot = BotProcess(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token,
                      TELEGRAM_API_URL=telegram.base_url, TELEGRAM_PER_CHAT_RATE="20", **env)
-    bot.cli("seed-demo")
+    bot.cli("seed-demo", "--commune-only")
     return bot
 
 

@@ -38,7 +38,7 @@ async def test_sigterm_during_a_plan_import_exits_cleanly_and_the_import_resumes
 ) -> None:
     async with FakeTelegram() as telegram:
         bot = new_bot(tmp_path, telegram)
-        bot.cli("seed-demo")
+        bot.cli("seed-demo", "--commune-only")
         bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))
         await bot.start()
         gate = telegram.hold("getFile")
@@ -70,7 +70,7 @@ async def test_sigterm_while_the_database_is_busy_exits_cleanly_and_loses_nothin
 ) -> None:
     async with FakeTelegram() as telegram:
         bot = new_bot(tmp_path, telegram)
-        bot.cli("seed-demo")
+        bot.cli("seed-demo", "--commune-only")
         await bot.start()
         # Another program holds the database's write lock (a backup, an admin's command):
         # the dispatcher's next claim and the conversation below wait for it.

@@ -33,7 +33,7 @@ async def test_a_plan_file_is_fetched_checked_and_imported(tmp_path: Path) -> No
     async with FakeTelegram() as telegram:
         bot = BotProcess(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token,
                          TELEGRAM_API_URL=telegram.base_url, TELEGRAM_PER_CHAT_RATE="20")
-        bot.cli("seed-demo")
+        bot.cli("seed-demo", "--commune-only")
         bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))
         await bot.start()
         try:

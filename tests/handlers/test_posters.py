@@ -106,6 +106,7 @@ async def test_posters_follow_the_communes_own_details(db: Database) -> None:
     async with db.transaction() as session:
         commune = (await session.execute(select(Commune))).scalar_one()
         commune.address = "Ấp Tân Dân, xã Tân Thuận Tây"
+        commune.office_phone = commune.opening_hours = None
         office = posters_module.office_of(commune)
         one = await posters_module.hamlet_posters(session, commune, bot_username=BOT,
                                                   zalo_link="https://zalo.me/123",
