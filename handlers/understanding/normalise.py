@@ -27,6 +27,8 @@ _BEFORE_FOLDING = {
     "bít": "biết",
     "dzô": "vô",
     "zô": "vô",
+    # "dừng" (stop) folds to "dung", like "đúng" (right): keep the stop apart.
+    "dừng": "ngưng",
 }
 _BEFORE_PATTERN = re.compile(
     r"(?<!\w)(" + "|".join(sorted(map(re.escape, _BEFORE_FOLDING), key=len, reverse=True))

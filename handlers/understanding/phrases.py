@@ -27,7 +27,7 @@ def words_of(text: str) -> frozenset[str]:
 FILLERS = words_of(
     "da a oi nhe nha nhen nghen vay di gium dum giup voi chau con em anh chi chu bac ong ba "
     "ban toi minh can bo ad admin thua luon do ne hen ha cai nay ma thi la nhi kinh gui dau "
-    "xa ubnd ui"
+    "xa ubnd ui nua"
 )
 # Fillers that, alone, are an answer: "dạ", "vâng".
 FILLER_YES = frozenset({"da", "vang"})
@@ -41,11 +41,13 @@ CUES: list[Cue] = [
            "được rồi", "gửi đi", "đúng đó", "chắc chắn", "ừ đúng rồi", "uhm"),
     *_cues("no", 3, "không", "chưa", "không phải", "sai", "sai rồi", "không đúng",
            "không đồng ý", "no", "không có", "hong", "đâu có", "không muốn", "không cần",
-           "không phải đâu", "chưa có", "nope"),
-    *_cues("cancel", 4, "hủy", "hủy bỏ", "thôi", "thôi khỏi", "khỏi", "dừng", "dừng lại",
+           "không phải đâu", "chưa có", "nope", "chưa đâu"),
+    # "dừng" (stop) and "đúng" (right) fold alike: "dung" alone is read as the yes, and only
+    # "dung lai" typed without accents as the stop.
+    *_cues("cancel", 4, "hủy", "hủy bỏ", "thôi", "thôi khỏi", "khỏi", "ngưng lại", "dung lai",
            "thoát", "quay lại", "trở lại", "bỏ đi", "bỏ qua", "không cần nữa", "không gửi nữa",
            "không làm nữa", "thôi không", "cancel", "stop", "hủy giùm", "thôi bỏ đi",
-           "không gửi", "ngưng"),
+           "không gửi", "ngưng", "khỏi gửi", "khỏi cần", "thôi gửi"),
     *_cues("greeting", 3, "chào", "xin chào", "alo", "hello", "hi", "helo", "chào buổi sáng",
            "chào buổi chiều", "chào buổi tối", "có ai không", "chào cô", "chào chú", "chào bà",
            "chào ông", "chào anh", "chào chị", "chào em", "chào cháu", "chào con", "chào bạn",
@@ -78,9 +80,9 @@ CUES: list[Cue] = [
            "kiến nghị tôi đã gửi", "các phản ánh", "kiến nghị của mình", "đơn của mình"),
     *_cues("my_petitions", 3, "tới đâu rồi", "đến đâu rồi", "sao rồi", "trả lời chưa",
            "đã gửi", "giải quyết chưa", "chưa thấy ai trả lời", "rồi mà chưa",
-           "có trả lời chưa", "trả lời kiến nghị", "xong chưa", "tra cứu"),
+           "có trả lời chưa", "trả lời kiến nghị", "xong chưa", "tra cứu", "im re"),
     *_cues("my_petitions", 5, "chưa thấy ai trả lời", "chưa thấy trả lời", "chưa ai trả lời",
-           "chưa được trả lời"),
+           "chưa được trả lời", "có ai trả lời chưa"),
     # --- petition status (a code is found separately; these make a bare number a code) ----
     *_cues("petition_status", 2, "mã số", "số đơn"),
     # --- voter-contact meetings -----------------------------------------------------------
@@ -112,25 +114,28 @@ CUES: list[Cue] = [
            "trợ giúp", "liên hệ", "không biết dùng", "không biết xài", "cách dùng",
            "sử dụng", "làm được gì", "lịch tiếp công dân", "tiếp công dân",
            "mấy giờ mở cửa", "help", "giúp tôi với", "bot này", "xài cái này",
-           "dùng cái này", "văn phòng xã", "giờ giấc"),
-    *_cues("help", 2, "ở đâu", "mấy giờ", "thứ bảy", "chủ nhật", "làm việc", "xài sao",
+           "dùng cái này", "văn phòng xã", "giờ giấc", "ở chỗ nào", "có ai trực"),
+    *_cues("help", 2, "ở đâu", "chỗ nào", "trực", "ủy ban", "mấy giờ", "thứ bảy", "chủ nhật", "làm việc", "xài sao",
            "dùng sao", "không biết"),
     *_cues("meetings", 1, "ở đâu", "mấy giờ"),
     # --- personal data --------------------------------------------------------------------
     *_cues("my_data", 6, "dữ liệu của tôi", "thông tin cá nhân", "thông tin của tôi",
            "lưu thông tin gì", "lưu gì", "giữ những gì", "xuất dữ liệu", "hồ sơ của tôi",
-           "dữ liệu cá nhân", "thông tin gì về tôi", "thông tin đã khai"),
+           "dữ liệu cá nhân", "thông tin gì về tôi", "thông tin đã khai", "lưu những gì",
+           "lưu những thông tin", "thông tin gì"),
     *_cues("forget_me", 8, "xóa", "xóa dữ liệu", "xóa thông tin", "xóa tài khoản",
            "quên tôi", "rút lại đồng ý", "rút lại sự đồng ý", "đừng lưu", "không lưu",
-           "xóa hết", "không muốn dùng nữa"),
+           "xóa hết", "không muốn dùng nữa", "đừng giữ", "không giữ"),
     *_cues("forget_me", 2, "hủy đăng ký"),
     # --- hamlet ---------------------------------------------------------------------------
     *_cues("change_hamlet", 8, "đổi ấp", "chuyển ấp", "sai ấp", "nhầm ấp", "đổi thôn",
            "chuyển thôn", "chuyển qua ấp", "chuyển sang ấp", "chuyển về ấp", "dọn về ấp",
            "dọn qua ấp", "cập nhật lại ấp", "cập nhật ấp", "đổi tổ dân phố",
            "thay đổi tổ dân phố", "đổi khu phố", "thay đổi ấp", "không phải ấp",
-           "chọn lại ấp", "đổi xóm"),
-    *_cues("change_hamlet", 3, "ấp nơi tôi ở", "chuyển nhà", "mới chuyển", "dọn nhà"),
+           "chọn lại ấp", "đổi xóm", "đổi lại ấp", "sửa lại ấp", "sửa ấp", "chuyển lại ấp"),
+    *_cues("change_hamlet", 3, "ấp nơi tôi ở", "chuyển nhà", "mới chuyển", "dọn nhà",
+           "chứ không phải"),
+    *_cues("change_hamlet", 2, "tôi ở ấp", "tôi ở thôn"),
 ]
 
 # "cho tui hỏi", "cho bà phản ánh": the person in the middle must not hide the cue.
@@ -140,6 +145,19 @@ CUES += [
     for person in _PEOPLE
     for cue in _cues("petition", 3, f"cho {person} hỏi", f"cho {person} phản ánh",
                      f"cho {person} kiến nghị", f"{person} muốn hỏi", f"xin cho {person} hỏi")
+]
+
+# "xin chào cán bộ": the longer greeting must not leave "xin" behind as a petition.
+_ADDRESSED = ("cô", "chú", "bà", "ông", "anh", "chị", "em", "cháu", "con", "bạn", "xã",
+              "cán bộ", "ad", "các bạn", "cả nhà")
+CUES += [cue for who in _ADDRESSED for cue in _cues("greeting", 3, f"xin chào {who}")]
+# "mấy cái đơn bà gửi", "kiến nghị tui đã gửi": the sender between the noun and the verb.
+CUES += [
+    cue
+    for noun in ("đơn", "kiến nghị", "phản ánh", "ý kiến")
+    for person in _PEOPLE
+    for cue in _cues("my_petitions", 5, f"{noun} {person} gửi", f"{noun} {person} đã gửi",
+                     f"{noun} của {person}")
 ]
 
 # Off-topic talk: buying, selling, chatting. Counted against a weak petition reading, so

@@ -8,6 +8,7 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[2] / "data"
 MEANINGS_FILE = DATA / "understanding_corpus.tsv"
 FIELDS_FILE = DATA / "understanding_fields.tsv"
+HELD_OUT_FILE = DATA / "understanding_heldout.tsv"
 
 
 @dataclass(frozen=True)
