@@ -115,8 +115,8 @@ CUES: list[Cue] = [
            "sử dụng", "làm được gì", "lịch tiếp công dân", "tiếp công dân",
            "mấy giờ mở cửa", "help", "giúp tôi với", "bot này", "xài cái này",
            "dùng cái này", "văn phòng xã", "giờ giấc", "ở chỗ nào", "có ai trực"),
-    *_cues("help", 2, "ở đâu", "chỗ nào", "trực", "ủy ban", "mấy giờ", "thứ bảy", "chủ nhật", "làm việc", "xài sao",
-           "dùng sao", "không biết"),
+    *_cues("help", 2, "ở đâu", "chỗ nào", "trực", "ủy ban", "mấy giờ", "thứ bảy", "chủ nhật",
+           "làm việc", "xài sao", "dùng sao", "không biết"),
     *_cues("meetings", 1, "ở đâu", "mấy giờ"),
     # --- personal data --------------------------------------------------------------------
     *_cues("my_data", 6, "dữ liệu của tôi", "thông tin cá nhân", "thông tin của tôi",
