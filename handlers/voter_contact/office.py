@@ -30,7 +30,7 @@ from storage.voter_contact.meetings import (
     add_meeting,
     cancel_meeting,
     electoral_units,
-    get_meeting,
+    get_commune_meeting,
     get_round,
     move_meeting,
     open_rounds,
@@ -71,7 +71,9 @@ async def list_office_meetings(turn: Turn) -> None:
 
 
 async def _office_meeting(turn: Turn, meeting_id: int | None) -> Meeting | None:
-    meeting = await get_meeting(turn.db, meeting_id or 0)
+    commune_id = await working_commune(turn, OFFICE_ROLES)
+    meeting = (await get_commune_meeting(turn.db, commune_id, meeting_id or 0)
+               if commune_id is not None else None)
     if meeting is None or meeting.status != "planned":
         await show_menu(turn, turn._("That meeting can no longer be changed."))
         return None

@@ -284,6 +284,18 @@ async def get_meeting(db: AsyncSession, meeting_id: int) -> Meeting | None:
     return await db.get(Meeting, meeting_id)
 
 
+async def get_commune_meeting(db: AsyncSession, commune_id: int, meeting_id: int
+                              ) -> Meeting | None:
+    """A meeting of this commune; None for another commune's, as for one that does not exist."""
+    query = (
+        select(Meeting)
+        .join(ContactRound, ContactRound.id == Meeting.round_id)
+        .join(CouncilSession, CouncilSession.id == ContactRound.session_id)
+        .where(Meeting.id == meeting_id, CouncilSession.commune_id == commune_id)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
 async def unit_of_person(db: AsyncSession, person: Person | None) -> ElectoralUnit | None:
     if person is None or person.hamlet_id is None:
         return None

@@ -4,7 +4,7 @@ province admin acts in each after choosing it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -12,10 +12,21 @@ from storage.db import Database
 from storage.dialogues.dialogues import DialogueDraft, create_dialogue
 from storage.messaging.broadcasts import BroadcastDraft, queue_broadcast
 from storage.messaging.quiet_hours import QuietHours
-from storage.models import Broadcast, Commune, Hamlet, Invite, Person, Province
+from storage.models import (
+    Broadcast,
+    ChannelIdentity,
+    Commune,
+    ElectoralUnit,
+    Hamlet,
+    Invite,
+    Meeting,
+    Person,
+    Province,
+)
 from storage.models.base import utcnow
 from storage.people.roles import create_invites, create_province_admin
-from storage.petitions.petitions import PetitionDraft, submit_petition
+from storage.petitions.petitions import LOCAL, PetitionDraft, submit_petition
+from storage.voter_contact.meetings import MeetingDraft, add_meeting, create_round, create_session
 from tests.chat import Chat, actions, texts
 from tests.factories import citizen, demo, make_commune, staff
 
@@ -162,3 +173,36 @@ async def test_with_many_communes_the_province_admin_types_the_one_to_work_in(
         person = (await session.execute(select(Person).where(
             Person.working_commune_id == tan_hiep))).scalar_one_or_none()
     assert person is not None
+
+
+async def test_one_communes_office_cannot_move_or_cancel_the_others_meetings(
+    db: Database,
+) -> None:
+    two = await two_communes(db)
+    today = utcnow().astimezone(LOCAL).date()
+    async with db.transaction() as session:
+        office_b = (await session.execute(select(Person).join(
+            ChannelIdentity, ChannelIdentity.person_id == Person.id).where(
+            ChannelIdentity.external_id == "office-b"))).scalar_one()
+        unit = ElectoralUnit(commune_id=two.b, number=1, name="Đơn vị bầu cử số 1")
+        session.add(unit)
+        await session.flush()
+        council = await create_session(session, office_b, two.b, "Kỳ họp cuối năm", today,
+                                       today + timedelta(days=30))
+        contact_round = await create_round(session, office_b, council, "before", today,
+                                           today + timedelta(days=20))
+        starts = datetime.combine(today + timedelta(days=7), time(8), tzinfo=LOCAL)
+        meeting = await add_meeting(session, office_b, contact_round, MeetingDraft(
+            unit.id, "Nhà văn hóa ấp Đông Hòa", starts))
+        meeting_id = meeting.id
+    office = two.office_a
+    assert f"mtg:{meeting_id}" not in actions(await office.press("menu:officemeetings"))
+    for action in (f"mtg:{meeting_id}", f"mtgmv:{meeting_id}", f"mtgcx:{meeting_id}"):
+        assert "Nhà văn hóa ấp Đông Hòa" not in texts(await office.press(action)), action
+    # Had a step been opened anyway, what is typed next changes nothing.
+    await office.send("8h sáng mai tại Hội trường xã Tân Thuận Tây")
+    await office.send("Trùng lịch")
+    async with db.transaction() as session:
+        kept = await session.get(Meeting, meeting_id)
+        assert kept is not None and kept.status == "planned" and kept.version == 1
+        assert kept.starts_at == starts and kept.place == "Nhà văn hóa ấp Đông Hòa"
