@@ -35,6 +35,7 @@ from handlers.turn import Turn
 from handlers.values import Inbound, Kind
 from handlers.voter_contact import meetings, plan_upload  # noqa: F401
 from handlers.voter_contact import office as meetings_office  # noqa: F401
+from handlers.voter_contact import questions as meeting_questions  # noqa: F401
 from storage.people.roles import INVITE_PREFIX
 
 # Commands that work before consent: they read nothing personal or only delete.

@@ -74,6 +74,10 @@ def describe_card(turn: Turn, card: PetitionCard) -> str:
         lines.append(_("Attachments: {count}", count=card.attachments))
     if p.source == "meeting":
         lines.append(_("Collected at a meeting: {value}", value=p.source_note or ""))
+    if p.source == "question" and card.meeting is not None:
+        lines.append(_("Question for the meeting at {when}, {place}",
+                       when=format_datetime(card.meeting.starts_at, turn.config.timezone),
+                       place=card.meeting.place))
     lines += ["", p.content]
     if p.answer:
         lines += ["", _("Answer: {text}", text=p.answer)]

@@ -14,7 +14,13 @@ from handlers.turn import Turn
 from handlers.values import Choice, Kind
 from storage.models import Meeting
 from storage.permissions import NotAllowed
-from storage.petitions.petitions import MAX_CONTENT, BadPetition, PetitionDraft, submit_petition
+from storage.petitions.petitions import (
+    MAX_CONTENT,
+    BadPetition,
+    PetitionDraft,
+    meeting_questions,
+    submit_petition,
+)
 from storage.places import commune_of_person
 from storage.voter_contact.meetings import (
     BadPlan,
@@ -121,6 +127,11 @@ async def show_my_meetings(turn: Turn) -> None:
         elif record.opinions_sent_at is None:
             block += "\n" + turn._("Voters' opinions due at the office: {date}",
                                     date=format_date(await opinions_deadline(turn.db, meeting)))
+        asked = await meeting_questions(turn.db, meeting.id)
+        if asked:
+            block += "\n" + turn._("Voters' questions: {count}", count=len(asked))
+            choices.append(Choice(f"dq:list:{meeting.id}",
+                                  turn._("❓ Questions for {unit}", unit=unit)))
         blocks.append(block)
         if meeting.starts_at <= turn.now and record.opinions_sent_at is None:
             choices.append(Choice(f"mr:{meeting.id}", turn._("📝 Report {unit}", unit=unit)))

@@ -118,7 +118,20 @@ def _cannot_attend(t: Translator, params: dict[str, Any]) -> Reply:
                           place=params.get("place", "")))
 
 
+def _question(t: Translator, params: dict[str, Any]) -> Reply:
+    petition_id = params.get("id")
+    return Reply(
+        title=t._("A voter's question for your meeting"),
+        text=t._("For the meeting at {when}, {place} (No. {code}):", when=_when(params),
+                 place=params.get("place", ""), code=params.get("code", ""))
+        + "\n\n" + str(params.get("text", "")) + "\n\n"
+        + t._("Answer it here, and the voter receives your answer; or take it to the meeting."),
+        choices=(Choice(f"dq:answer:{petition_id}", t._("💬 Answer it here")),),
+    )
+
+
 MEETING_NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
+    "meeting_question": _question,
     "meeting_reminder": _reminder,
     "round_reminder": _reminder,
     "reminder_digest": _digest,

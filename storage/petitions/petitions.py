@@ -18,8 +18,11 @@ from storage.folding import fold
 from storage.messaging.notify import notify_person
 from storage.models import (
     AuditEntry,
+    Delegate,
     Field,
     Hamlet,
+    Meeting,
+    MeetingDelegate,
     Person,
     Petition,
     PetitionAttachment,
@@ -168,7 +171,41 @@ async def submit_petition(
         after={"status": "received", "code": petition.code, "source": draft.source},
     )
     await notify_office(db, petition)
+    if petition.source == "question" and petition.meeting_id is not None:
+        await notify_meeting_delegates(db, petition)
     return Submitted(petition, attachments)
+
+
+async def notify_meeting_delegates(db: AsyncSession, petition: Petition) -> None:
+    """A voter's question for a meeting goes to that meeting's delegates, and only to them."""
+    meeting = await db.get(Meeting, petition.meeting_id)
+    if meeting is None:
+        return
+    query = (
+        select(Delegate.person_id)
+        .join(MeetingDelegate, MeetingDelegate.delegate_id == Delegate.id)
+        .where(MeetingDelegate.meeting_id == meeting.id)
+        .distinct()
+    )
+    for person_id in (await db.execute(query)).scalars():
+        await notify_person(
+            db, person_id, "meeting_question",
+            {"id": petition.id, "code": petition.code, "text": petition.content[:1500],
+             "starts_at": meeting.starts_at.isoformat(), "place": meeting.place},
+            dedupe_key=f"meeting-question:{petition.id}:{person_id}",
+            about=[petition.person_id],
+        )
+
+
+async def meeting_questions(db: AsyncSession, meeting_id: int) -> list[Petition]:
+    """Voters' questions sent for a meeting, oldest first (merged ones are in their group)."""
+    query = (
+        select(Petition)
+        .where(Petition.meeting_id == meeting_id, Petition.source == "question",
+               Petition.status != "merged")
+        .order_by(Petition.id)
+    )
+    return list((await db.execute(query)).scalars())
 
 
 async def notify_office(db: AsyncSession, petition: Petition) -> None:

@@ -17,6 +17,7 @@ from storage.models import (
     Agency,
     Field,
     Hamlet,
+    Meeting,
     Person,
     Petition,
     PetitionAttachment,
@@ -48,6 +49,7 @@ class PetitionCard:
     petitioner: PetitionerView  # as much as this reader may see
     attachments: int
     overdue: bool
+    meeting: Meeting | None = None  # the meeting a voter's question was sent for
 
 
 def _filtered(commune_id: int, name: str, today: date) -> Select[tuple[int]]:
@@ -141,6 +143,7 @@ async def petition_card(
         petitioner=owner_view(petition, owner, viewer),
         attachments=attachments,
         overdue=overdue,
+        meeting=await db.get(Meeting, petition.meeting_id) if petition.meeting_id else None,
     )
 
 

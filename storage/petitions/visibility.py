@@ -39,8 +39,10 @@ _WIDEST_FIRST = (Viewer.OFFICE, Viewer.PETITIONER, Viewer.AGENCY, Viewer.CO_PETI
 
 def viewer_from(kinds: set[str]) -> Viewer | None:
     """The view of a reader who stands to the petition in these ways (`actor_kinds`)."""
+    # The delegates of the meeting a question was sent for read it as an agency would: the
+    # name only if the voter let it be shown.
     names = {"staff": Viewer.OFFICE, "petitioner": Viewer.PETITIONER, "agency": Viewer.AGENCY,
-             "co_petitioner": Viewer.CO_PETITIONER}
+             "meeting_delegate": Viewer.AGENCY, "co_petitioner": Viewer.CO_PETITIONER}
     held = {names[kind] for kind in kinds if kind in names}
     return next((viewer for viewer in _WIDEST_FIRST if viewer in held), None)
 

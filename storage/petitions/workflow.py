@@ -19,7 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.audit import record_action
 from storage.files import file_by_token
 from storage.messaging.notify import notify_person
-from storage.models import Agency, AuditEntry, Commune, Field, Person, Petition, RoleGrant
+from storage.models import (
+    Agency,
+    AuditEntry,
+    Commune,
+    Delegate,
+    Field,
+    MeetingDelegate,
+    Person,
+    Petition,
+    RoleGrant,
+)
 from storage.models.base import utcnow
 from storage.permissions import OFFICE_ROLES, communes_where, office_staff
 from storage.petitions.petitions import LOCAL, group_petitioners
@@ -58,6 +68,10 @@ OPEN = frozenset({S.RECEIVED, S.CLASSIFIED, S.FORWARDED, S.REOPENED})
 COMPETENCES = ("commune", "province", "central", "utility")
 # What each kind of actor may do; staff may do every move in the table.
 AGENCY_MOVES = frozenset({(S.FORWARDED, S.ANSWERED), (S.FORWARDED, S.CLASSIFIED)})
+# The meeting's delegates may answer a voter's question for it themselves.
+DELEGATE_MOVES = frozenset(
+    {(S.RECEIVED, S.ANSWERED), (S.CLASSIFIED, S.ANSWERED), (S.REOPENED, S.ANSWERED)}
+)
 PETITIONER_MOVES = frozenset(
     {(S.ANSWERED, S.CLOSED), (S.ANSWERED, S.REOPENED), (S.CLOSED, S.REOPENED)}
 )
@@ -88,11 +102,27 @@ async def actor_kinds(db: AsyncSession, petition: Petition, actor: Person) -> se
         )
         if officer.first() is not None:
             kinds.add("agency")
+    if await is_meeting_delegate(db, petition, actor):
+        kinds.add("meeting_delegate")
     if petition.person_id == actor.id:
         kinds.add("petitioner")
     elif actor.id in await group_petitioners(db, petition):
         kinds.add("co_petitioner")
     return kinds
+
+
+async def is_meeting_delegate(db: AsyncSession, petition: Petition, actor: Person) -> bool:
+    """The actor is a delegate of the meeting this voter's question was sent for."""
+    if petition.source != "question" or petition.meeting_id is None:
+        return False
+    found = await db.execute(
+        select(MeetingDelegate.id)
+        .join(Delegate, Delegate.id == MeetingDelegate.delegate_id)
+        .where(MeetingDelegate.meeting_id == petition.meeting_id,
+               Delegate.person_id == actor.id)
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def _alone_in_group(db: AsyncSession, petition: Petition, person: Person) -> bool:
@@ -110,6 +140,7 @@ async def allowed_moves(db: AsyncSession, petition: Petition, actor: Person) -> 
         to for to in ALLOWED[before]
         if "staff" in kinds
         or ("agency" in kinds and (before, to) in AGENCY_MOVES)
+        or ("meeting_delegate" in kinds and (before, to) in DELEGATE_MOVES)
         or (decides and (before, to) in PETITIONER_MOVES)
     }
 
