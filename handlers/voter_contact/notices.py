@@ -41,9 +41,14 @@ def _line(t: Translator, params: dict[str, Any]) -> tuple[str, list[Choice]]:
             "meeting_d1": t._("Tomorrow: voter-contact meeting of {unit}.", unit=unit),
             "meeting_d3": t._("In three days: voter-contact meeting of {unit}.", unit=unit),
         }[kind]
-        return head + "\n" + meeting_lines(t, params), [
-            Choice(f"mt:yes:{mid}", t._("✅ I will attend")),
-            Choice(f"mt:no:{mid}", t._("❌ I cannot attend"))]
+        choices = [Choice(f"mt:yes:{mid}", t._("✅ I will attend")),
+                   Choice(f"mt:no:{mid}", t._("❌ I cannot attend"))]
+        text = head + "\n" + meeting_lines(t, params)
+        if params.get("questions"):
+            text += "\n" + t._("Voters' questions waiting for an answer: {count}",
+                                count=params["questions"])
+            choices.append(Choice(f"dq:list:{mid}", t._("❓ Read the questions")))
+        return text, choices
     if kind in ("meeting_ahead_citizens", "meeting_today_citizens"):
         head = (t._("Today: your delegates meet the voters of {unit}.", unit=unit)
                 if kind == "meeting_today_citizens"

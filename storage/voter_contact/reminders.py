@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.calendar import event_ics
@@ -34,6 +34,7 @@ from storage.models import (
     Hamlet,
     Meeting,
     MeetingDelegate,
+    Petition,
     Registration,
     Reminder,
     ReminderDelivery,
@@ -271,6 +272,11 @@ async def _prepare(db: AsyncSession, reminder: Reminder, now: datetime) -> list[
             if meeting.status != "planned":
                 return "skipped"
             people = await _delegates_of(db, meeting.id)
+            # The voters' questions still waiting, so the delegate comes ready to answer them.
+            facts["questions"] = (await db.execute(
+                select(func.count()).select_from(Petition).where(
+                    Petition.meeting_id == meeting.id, Petition.source == "question",
+                    Petition.status.in_(("received", "classified", "reopened"))))).scalar_one()
         notice = "meeting_reminder"
     elif reminder.subject_type == "dialogue":
         dialogue = await db.get(Dialogue, reminder.subject_id)

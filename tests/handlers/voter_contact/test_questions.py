@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Petition
+from storage.models import Meeting, Petition
+from storage.voter_contact.reminders import fire_due_reminders
 from tests.chat import Chat, actions, texts
 from tests.handlers.voter_contact.test_meetings import setup
 
@@ -73,3 +76,16 @@ async def test_someone_not_at_the_meeting_can_neither_read_nor_answer(db: Databa
     async with db.transaction() as session:
         petition = await session.get(Petition, petition_id)
         assert petition is not None and petition.status == "received" and not petition.answer
+
+
+async def test_the_delegates_reminder_the_day_before_counts_the_questions(db: Database) -> None:
+    _office, delegate, citizen, meeting_id = await setup(db)
+    await ask(citizen, meeting_id)
+    await delegate.new_replies()
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        await fire_due_reminders(session, now=meeting.starts_at - timedelta(hours=20))
+    reminder = await delegate.new_replies()
+    assert "Câu hỏi của cử tri đang chờ trả lời: 1" in texts(reminder)
+    assert f"dq:list:{meeting_id}" in actions(reminder)
