@@ -10,6 +10,7 @@ from handlers.dates import format_date
 from handlers.dialogues.notices import DIALOGUE_NOTICES
 from handlers.documents.jobs import DOCUMENT_NOTICES
 from handlers.i18n import Translator, translator
+from handlers.petitions.report import REPORT_NOTICES
 from handlers.petitions.texts import status_name
 from handlers.posters import posters_ready
 from handlers.setup import SETUP_NOTICES
@@ -160,6 +161,7 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "plan_import_failed": plan_failed,
     **DOCUMENT_NOTICES,
     "posters_ready": posters_ready,
+    **REPORT_NOTICES,
 }
 
 

@@ -169,7 +169,8 @@ async def test_after_forget_no_table_no_file_and_no_link_holds_the_person(
     (downloaded,) = files_of(await office.press(f"dll:{dialogue_id}"))
     (not_yet,) = files_of(await office.press(f"dll:{dialogue_id}"))
     await office.send("/report")
-    report = files_of(await office.press("rp:month"))
+    await office.press("rp:month")
+    report = files_of(await office.documents())
     assert len(report) == 2
     downloaded_link, unused_link = (file_url(files_server, *file) for file in (downloaded,
                                                                                 not_yet))
