@@ -8,6 +8,7 @@ from typing import Any
 
 from handlers.dates import format_date
 from handlers.dialogues.notices import DIALOGUE_NOTICES
+from handlers.dialogues.office import hamlet_lists_ready
 from handlers.documents.jobs import DOCUMENT_NOTICES
 from handlers.i18n import Translator, translator
 from handlers.petitions.report import REPORT_NOTICES
@@ -161,6 +162,7 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "plan_import_failed": plan_failed,
     **DOCUMENT_NOTICES,
     "posters_ready": posters_ready,
+    "dialogue_lists_ready": hamlet_lists_ready,
     **REPORT_NOTICES,
 }
 
