@@ -165,7 +165,7 @@ async def send_report(turn: Turn, commune_id: int, first: date, last: date, toda
 @dataclass(frozen=True)
 class ReportToBuild:
     heading: ReportHeading
-    rows: list[ReportRow]
+    lines: list[ReportLine]
     first: date
     last: date
 
@@ -180,8 +180,8 @@ async def gather_report(db: AsyncSession, request: DocumentRequest) -> ReportToB
         raise LookupError("the commune is gone")
     # Read as the person who asked, now: the audit log names them, and whoever was
     # forgotten meanwhile is left out.
-    rows = [to_row(line, today) for line in await report_lines(
-        db, commune_id, first, last, round_id=params.get("round_id"), reader=request.person)]
+    lines = await report_lines(db, commune_id, first, last, round_id=params.get("round_id"),
+                               reader=request.person)
     province = await province_of(db, commune)
     heading = ReportHeading(
         province=province.name if province else "", commune=commune.name,
@@ -189,20 +189,22 @@ async def gather_report(db: AsyncSession, request: DocumentRequest) -> ReportToB
         or f"từ ngày {format_date(first)} đến ngày {format_date(last)}",
         issued_on=today,
     )
-    return ReportToBuild(heading, rows, first, last)
+    return ReportToBuild(heading, lines, first, last)
 
 
 def build_report(gathered: ReportToBuild) -> list[DocumentFile]:
+    # Thousands of rows: written out here, in the worker's thread, not on the event loop.
+    rows = [to_row(line, gathered.heading.issued_on) for line in gathered.lines]
     stem = f"bao-cao-kien-nghi-{gathered.first:%Y%m%d}-{gathered.last:%Y%m%d}"
-    figures = headline_figures(gathered.rows)
+    figures = headline_figures(rows)
     counts = {"first": gathered.first.isoformat(), "last": gathered.last.isoformat(),
               "total": figures.total, "answered": figures.answered,
               "on_time": figures.answered_on_time, "overdue": figures.overdue}
     # Names of petitioners who let them be shown: personal data (short-lived, single-use link).
     return [
-        DocumentFile(f"{stem}.docx", build_report_docx(gathered.heading, gathered.rows),
+        DocumentFile(f"{stem}.docx", build_report_docx(gathered.heading, rows),
                      "petition_report_ready", counts, personal=True),
-        DocumentFile(f"{stem}.xlsx", build_report_xlsx(gathered.heading, gathered.rows),
+        DocumentFile(f"{stem}.xlsx", build_report_xlsx(gathered.heading, rows),
                      "petition_report_sheet_ready", personal=True),
     ]
 
