@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.documents import process_document_jobs
 from bot.files import Fetchers, file_route
 from bot.local_chat import LocalChat
 from bot.plan_imports import process_plan_imports
@@ -164,6 +165,9 @@ async def run_process(settings: Settings) -> None:
     clock.add_job(process_plan_imports, "interval", seconds=3,
                   args=[process.db, platform_fetchers(process)], id="process-plan-imports",
                   max_instances=1, coalesce=True)
+    # Often: the asker was told the file will follow shortly.
+    clock.add_job(process_document_jobs, "interval", seconds=2, args=[process.db],
+                  id="process-document-jobs", max_instances=1, coalesce=True)
     clock.add_job(process_setup_imports, "interval", seconds=3,
                   args=[process.db, platform_fetchers(process)], id="process-setup-imports",
                   max_instances=1, coalesce=True)

@@ -8,8 +8,12 @@ from typing import Any
 
 from handlers.dates import format_date
 from handlers.dialogues.notices import DIALOGUE_NOTICES
+from handlers.dialogues.office import hamlet_lists_ready
+from handlers.documents.jobs import DOCUMENT_NOTICES
 from handlers.i18n import Translator, translator
+from handlers.petitions.report import REPORT_NOTICES
 from handlers.petitions.texts import status_name
+from handlers.posters import posters_ready
 from handlers.setup import SETUP_NOTICES
 from handlers.values import Choice, Reply
 from handlers.voter_contact.notices import MEETING_NOTICES
@@ -156,6 +160,10 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "plan_imported": plan_imported,
     "plan_refused": plan_refused,
     "plan_import_failed": plan_failed,
+    **DOCUMENT_NOTICES,
+    "posters_ready": posters_ready,
+    "dialogue_lists_ready": hamlet_lists_ready,
+    **REPORT_NOTICES,
 }
 
 

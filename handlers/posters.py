@@ -7,19 +7,29 @@ hamlets); the chat around them follows the reader's language. The same pages com
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.documents.jobs import (
+    DocumentRequest,
+    ask_for_document,
+    back_to_menu,
+    builder,
+    preparing,
+)
 from handlers.documents.pdf import PdfUnavailable, docx_to_pdf
 from handlers.documents.posters import HamletPoster, Office, build_posters_docx
+from handlers.i18n import Translator
 from handlers.links import telegram_start_link, zalo_chat_link
 from handlers.menu import show_menu, show_result
 from handlers.registry import action
 from handlers.turn import Turn
+from handlers.values import Reply
 from handlers.working_commune import working_commune
-from storage.files import store_file
+from storage.documents import DocumentFile
 from storage.models import Commune
 from storage.permissions import OFFICE_ROLES
 from storage.places import get_commune, list_hamlets
@@ -60,6 +70,50 @@ def make_pdf(office: Office, posters: list[HamletPoster]) -> tuple[bytes, bool]:
         return docx, False
 
 
+@dataclass(frozen=True)
+class PostersToBuild:
+    commune_code: str
+    office: Office
+    posters: list[HamletPoster]
+
+
+async def gather_posters(db: AsyncSession, request: DocumentRequest) -> PostersToBuild:
+    commune = await get_commune(db, int(request.params["commune_id"]))
+    if commune is None:
+        raise LookupError("the commune is gone")
+    posters = await hamlet_posters(db, commune, bot_username=request.params.get("bot_username"),
+                                   zalo_link=request.params.get("zalo_link"))
+    return PostersToBuild(commune.code, office_of(commune), posters)
+
+
+def build_posters(gathered: PostersToBuild) -> list[DocumentFile]:
+    content, is_pdf = make_pdf(gathered.office, gathered.posters)
+    telegram = all(poster.telegram_link for poster in gathered.posters)
+    zalo = all(poster.zalo_link for poster in gathered.posters)
+    # Nothing personal in it: the commune's public contacts and links.
+    return [DocumentFile(f"ap-phich-{gathered.commune_code}.{'pdf' if is_pdf else 'docx'}",
+                         content, "posters_ready",
+                         {"pdf": is_pdf, "telegram": telegram, "zalo": zalo})]
+
+
+builder("posters", gather_posters, build_posters)
+
+
+def posters_ready(t: Translator, params: dict[str, Any]) -> Reply:
+    """The posters' file, with what is missing from it."""
+    lines = [t._("One page for each hamlet, to print and put up at its cultural house.")]
+    if not params.get("pdf"):
+        lines.append(t._("The printable file could not be made; here is the Word file instead."))
+    if not params.get("telegram"):
+        lines.append(t._("The Telegram codes are missing: the bot's Telegram name is not known."))
+    if not params.get("zalo"):
+        lines.append(t._("The Zalo codes are missing: the bot's Zalo address is not set."))
+    attached = params.get("file")
+    return Reply(text="\n".join(lines), title=t._("Posters to print"),
+                 file=(str(attached[0]), str(attached[1])) if attached else None,
+                 choices=back_to_menu(t))
+
+
 @action("menu:posters")
 async def send_posters(turn: Turn) -> None:
     _ = turn._
@@ -68,23 +122,12 @@ async def send_posters(turn: Turn) -> None:
     if commune is None:
         await show_menu(turn, _("Only the commune office can print the posters."))
         return
-    zalo_link = zalo_chat_link(turn.config)
-    posters = await hamlet_posters(turn.db, commune, bot_username=turn.config.bot_username,
-                                   zalo_link=zalo_link)
-    if not posters:
+    if not await list_hamlets(turn.db, commune.id):
         await show_menu(turn, _("This commune has no hamlets yet, so there is nothing to print."))
         return
-    # LibreOffice takes seconds: off the event loop, so other people's messages keep flowing.
-    content, is_pdf = await asyncio.to_thread(make_pdf, office_of(commune), posters)
-    # Nothing personal in it: the commune's public contacts and links.
-    stored = store_file(turn.db, f"ap-phich-{commune.code}.{'pdf' if is_pdf else 'docx'}",
-                        content, owner_id=turn.person.id if turn.person else None)
-    lines = [_("One page for each hamlet, to print and put up at its cultural house.")]
-    if not is_pdf:
-        lines.append(_("The printable file could not be made; here is the Word file instead."))
-    if turn.config.bot_username is None:
-        lines.append(_("The Telegram codes are missing: the bot's Telegram name is not known."))
-    if zalo_link is None:
-        lines.append(_("The Zalo codes are missing: the bot's Zalo address is not set."))
-    show_result(turn, "\n".join(lines), title=_("Posters to print"),
-                file=(stored.token, stored.name))
+    # LibreOffice takes seconds: the worker builds the file after this update's transaction,
+    # so the other people whose updates share it are not held up meanwhile.
+    await ask_for_document(turn, "posters", {
+        "commune_id": commune.id, "bot_username": turn.config.bot_username,
+        "zalo_link": zalo_chat_link(turn.config)}, commune_id=commune.id, roles=OFFICE_ROLES)
+    show_result(turn, preparing(turn.t), title=_("Posters to print"))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.documents import process_document_jobs
 from handlers.conversation import ConversationRunner
 from handlers.notices import render_payload
 from handlers.turn import HandlerConfig
@@ -51,6 +52,11 @@ class Chat:
         if rows:
             self._seen = rows[-1].id
         return [render_payload(row.payload, row.payload.get("locale")) for row in rows]
+
+    async def documents(self) -> list[Reply]:
+        """Let the document worker build what was asked for, and read what it sent."""
+        await process_document_jobs(self.db)
+        return await self.new_replies()
 
     async def person(self) -> Person | None:
         async with self.db.transaction() as session:

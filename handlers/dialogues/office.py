@@ -6,8 +6,12 @@ storage, which refuses non-office readers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.dates import (
     example_datetime,
@@ -16,18 +20,19 @@ from handlers.dates import (
     parse_when_and_place,
 )
 from handlers.dialogues.register import CATEGORY_NAMES, TOPIC_NAMES, choice_labels
-from handlers.documents.dialogue_lists import build_hamlet_lists_xlsx
-from handlers.i18n import N_, translator
+from handlers.documents.jobs import DocumentRequest, ask_for_document, builder, preparing
+from handlers.i18n import N_, Translator, translator
 from handlers.menu import show_menu
 from handlers.petitions.texts import snippet
 from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
-from handlers.values import Choice, Kind
+from handlers.values import Choice, Kind, Reply
 from handlers.working_commune import working_commune
 from storage.dialogues.dialogues import (
     DEFAULT_CATEGORIES,
     CodeAlreadyUsed,
     DialogueDraft,
+    ListRow,
     RegistrationRefused,
     answer_questions,
     check_in,
@@ -43,7 +48,7 @@ from storage.dialogues.dialogues import (
     release_seats_now,
 )
 from storage.dialogues.household_data import registered_people
-from storage.files import store_file
+from storage.documents import DocumentFile
 from storage.permissions import OFFICE_ROLES, NotAllowed
 from storage.places import get_commune, list_hamlets
 
@@ -361,18 +366,62 @@ async def send_hamlet_lists(turn: Turn) -> None:
         await show_menu(turn)
         return
     try:
-        rows = await hamlet_lists(turn.db, turn.person, dialogue)
+        # A long list takes a while to write: the document worker builds it after this
+        # update's transaction, so the other people whose updates share it are not held up.
+        await ask_for_document(turn, "dialogue_lists", {"dialogue_id": dialogue.id},
+                               commune_id=dialogue.commune_id, roles=OFFICE_ROLES)
     except NotAllowed:
         await show_menu(turn, turn._("Only the commune office manages dialogues."))
         return
-    stored = store_file(turn.db, f"danh-sach-doi-thoai-{dialogue.id}.xlsx",
-                        build_hamlet_lists_xlsx(rows, list_label), owner_id=turn.person.id,
-                        about=await registered_people(turn.db, dialogue.id))
     turn.end()
-    turn.say(turn._("{count} households, one sheet per hamlet. The household category is "
-                    "sensitive: share each sheet only with its hamlet head.", count=len(rows)),
-             title=dialogue.title, file=(stored.token, stored.name),
+    turn.say(preparing(turn.t), title=dialogue.title,
              choices=[Choice(f"dlo:{dialogue.id}", turn._("↩ Dialogues"))])
+
+
+@dataclass(frozen=True)
+class ListsToBuild:
+    dialogue_id: int
+    title: str
+    rows: list[ListRow]
+    about: tuple[int, ...]
+
+
+async def gather_hamlet_lists(db: AsyncSession, request: DocumentRequest) -> ListsToBuild:
+    dialogue = await get_dialogue(db, int(request.params["dialogue_id"]))
+    if dialogue is None:
+        raise LookupError("the dialogue is gone")
+    # Read as the asker now (the office role is checked again, the read is logged), and
+    # without anyone forgotten since the request.
+    rows = await hamlet_lists(db, request.person, dialogue)
+    return ListsToBuild(dialogue.id, dialogue.title, rows,
+                        tuple(await registered_people(db, dialogue.id)))
+
+
+def build_hamlet_lists(gathered: ListsToBuild) -> list[DocumentFile]:
+    # Here rather than at the top: openpyxl is loaded when a list is made, not at start-up.
+    from handlers.documents.dialogue_lists import build_hamlet_lists_xlsx
+
+    # Household categories: personal, and about every household on the lists (for /forget).
+    return [DocumentFile(f"danh-sach-doi-thoai-{gathered.dialogue_id}.xlsx",
+                         build_hamlet_lists_xlsx(gathered.rows, list_label),
+                         "dialogue_lists_ready",
+                         {"count": len(gathered.rows), "title": gathered.title,
+                          "dialogue_id": gathered.dialogue_id},
+                         personal=True, about=gathered.about)]
+
+
+builder("dialogue_lists", gather_hamlet_lists, build_hamlet_lists)
+
+
+def hamlet_lists_ready(t: Translator, params: dict[str, Any]) -> Reply:
+    attached = params.get("file")
+    return Reply(
+        text=t._("{count} households, one sheet per hamlet. The household category is "
+                 "sensitive: share each sheet only with its hamlet head.",
+                 count=params.get("count", 0)),
+        title=str(params.get("title", "")) or None,
+        file=(str(attached[0]), str(attached[1])) if attached else None,
+        choices=(Choice(f"dlo:{params.get('dialogue_id')}", t._("↩ Dialogues")),))
 
 
 @action("dlr:*")

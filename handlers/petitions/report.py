@@ -6,26 +6,37 @@ chat around them follows the reader's language.
 
 from __future__ import annotations
 
-import asyncio
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.dates import format_date
+from handlers.documents.jobs import (
+    DocumentRequest,
+    ask_for_document,
+    back_to_menu,
+    builder,
+    preparing,
+)
 from handlers.documents.petition_report import (
     build_report_docx,
     build_report_xlsx,
     headline_figures,
 )
 from handlers.documents.report_rows import ReportHeading, ReportRow
-from handlers.i18n import N_, translator
+from handlers.i18n import N_, Translator, translator
 from handlers.menu import show_menu
 from handlers.petitions.texts import status_name
 from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
-from handlers.values import Choice, Kind
+from handlers.values import Choice, Kind, Reply
 from handlers.voter_contact.notices import TIMING
 from handlers.working_commune import working_commune
-from storage.files import store_file
+from storage.documents import DocumentFile
 from storage.permissions import OFFICE_ROLES
 from storage.petitions.report import ReportLine, report_lines
 from storage.places import get_commune, province_of
@@ -140,37 +151,90 @@ def to_row(line: ReportLine, today: date) -> ReportRow:
 
 async def send_report(turn: Turn, commune_id: int, first: date, last: date, today: date, *,
                       round_id: int | None = None, label: str | None = None) -> None:
-    commune = await get_commune(turn.db, commune_id)
-    assert commune is not None
-    province = await province_of(turn.db, commune)
-    rows = [to_row(line, today) for line in await report_lines(
-        turn.db, commune_id, first, last, round_id=round_id, reader=turn.person)]
+    # Building a large report takes seconds: the worker does it after this update's
+    # transaction, so the other people whose updates share it are not held up meanwhile.
+    await ask_for_document(turn, "petition_report", {
+        "commune_id": commune_id, "first": first.isoformat(), "last": last.isoformat(),
+        "today": today.isoformat(), "round_id": round_id, "label": label,
+    }, commune_id=commune_id, roles=OFFICE_ROLES)
+    turn.end()
+    turn.say(preparing(turn.t), title=turn._("Petition report"))
+    await show_menu(turn)
+
+
+@dataclass(frozen=True)
+class ReportToBuild:
+    heading: ReportHeading
+    lines: list[ReportLine]
+    first: date
+    last: date
+
+
+async def gather_report(db: AsyncSession, request: DocumentRequest) -> ReportToBuild:
+    params = request.params
+    commune_id = int(params["commune_id"])
+    first, last = date.fromisoformat(params["first"]), date.fromisoformat(params["last"])
+    today = date.fromisoformat(params["today"])
+    commune = await get_commune(db, commune_id)
+    if commune is None:
+        raise LookupError("the commune is gone")
+    # Read as the person who asked, now: the audit log names them, and whoever was
+    # forgotten meanwhile is left out.
+    lines = await report_lines(db, commune_id, first, last, round_id=params.get("round_id"),
+                               reader=request.person)
+    province = await province_of(db, commune)
     heading = ReportHeading(
         province=province.name if province else "", commune=commune.name,
-        period_label=label or f"từ ngày {format_date(first)} đến ngày {format_date(last)}",
+        period_label=params.get("label")
+        or f"từ ngày {format_date(first)} đến ngày {format_date(last)}",
         issued_on=today,
     )
-    stem = f"bao-cao-kien-nghi-{first:%Y%m%d}-{last:%Y%m%d}"
-    owner = turn.person.id if turn.person else None
-    # Building a large report takes seconds of CPU: off the event loop, so other people's
-    # messages keep flowing meanwhile.
-    docx_bytes, xlsx_bytes = await asyncio.gather(
-        asyncio.to_thread(build_report_docx, heading, rows),
-        asyncio.to_thread(build_report_xlsx, heading, rows),
-    )
-    # Names of petitioners who let them be shown: personal data (short-lived, single-use link).
-    docx = store_file(turn.db, f"{stem}.docx", docx_bytes, owner_id=owner, personal=True)
-    xlsx = store_file(turn.db, f"{stem}.xlsx", xlsx_bytes, owner_id=owner, personal=True)
+    return ReportToBuild(heading, lines, first, last)
+
+
+def build_report(gathered: ReportToBuild) -> list[DocumentFile]:
+    # Thousands of rows: written out here, in the worker's thread, not on the event loop.
+    rows = [to_row(line, gathered.heading.issued_on) for line in gathered.lines]
+    stem = f"bao-cao-kien-nghi-{gathered.first:%Y%m%d}-{gathered.last:%Y%m%d}"
     figures = headline_figures(rows)
-    _ = turn._
-    turn.end()
-    turn.say(
-        _("Petitions received from {first} to {last}: {total}\nAnswered: {answered} (on time: "
-          "{on_time})\nOverdue: {overdue}", first=format_date(first), last=format_date(last),
-          total=figures.total, answered=figures.answered, on_time=figures.answered_on_time,
-          overdue=figures.overdue),
-        title=_("Petition report"),
-        file=(docx.token, docx.name),
+    counts = {"first": gathered.first.isoformat(), "last": gathered.last.isoformat(),
+              "total": figures.total, "answered": figures.answered,
+              "on_time": figures.answered_on_time, "overdue": figures.overdue}
+    # Names of petitioners who let them be shown: personal data (short-lived, single-use link).
+    return [
+        DocumentFile(f"{stem}.docx", build_report_docx(gathered.heading, rows),
+                     "petition_report_ready", counts, personal=True),
+        DocumentFile(f"{stem}.xlsx", build_report_xlsx(gathered.heading, rows),
+                     "petition_report_sheet_ready", personal=True),
+    ]
+
+
+builder("petition_report", gather_report, build_report)
+
+
+def _attached(params: dict[str, Any]) -> tuple[str, str] | None:
+    attached = params.get("file")
+    return (str(attached[0]), str(attached[1])) if attached else None
+
+
+def report_ready(t: Translator, params: dict[str, Any]) -> Reply:
+    return Reply(
+        text=t._("Petitions received from {first} to {last}: {total}\nAnswered: {answered} (on "
+                 "time: {on_time})\nOverdue: {overdue}",
+                 first=format_date(date.fromisoformat(str(params.get("first")))),
+                 last=format_date(date.fromisoformat(str(params.get("last")))),
+                 **{key: params.get(key, 0)
+                    for key in ("total", "answered", "on_time", "overdue")}),
+        title=t._("Petition report"), file=_attached(params),
     )
-    turn.say(_("The same rows as a spreadsheet."), file=(xlsx.token, xlsx.name))
-    await show_menu(turn)
+
+
+def report_sheet_ready(t: Translator, params: dict[str, Any]) -> Reply:
+    return Reply(text=t._("The same rows as a spreadsheet."), file=_attached(params),
+                 choices=back_to_menu(t))
+
+
+REPORT_NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
+    "petition_report_ready": report_ready,
+    "petition_report_sheet_ready": report_sheet_ready,
+}

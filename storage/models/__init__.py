@@ -5,6 +5,7 @@ from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, TopicMute
 from storage.models.conversation import Conversation, InboundEvent
 from storage.models.dialogues import Dialogue, HamletQuota, Registration
+from storage.models.documents import DocumentJob
 from storage.models.files import FileSubject, StoredFile
 from storage.models.outbox import OutboxMessage, OutboxSubject
 from storage.models.people import (
@@ -54,6 +55,7 @@ __all__ = [
     "Delegate",
     "Dialogue",
     "DialogueOption",
+    "DocumentJob",
     "ElectoralUnit",
     "Field",
     "FileSubject",

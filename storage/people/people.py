@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
 from storage.dialogues.household_data import erase_household_data, household_traces
+from storage.documents import drop_document_jobs
 from storage.files import delete_files_about
 from storage.messaging.retention import erase_messages
 from storage.models import (
@@ -359,6 +360,8 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
         # Generated letters carry the name and address typed into them; lists and reports
         # naming them are rebuilt without them when next asked.
         files = await delete_files_about(db, person.id, traces)
+        # A document they asked for and that is not built yet is never built nor sent.
+        await drop_document_jobs(db, [person.id])
         await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))
         await db.execute(delete(ProvinceGrant).where(ProvinceGrant.person_id == person.id))
         await db.execute(delete(TopicMute).where(TopicMute.person_id == person.id))

@@ -58,7 +58,11 @@ async def test_the_office_gets_every_hamlets_poster_in_one_pdf(
     if libreoffice() is None:
         pytest.skip("LibreOffice (soffice) is not on PATH; run .ci/documents.sh to install it")
     office = await office_chat(db)
-    replies = await office.press("menu:posters")
+    asked = await office.press("menu:posters")
+    # The answer comes at once; the file follows once the worker has built it.
+    assert "Đang chuẩn bị tệp, lát nữa sẽ gửi." in texts(asked)
+    assert not any(reply.file for reply in asked)
+    replies = await office.documents()
     (token, name), = [reply.file for reply in replies if reply.file is not None]
     assert name == "ap-phich-tan-thuan-tay.pdf"
     pdf = await stored(db, token)
@@ -82,7 +86,8 @@ async def test_without_libreoffice_the_office_gets_the_word_file(
 
     monkeypatch.setattr(posters_module, "docx_to_pdf", unavailable)
     office = await office_chat(db, bot_username=None)
-    replies = await office.press("menu:posters")
+    await office.press("menu:posters")
+    replies = await office.documents()
     (token, name), = [reply.file for reply in replies if reply.file is not None]
     assert name == "ap-phich-tan-thuan-tay.docx"
     document = Document(io.BytesIO(await stored(db, token)))
@@ -96,7 +101,8 @@ async def test_without_libreoffice_the_office_gets_the_word_file(
 async def test_a_citizen_gets_no_posters(db: Database) -> None:
     await demo(db)
     await citizen(db, "9002")
-    replies = await Chat(db, user_id="9002").press("menu:posters")
+    chat = Chat(db, user_id="9002")
+    replies = await chat.press("menu:posters") + await chat.documents()
     assert not any(reply.file for reply in replies)
     assert "Chỉ văn phòng xã mới in được áp phích." in texts(replies)
 

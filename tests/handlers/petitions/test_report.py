@@ -28,7 +28,10 @@ async def test_the_office_gets_this_months_report_as_word_and_excel(db: Database
              for text in ("Đường làng bị hỏng <nặng>", "Đèn đường ấp Tân Dân không sáng")]
     await office.new_replies()
     await office.press("menu:report")
-    replies = await office.press("rp:month")
+    asked = await office.press("rp:month")
+    assert "Đang chuẩn bị tệp, lát nữa sẽ gửi." in texts(asked)
+    assert not any(reply.file for reply in asked)
+    replies = await office.documents()
     files = [reply.file for reply in replies if reply.file is not None]
     assert [name.rsplit(".", 1)[1] for _token, name in files] == ["docx", "xlsx"]
     assert "2" in replies[0].text  # the count of petitions received

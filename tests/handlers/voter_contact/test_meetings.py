@@ -197,7 +197,8 @@ async def test_the_office_reports_on_a_voter_contact_round(db: Database) -> None
     await office.press("menu:report")
     rounds = await office.press("rp:round")
     assert f"rr:{round_id}" in actions(rounds)
-    replies = await office.press(f"rr:{round_id}")
+    await office.press(f"rr:{round_id}")
+    replies = await office.documents()
     (docx,) = [r.file for r in replies if r.file and r.file[1].endswith(".docx")]
     async with db.transaction() as session:
         stored = await file_by_token(session, docx[0])
