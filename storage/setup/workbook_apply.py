@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
@@ -683,9 +683,9 @@ async def apply_setup(
     await _upsert_communes(db, works)
     _upsert_units(db, works)
     await db.flush()
-    placeholders = _upsert_hamlets_and_holders(db, works)
+    placeholders = await _upsert_hamlets_and_holders(db, works)
     await db.flush()
-    _upsert_seats_fields_agencies(db, works, placeholders)
+    await _upsert_seats_fields_agencies(db, works, placeholders)
     await db.flush()
     await _upsert_agency_fields_and_options(db, works)
     for work in works:
@@ -781,21 +781,25 @@ def _upsert_units(db: AsyncSession, works: list[_CommuneWork]) -> None:
             unit.name = unit_row.name
 
 
-def _upsert_hamlets_and_holders(
+async def _upsert_hamlets_and_holders(
     db: AsyncSession, works: list[_CommuneWork]
 ) -> dict[tuple[str, int], Person]:
     """Hamlets in their units, and a placeholder person for each new seat, by (commune,
     seat index): the seats themselves need the placeholders' ids."""
     placeholders: dict[tuple[str, int], Person] = {}
+    new_hamlets: list[dict[str, object]] = []
     for work in works:
         existing = _existing(work)
         unit_of_hamlet = {code: existing.units[unit.number].id
                           for unit in work.units for code in unit.hamlet_codes}
         for position, hamlet_row in enumerate(work.hamlets):
+            values = {"name": hamlet_row.name, "position": position,
+                      "electoral_unit_id": unit_of_hamlet.get(hamlet_row.code)}
             hamlet = existing.hamlets.get(hamlet_row.code)
             if hamlet is None:
-                hamlet = Hamlet(commune_id=existing.commune.id, code=hamlet_row.code)
-                db.add(hamlet)
+                new_hamlets.append({"commune_id": existing.commune.id, "code": hamlet_row.code,
+                                    **values})
+                continue
             hamlet.name, hamlet.position = hamlet_row.name, position
             hamlet.electoral_unit_id = unit_of_hamlet.get(hamlet_row.code)
         for index, (row, seat) in enumerate(zip(work.seats, work.seat_matches, strict=True)):
@@ -803,12 +807,22 @@ def _upsert_hamlets_and_holders(
                 placeholders[(work.row.code, index)] = Person(full_name=row.name,
                                                               phone=row.phone)
     db.add_all(placeholders.values())
+    await _insert_new(db, Hamlet, new_hamlets)
     return placeholders
 
 
-def _upsert_seats_fields_agencies(
+async def _insert_new(db: AsyncSession, model: type[Any], rows: list[dict[str, object]]) -> None:
+    """Rows nothing in the import refers to by id: one executemany, not an INSERT … RETURNING
+    per row (which is what the session's flush does on SQLite to learn each new id)."""
+    if rows:
+        await db.execute(insert(model), rows)
+
+
+async def _upsert_seats_fields_agencies(
     db: AsyncSession, works: list[_CommuneWork], placeholders: dict[tuple[str, int], Person]
 ) -> None:
+    delegates: list[dict[str, object]] = []
+    grants: list[dict[str, object]] = []
     for work in works:
         existing = _existing(work)
         commune_id = existing.commune.id
@@ -817,9 +831,10 @@ def _upsert_seats_fields_agencies(
             unit_id = existing.units[seat_row.unit_number].id
             if seat is None:
                 person = placeholders[(work.row.code, index)]
-                db.add(Delegate(person_id=person.id, commune_id=commune_id,
-                                electoral_unit_id=unit_id, title=seat_row.title))
-                db.add(RoleGrant(person_id=person.id, commune_id=commune_id, role="delegate"))
+                delegates.append({"person_id": person.id, "commune_id": commune_id,
+                                  "electoral_unit_id": unit_id, "title": seat_row.title})
+                grants.append({"person_id": person.id, "commune_id": commune_id,
+                               "role": "delegate"})
                 continue
             seat.delegate.electoral_unit_id, seat.delegate.title = unit_id, seat_row.title
             if not seat.joined:
@@ -842,11 +857,14 @@ def _upsert_seats_fields_agencies(
                 db.add(agency)
                 existing.agencies[fold(agency_row.name)] = agency
             agency.name, agency.competence = agency_row.name, agency_row.competence
+    await _insert_new(db, Delegate, delegates)
+    await _insert_new(db, RoleGrant, grants)
 
 
 async def _upsert_agency_fields_and_options(db: AsyncSession, works: list[_CommuneWork]) -> None:
     stale: list[int] = []  # agencies whose fields changed: their links are written anew
     links: list[AgencyField] = []
+    options: list[dict[str, object]] = []
     for work in works:
         existing = _existing(work)
         for agency_row in work.agencies:
@@ -859,15 +877,18 @@ async def _upsert_agency_fields_and_options(db: AsyncSession, works: list[_Commu
         positions: Counter[str] = Counter()
         for option_row in work.options:
             option = existing.options.get((option_row.kind, option_row.code))
-            if option is None:
-                option = DialogueOption(commune_id=existing.commune.id, kind=option_row.kind,
-                                        code=option_row.code)
-                db.add(option)
-            option.name, option.position = option_row.name, positions[option_row.kind]
+            position = positions[option_row.kind]
             positions[option_row.kind] += 1
+            if option is None:
+                options.append({"commune_id": existing.commune.id, "kind": option_row.kind,
+                                "code": option_row.code, "name": option_row.name,
+                                "position": position})
+                continue
+            option.name, option.position = option_row.name, position
     if stale:
         await db.execute(delete(AgencyField).where(AgencyField.agency_id.in_(stale)))
     db.add_all(links)
+    await _insert_new(db, DialogueOption, options)
     await db.flush()
 
 
