@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
@@ -663,20 +663,35 @@ async def apply_setup(
 
     The workbook is planned afresh first: removals happen only if the confirmed plan listed
     them and nothing uses them now. Raises `SetupNotClean` (nothing changed) on problems.
+
+    The changes go in phases across all communes (provinces, communes, units, hamlets and
+    seat holders, seats/fields/agencies, agency fields and options), each one flush: a flush
+    walks every object in the session, so flushing per commune and per kind made a province's
+    import spend most of its time flushing.
     """
-    fresh, works = await _plan(db, plan.workbook, plan.allowed)
+    fresh, found = await _plan(db, plan.workbook, plan.allowed)
     if not fresh.ok:
         raise SetupNotClean(fresh.problems)
     confirmed = {(commune.code, change.kind, change.key)
                  for commune in plan.communes for change in commune.removed}
-    done = []
-    provinces: dict[str, Province] = {}
-    for work in works.values():
+    works = list(found.values())
+    for work in works:
         work.removable = [(change, item) for change, item in work.removable
                           if (work.row.code, change.kind, change.key) in confirmed]
         await _remove(db, work, before_upserts=True)
-        await _upsert(db, work, provinces)
+    await db.flush()
+    await _upsert_communes(db, works)
+    _upsert_units(db, works)
+    await db.flush()
+    placeholders = await _upsert_hamlets_and_holders(db, works)
+    await db.flush()
+    await _upsert_seats_fields_agencies(db, works, placeholders)
+    await db.flush()
+    await _upsert_agency_fields_and_options(db, works)
+    for work in works:
         await _remove(db, work, before_upserts=False)
+    done = []
+    for work in works:
         result = work.plan()
         if result.changed:
             assert work.existing is not None
@@ -694,9 +709,9 @@ async def apply_setup(
 async def _remove(db: AsyncSession, work: _CommuneWork, *, before_upserts: bool) -> None:
     """Delete the confirmed, unused removals: units last (hamlets move out of them first),
     everything else first (a new hamlet may take a removed one's name)."""
-    for change, item in work.removable:
-        if (change.kind == "unit") == before_upserts:
-            continue
+    removing = [(change, item) for change, item in work.removable
+                if (change.kind == "unit") != before_upserts]
+    for change, item in removing:
         if change.kind == "seat":
             assert isinstance(item, _Seat)
             await _remove_seat(db, item)
@@ -706,7 +721,8 @@ async def _remove(db: AsyncSession, work: _CommuneWork, *, before_upserts: bool)
             await db.delete(item)
         else:
             await db.delete(item)
-    await db.flush()
+    if removing:
+        await db.flush()
 
 
 async def _remove_seat(db: AsyncSession, seat: _Seat) -> None:
@@ -720,102 +736,159 @@ async def _remove_seat(db: AsyncSession, seat: _Seat) -> None:
     await db.delete(seat.person)
 
 
-async def _upsert(db: AsyncSession, work: _CommuneWork, provinces: dict[str, Province]) -> None:
-    row = work.row
-    province = provinces.get(row.province_code)
-    if province is None:
-        province = (await db.execute(
-            select(Province).where(Province.code == row.province_code))).scalar_one_or_none()
-        if province is None:
-            province = Province(code=row.province_code, name=row.province_name)
-            db.add(province)
-            await db.flush()
-        provinces[row.province_code] = province
-    province.name = row.province_name
-    if work.existing is None:
-        commune = Commune(province_id=province.id, code=row.code)
-        db.add(commune)
-        work.existing = _Existing(commune, province)
-    existing = work.existing
-    commune = existing.commune
-    commune.province_id = province.id
-    commune.name, commune.kind, commune.district = row.name, row.kind, row.district
-    commune.office_phone, commune.address = row.office_phone, row.address
-    commune.opening_hours, commune.reception_schedule = row.opening_hours, row.reception_schedule
-    commune.answer_days = row.answer_days
+async def _upsert_communes(db: AsyncSession, works: list[_CommuneWork]) -> None:
+    """Provinces (one query, new ones in one flush), then every commune's own row."""
+    codes = sorted({work.row.province_code for work in works})
+    provinces = {province.code: province for province in (await db.execute(
+        select(Province).where(Province.code.in_(codes)))).scalars()}
+    for work in works:
+        if work.row.province_code not in provinces:
+            provinces[work.row.province_code] = Province(code=work.row.province_code,
+                                                         name=work.row.province_name)
+            db.add(provinces[work.row.province_code])
+        provinces[work.row.province_code].name = work.row.province_name
     await db.flush()
-    for unit_row in work.units:
-        unit = existing.units.get(unit_row.number)
-        if unit is None:
-            unit = ElectoralUnit(commune_id=commune.id, number=unit_row.number)
-            db.add(unit)
-            existing.units[unit_row.number] = unit
-        unit.name = unit_row.name
+    for work in works:
+        row, province = work.row, provinces[work.row.province_code]
+        if work.existing is None:
+            commune = Commune(province_id=province.id, code=row.code)
+            db.add(commune)
+            work.existing = _Existing(commune, province)
+        commune = work.existing.commune
+        commune.province_id = province.id
+        commune.name, commune.kind, commune.district = row.name, row.kind, row.district
+        commune.office_phone, commune.address = row.office_phone, row.address
+        commune.opening_hours = row.opening_hours
+        commune.reception_schedule = row.reception_schedule
+        commune.answer_days = row.answer_days
     await db.flush()
-    unit_of_hamlet = {code: existing.units[unit.number].id
-                      for unit in work.units for code in unit.hamlet_codes}
-    for position, hamlet_row in enumerate(work.hamlets):
-        hamlet = existing.hamlets.get(hamlet_row.code)
-        if hamlet is None:
-            hamlet = Hamlet(commune_id=commune.id, code=hamlet_row.code)
-            db.add(hamlet)
-        hamlet.name, hamlet.position = hamlet_row.name, position
-        hamlet.electoral_unit_id = unit_of_hamlet.get(hamlet_row.code)
-    # New seats' placeholders are flushed together: one flush per seat costs a province
-    # import minutes (each flush walks every object in the session).
-    placeholders = {index: Person(full_name=row.name, phone=row.phone)
-                    for index, (row, seat) in enumerate(zip(work.seats, work.seat_matches,
-                                                            strict=True)) if seat is None}
+
+
+def _existing(work: _CommuneWork) -> _Existing:
+    assert work.existing is not None  # every commune has its row once communes are upserted
+    return work.existing
+
+
+def _upsert_units(db: AsyncSession, works: list[_CommuneWork]) -> None:
+    for work in works:
+        existing = _existing(work)
+        for unit_row in work.units:
+            unit = existing.units.get(unit_row.number)
+            if unit is None:
+                unit = ElectoralUnit(commune_id=existing.commune.id, number=unit_row.number)
+                db.add(unit)
+                existing.units[unit_row.number] = unit
+            unit.name = unit_row.name
+
+
+async def _upsert_hamlets_and_holders(
+    db: AsyncSession, works: list[_CommuneWork]
+) -> dict[tuple[str, int], Person]:
+    """Hamlets in their units, and a placeholder person for each new seat, by (commune,
+    seat index): the seats themselves need the placeholders' ids."""
+    placeholders: dict[tuple[str, int], Person] = {}
+    new_hamlets: list[dict[str, object]] = []
+    for work in works:
+        existing = _existing(work)
+        unit_of_hamlet = {code: existing.units[unit.number].id
+                          for unit in work.units for code in unit.hamlet_codes}
+        for position, hamlet_row in enumerate(work.hamlets):
+            values = {"name": hamlet_row.name, "position": position,
+                      "electoral_unit_id": unit_of_hamlet.get(hamlet_row.code)}
+            hamlet = existing.hamlets.get(hamlet_row.code)
+            if hamlet is None:
+                new_hamlets.append({"commune_id": existing.commune.id, "code": hamlet_row.code,
+                                    **values})
+                continue
+            hamlet.name, hamlet.position = hamlet_row.name, position
+            hamlet.electoral_unit_id = unit_of_hamlet.get(hamlet_row.code)
+        for index, (row, seat) in enumerate(zip(work.seats, work.seat_matches, strict=True)):
+            if seat is None:
+                placeholders[(work.row.code, index)] = Person(full_name=row.name,
+                                                              phone=row.phone)
     db.add_all(placeholders.values())
-    if placeholders:
-        await db.flush()
-    for index, (seat_row, seat) in enumerate(zip(work.seats, work.seat_matches, strict=True)):
-        unit_id = existing.units[seat_row.unit_number].id
-        if seat is None:
-            person = placeholders[index]
-            db.add(Delegate(person_id=person.id, commune_id=commune.id,
-                            electoral_unit_id=unit_id, title=seat_row.title))
-            db.add(RoleGrant(person_id=person.id, commune_id=commune.id, role="delegate"))
-            continue
-        seat.delegate.electoral_unit_id, seat.delegate.title = unit_id, seat_row.title
-        if not seat.joined:
-            if seat.person.full_name != seat_row.name:
-                seat.person.full_name = seat_row.name
-            if seat.person.phone != seat_row.phone:
-                seat.person.phone = seat_row.phone
-    for position, field_row in enumerate(work.fields):
-        field_ = existing.fields.get(field_row.code)
-        if field_ is None:
-            field_ = Field(commune_id=commune.id, code=field_row.code)
-            db.add(field_)
-            existing.fields[field_row.code] = field_
-        field_.name, field_.answer_days, field_.position = (field_row.name, field_row.answer_days,
-                                                            position)
-    for agency_row in work.agencies:
-        agency = existing.agencies.get(fold(agency_row.name))
-        if agency is None:
-            agency = Agency(commune_id=commune.id)
-            db.add(agency)
-            existing.agencies[fold(agency_row.name)] = agency
-        agency.name, agency.competence = agency_row.name, agency_row.competence
-    await db.flush()
-    for agency_row in work.agencies:
-        agency = existing.agencies[fold(agency_row.name)]
-        wanted = {existing.fields[code].id for code in agency_row.field_codes}
-        have = existing.agency_fields.get(agency.id, set())
-        if wanted != have:
-            await db.execute(delete(AgencyField).where(AgencyField.agency_id == agency.id))
-            db.add_all(AgencyField(agency_id=agency.id, field_id=field_id)
-                       for field_id in sorted(wanted))
-    positions: Counter[str] = Counter()
-    for option_row in work.options:
-        option = existing.options.get((option_row.kind, option_row.code))
-        if option is None:
-            option = DialogueOption(commune_id=commune.id, kind=option_row.kind,
-                                    code=option_row.code)
-            db.add(option)
-        option.name, option.position = option_row.name, positions[option_row.kind]
-        positions[option_row.kind] += 1
+    await _insert_new(db, Hamlet, new_hamlets)
+    return placeholders
+
+
+async def _insert_new(db: AsyncSession, model: type[Any], rows: list[dict[str, object]]) -> None:
+    """Rows nothing in the import refers to by id: one executemany, not an INSERT … RETURNING
+    per row (which is what the session's flush does on SQLite to learn each new id)."""
+    if rows:
+        await db.execute(insert(model), rows)
+
+
+async def _upsert_seats_fields_agencies(
+    db: AsyncSession, works: list[_CommuneWork], placeholders: dict[tuple[str, int], Person]
+) -> None:
+    delegates: list[dict[str, object]] = []
+    grants: list[dict[str, object]] = []
+    for work in works:
+        existing = _existing(work)
+        commune_id = existing.commune.id
+        for index, (seat_row, seat) in enumerate(zip(work.seats, work.seat_matches,
+                                                     strict=True)):
+            unit_id = existing.units[seat_row.unit_number].id
+            if seat is None:
+                person = placeholders[(work.row.code, index)]
+                delegates.append({"person_id": person.id, "commune_id": commune_id,
+                                  "electoral_unit_id": unit_id, "title": seat_row.title})
+                grants.append({"person_id": person.id, "commune_id": commune_id,
+                               "role": "delegate"})
+                continue
+            seat.delegate.electoral_unit_id, seat.delegate.title = unit_id, seat_row.title
+            if not seat.joined:
+                if seat.person.full_name != seat_row.name:
+                    seat.person.full_name = seat_row.name
+                if seat.person.phone != seat_row.phone:
+                    seat.person.phone = seat_row.phone
+        for position, field_row in enumerate(work.fields):
+            field_ = existing.fields.get(field_row.code)
+            if field_ is None:
+                field_ = Field(commune_id=commune_id, code=field_row.code)
+                db.add(field_)
+                existing.fields[field_row.code] = field_
+            field_.name, field_.answer_days = field_row.name, field_row.answer_days
+            field_.position = position
+        for agency_row in work.agencies:
+            agency = existing.agencies.get(fold(agency_row.name))
+            if agency is None:
+                agency = Agency(commune_id=commune_id)
+                db.add(agency)
+                existing.agencies[fold(agency_row.name)] = agency
+            agency.name, agency.competence = agency_row.name, agency_row.competence
+    await _insert_new(db, Delegate, delegates)
+    await _insert_new(db, RoleGrant, grants)
+
+
+async def _upsert_agency_fields_and_options(db: AsyncSession, works: list[_CommuneWork]) -> None:
+    stale: list[int] = []  # agencies whose fields changed: their links are written anew
+    links: list[AgencyField] = []
+    options: list[dict[str, object]] = []
+    for work in works:
+        existing = _existing(work)
+        for agency_row in work.agencies:
+            agency = existing.agencies[fold(agency_row.name)]
+            wanted = {existing.fields[code].id for code in agency_row.field_codes}
+            if wanted != existing.agency_fields.get(agency.id, set()):
+                stale.append(agency.id)
+                links += [AgencyField(agency_id=agency.id, field_id=field_id)
+                          for field_id in sorted(wanted)]
+        positions: Counter[str] = Counter()
+        for option_row in work.options:
+            option = existing.options.get((option_row.kind, option_row.code))
+            position = positions[option_row.kind]
+            positions[option_row.kind] += 1
+            if option is None:
+                options.append({"commune_id": existing.commune.id, "kind": option_row.kind,
+                                "code": option_row.code, "name": option_row.name,
+                                "position": position})
+                continue
+            option.name, option.position = option_row.name, position
+    if stale:
+        await db.execute(delete(AgencyField).where(AgencyField.agency_id.in_(stale)))
+    db.add_all(links)
+    await _insert_new(db, DialogueOption, options)
     await db.flush()
 
 

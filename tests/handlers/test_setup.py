@@ -13,12 +13,16 @@ from sqlalchemy import select
 
 from handlers.values import Kind
 from storage.db import Database
-from storage.models import Hamlet, SetupImport
+from storage.files import file_by_token
+from storage.models import Hamlet, Province, SetupImport
+from storage.people.roles import create_province_admin
 from storage.setup.imports import claim_setup_import, finish_setup_import
 from storage.setup.workbook import HamletRow, Workbook
-from storage.setup.workbook_apply import export_workbook
+from storage.setup.workbook_apply import apply_setup, export_workbook, plan_setup
+from storage.setup.workbook_example import MINH_TIEN
+from storage.setup.workbook_file import read_workbook
 from tests.chat import Chat, actions, texts
-from tests.factories import demo, staff
+from tests.factories import demo, make_commune, staff
 
 
 async def send_workbook(db: Database, admin: Chat, workbook: Workbook) -> str:
@@ -103,3 +107,47 @@ async def test_only_an_admin_may_set_up_the_commune(db: Database) -> None:
     await office.press("setup:upload")
     async with db.transaction() as session:
         assert (await session.execute(select(SetupImport))).first() is None
+
+
+async def test_a_province_admin_sets_up_the_communes_of_their_province_only(
+    db: Database,
+) -> None:
+    """Who may set a commune up is `storage.permissions`' one rule: a province's admin holds
+    every commune of it, and no commune of another province."""
+    await demo(db)
+    await make_commune(db, "Xã Tân Hiệp", ["Ấp Đông Hòa"])
+    async with db.transaction() as session:  # xã Minh Tiến, tỉnh Lạng Sơn: another province
+        await apply_setup(session, await plan_setup(session, MINH_TIEN), actor_id=None)
+    async with db.transaction() as session:
+        demo_province = (await session.execute(
+            select(Province).where(Province.code != "lang-son"))).scalar_one()
+        await create_province_admin(session, demo_province, "telegram", "tinh")
+    admin = Chat(db, user_id="tinh")
+    await admin.send("/start")
+    await admin.press("consent:yes")
+
+    await admin.press("menu:setup")
+    exported = [reply.file for reply in await admin.press("setup:export") if reply.file]
+    assert len(exported) == 1
+    async with db.transaction() as session:
+        stored = await file_by_token(session, exported[0][0])
+        assert stored is not None and stored.content is not None
+    workbook = read_workbook(stored.content, stored.name).workbook
+    assert sorted(commune.name for commune in workbook.communes) == ["Xã Tân Hiệp",
+                                                                     "Xã Tân Thuận Tây"]
+
+    shown = await send_workbook(db, admin, replace(workbook, hamlets=(*workbook.hamlets, HamletRow(
+        "tan-thuan-tay", "ttt-tan-phu", "Ấp Tân Phú"))))
+    assert "Xã Tân Thuận Tây: thêm 1 thôn" in shown
+    async with db.transaction() as session:
+        request_id = (await session.execute(select(SetupImport.id))).scalar_one()
+    assert "Đã áp dụng" in texts(await admin.press(f"setup:apply:{request_id}"))
+    async with db.transaction() as session:
+        assert "Ấp Tân Phú" in (await session.execute(select(Hamlet.name))).scalars().all()
+
+    other = replace(MINH_TIEN, hamlets=(*MINH_TIEN.hamlets, HamletRow(
+        "minh-tien", "minh-tien-pac-lang", "Thôn Pác Làng")))
+    refused = await send_workbook(db, admin, other)
+    assert "Bạn không quản trị xã “minh-tien”" in refused
+    async with db.transaction() as session:
+        assert "Thôn Pác Làng" not in (await session.execute(select(Hamlet.name))).scalars().all()
