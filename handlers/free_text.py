@@ -79,11 +79,16 @@ def describes_problem(text: str) -> bool:
 
 
 def first_message_draft(turn: Turn) -> dict[str, Any] | None:
-    """What a petition begun by this message keeps: an attachment or a location."""
+    """What a petition begun by this message keeps: an attachment (and its caption) or a
+    location."""
     inbound = turn.inbound
     kind = ATTACHMENT_KINDS.get(inbound.kind)
     if kind is not None and inbound.file_ref:
-        return {"attachments": [[kind, inbound.channel, inbound.file_ref]]}
+        draft: dict[str, Any] = {"attachments": [[kind, inbound.channel, inbound.file_ref]]}
+        if inbound.text.strip():
+            # A photo's caption is the problem told in words.
+            draft["content"] = inbound.text.strip()
+        return draft
     if inbound.kind is Kind.LOCATION and inbound.latitude is not None and (
         inbound.longitude is not None
     ):

@@ -192,6 +192,10 @@ async def _problem_at_field(turn: Turn) -> None:
         if len(attachments) < MAX_ATTACHMENTS:
             attachments.append([kind, inbound.channel, inbound.file_ref])
         turn.go(FLOW, "field", attachments=attachments)
+        caption = inbound.text.strip()
+        if caption:
+            before = str(turn.data.get("content") or "")
+            turn.go(FLOW, "field", content=f"{before}\n{caption}" if before else caption)
         await offer_field(turn, _kept_note(turn))
         return
     if inbound.kind is Kind.LOCATION and inbound.latitude is not None:
