@@ -214,3 +214,21 @@ async def test_nothing_understood_gets_a_question_with_buttons(db: Database) -> 
     chat = await villager(db)
     replies = await chat.send("xyz qwe")
     assert len(actions(replies)) >= 2 and "menu:main" in actions(replies)
+
+
+async def test_consent_can_be_given_in_words(db: Database) -> None:
+    await demo(db)
+    chat = Chat(db, user_id="5010", channel="zalo")
+    await chat.send("/start")
+    replies = await chat.send("dạ đồng ý")
+    assert any(a.startswith("hamlet:") for a in actions(replies))
+    person = await chat.person()
+    assert person is not None
+
+
+async def test_a_field_named_in_words_is_chosen(db: Database) -> None:
+    chat = await villager(db)
+    await chat.press("menu:petition")
+    replies = await chat.send("giao thong")
+    assert "pe:cancel" in actions(replies) and not any(
+        a.startswith("pf:") for a in actions(replies))
