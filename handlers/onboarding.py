@@ -8,10 +8,12 @@ at any point: `typed_invite_code` recognises it and the router treats it as that
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.dates import format_datetime
 from handlers.i18n import N_
 from handlers.menu import describe_unexpected, show_menu
-from handlers.registry import command, parse_id, step
+from handlers.registry import RESUMES, command, parse_id, step
 from handlers.text import fold
 from handlers.turn import Turn
 from handlers.values import Choice, Kind
@@ -93,9 +95,15 @@ async def start_command(turn: Turn) -> None:
     await start_onboarding(turn, argument)
 
 
-async def start_onboarding(turn: Turn, argument: str = "") -> None:
+async def start_onboarding(
+    turn: Turn, argument: str = "", draft: dict[str, Any] | None = None
+) -> None:
+    """Greet, show the notice and ask for consent; `draft` (a petition begun by its first
+    message) waits in the conversation and goes on once onboarding is done."""
     _ = turn._
     turn.go(FLOW, "consent", argument=keep_start_argument(argument[:64]))
+    if draft:
+        turn.go(FLOW, "consent", draft=draft)
     turn.say(
         _(
             "Hello! I am the automated assistant of the commune People's Council. "
@@ -121,7 +129,7 @@ def consent_choices(turn: Turn) -> list[Choice]:
     ]
 
 
-@step(FLOW, "consent")
+@step(FLOW, "consent", answers={"yes": "consent:yes", "no": "consent:no"})
 async def on_consent(turn: Turn) -> None:
     _ = turn._
     choice = turn.inbound.choice
@@ -204,7 +212,7 @@ async def apply_start_argument(turn: Turn, argument: str) -> None:
         await ask_name(turn)
         return
     if turn.person.hamlet_id is not None:
-        await show_menu(turn)
+        await done(turn)
         return
     await ask_commune(turn)
 
@@ -305,7 +313,7 @@ async def on_hamlet(turn: Turn) -> None:
         return
     await set_hamlet(turn.db, turn.person, hamlet)
     if turn.data.get("then") == "menu":
-        await show_menu(turn, turn._("Your hamlet is now {hamlet}.").format(hamlet=hamlet.name))
+        await done(turn, turn._("Your hamlet is now {hamlet}.").format(hamlet=hamlet.name))
         return
     await ask_name(turn)
 
@@ -456,7 +464,7 @@ async def on_link_code(turn: Turn) -> None:
     if isinstance(result, Linked):
         turn.person = await get_person(turn.db, result.person_id)
         turn.say(_("Your accounts are now joined: you are the same person on both."))
-        await show_menu(turn)
+        await done(turn)
         return
     messages = {
         "wrong": _("That code is not right. Please try again."),
@@ -472,9 +480,21 @@ async def on_link_code(turn: Turn) -> None:
 
 async def finish(turn: Turn) -> None:
     if turn.data.get("then") == "menu":
-        await show_menu(turn)
+        await done(turn)
         return
-    await show_menu(
+    await done(
         turn,
         turn._("All set! Choose what you would like to do. Type /menu at any time to come back."),
     )
+
+
+async def done(turn: Turn, text: str | None = None) -> None:
+    """Onboarding is over: a petition begun by the first message goes on, else the menu."""
+    draft = turn.data.get("draft")
+    resume = RESUMES.get("petition")
+    if isinstance(draft, dict) and draft and resume is not None and turn.person is not None:
+        # "Choose from the menu" would be wrong here: the petition's question comes next.
+        turn.end()
+        await resume(turn, draft)
+        return
+    await show_menu(turn, text)

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from handlers.turn import Turn
 
 Step = Callable[[Turn], Awaitable[None]]
+# Continues a flow that had to wait (onboarding first) with the data it kept.
+Resume = Callable[[Turn, dict[str, Any]], Awaitable[None]]
 
 COMMANDS: dict[str, Step] = {}
 STEPS: dict[tuple[str, str], Step] = {}
 # Steps that wait for a typed code: there, digits are the code, never a menu number.
 CODE_STEPS: set[tuple[str, str]] = set()
 ACTIONS: dict[str, Step] = {}
+# Steps that wait for a choice, and what free text means there: a meaning (`"yes"`) leads to
+# the choice it stands for (`"pn:yes"`), or to None when the step reads that text itself
+# (the field step keeps a described problem). Other text there is understood as anywhere.
+CHOICE_STEPS: dict[tuple[str, str], dict[str, str | None]] = {}
+RESUMES: dict[str, Resume] = {}
 # Commands shown in Telegram's menu, in order: (name, English description as a msgid).
 MENU_COMMANDS: list[tuple[str, str]] = []
 
@@ -27,11 +35,28 @@ def command(name: str, description: str | None = None) -> Callable[[Step], Step]
     return register
 
 
-def step(flow: str, name: str, *, expects_code: bool = False) -> Callable[[Step], Step]:
+def step(
+    flow: str, name: str, *, expects_code: bool = False,
+    answers: Mapping[str, str | None] | None = None,
+) -> Callable[[Step], Step]:
+    """Register a step; `answers` marks one that waits for a choice (see `CHOICE_STEPS`)."""
+
     def register(handler: Step) -> Step:
         STEPS[(flow, name)] = handler
         if expects_code:
             CODE_STEPS.add((flow, name))
+        if answers is not None:
+            CHOICE_STEPS[(flow, name)] = dict(answers)
+        return handler
+
+    return register
+
+
+def resumes(flow: str) -> Callable[[Resume], Resume]:
+    """A flow that can wait for onboarding and then go on with what it kept."""
+
+    def register(handler: Resume) -> Resume:
+        RESUMES[flow] = handler
         return handler
 
     return register

@@ -1,4 +1,9 @@
-"""Deciding which handler answers an update: commands, then menu actions, then the open step."""
+"""Deciding which handler answers an update: commands, then menu actions, then the open step.
+
+Typed text that no step reads — at the menu, or at a step waiting for a choice when the text
+is none of its choices — is understood (`handlers.free_text`): a villager types what they want
+in their own words, and goes where a button would have taken them.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from handlers import (  # noqa: F401
     account,
     broadcast,
+    free_text,
     menu,
     onboarding,
     posters,
@@ -19,7 +25,7 @@ from handlers import (  # noqa: F401
 )
 from handlers.dialogues import office as dialogue_office  # noqa: F401
 from handlers.dialogues import register as dialogue_register  # noqa: F401
-from handlers.menu import answer_unexpected, show_menu
+from handlers.menu import show_menu
 from handlers.petitions import (  # noqa: F401
     agency,
     complaints,
@@ -29,7 +35,7 @@ from handlers.petitions import (  # noqa: F401
     report,
     submit,
 )
-from handlers.registry import CODE_STEPS, COMMANDS, STEPS, find_action
+from handlers.registry import CHOICE_STEPS, CODE_STEPS, COMMANDS, STEPS, find_action
 from handlers.text import fold, plain_label
 from handlers.turn import Turn
 from handlers.values import Inbound, Kind
@@ -120,12 +126,16 @@ async def respond(turn: Turn) -> None:
         await pressed(turn)
         return
     if flow is not None and step_name is not None and (flow, step_name) in STEPS:
+        answers = CHOICE_STEPS.get((flow, step_name))
+        if (answers is not None and inbound.kind is Kind.TEXT
+                and await free_text.at_choice_step(turn, answers)):
+            return
         await STEPS[(flow, step_name)](turn)
         return
     if not consented:
-        await onboarding.start_onboarding(turn)
+        await free_text.before_consent(turn)
         return
-    await answer_unexpected(turn)
+    await free_text.at_menu(turn)
 
 
 async def _unknown_command(turn: Turn, consented: bool) -> None:

@@ -7,28 +7,31 @@ citizen-reception schedule, and never pretends to have filed anything.
 
 from __future__ import annotations
 
-import re
-
 from handlers.documents.complaint_letter import build_complaint_letter_docx
 from handlers.menu import show_menu
 from handlers.registry import step
 from handlers.turn import Turn
+from handlers.understanding import understand
 from handlers.values import Choice
 from storage.files import store_file
-from storage.folding import fold
 from storage.places import commune_of_person, get_hamlet, province_of
 
 FLOW = "complaint"
 
-# Folded words, so "khieu nai" typed without accents is caught too.
-_COMPLAINT = re.compile(r"\b(khieu nai|khieu kien|to cao|don thu|to giac)\b")
+LEGAL_MEANINGS = ("complaint", "denunciation")
 
 
 def looks_like_complaint(text: str) -> bool:
-    return _COMPLAINT.search(fold(text)) is not None
+    """Whether a message reads as a complaint or a denunciation.
+
+    The same understanding as at the menu, so one rule recognises them everywhere (with or
+    without accents, "khiếu nại" or "thưa kiện", and not when negated).
+    """
+    return understand(text).meaning in LEGAL_MEANINGS
 
 
-async def show_complaint_route(turn: Turn) -> None:
+async def show_complaint_route(turn: Turn, content: str | None = None) -> None:
+    """The lawful route; `content` (what was typed) pre-fills the letter to print."""
     _ = turn._
     commune = await commune_of_person(turn.db, turn.person)
     schedule = (commune.reception_schedule if commune else None) or _(
@@ -44,7 +47,9 @@ async def show_complaint_route(turn: Turn) -> None:
         _("Bring your identity card and any papers about the matter. Nothing you wrote here "
           "has been filed."),
     ])
-    content = str(turn.data.get("content", "")) if turn.conversation.flow == "petition" else ""
+    if content is None:
+        content = (str(turn.data.get("content", "")) if turn.conversation.flow == "petition"
+                   else "")
     turn.go(FLOW, "letter", content=content)
     turn.say(text, choices=[
         Choice("lt:complaint", _("📄 A complaint letter to print and sign")),
@@ -53,7 +58,7 @@ async def show_complaint_route(turn: Turn) -> None:
     ])
 
 
-@step(FLOW, "letter")
+@step(FLOW, "letter", answers={})
 async def on_letter(turn: Turn) -> None:
     kind = (turn.inbound.choice or "").removeprefix("lt:")
     if kind not in ("complaint", "denunciation"):

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from handlers.dates import format_date, format_datetime
 from handlers.i18n import N_
-from handlers.menu import show_menu
+from handlers.menu import show_menu, show_result
 from handlers.petitions.texts import snippet, status_name
 from handlers.registry import action, choice_number, command, step
 from handlers.turn import Turn
+from handlers.understanding import PetitionCode
 from handlers.values import Choice, Kind
 from storage.models import Petition
-from storage.petitions.petitions import get_own_petition, petition_history, petitions_of
+from storage.petitions.petitions import (
+    get_own_petition,
+    own_petitions_numbered,
+    petition_history,
+    petitions_of,
+)
 from storage.petitions.workflow import (
     BadMove,
     NotYours,
@@ -60,11 +66,40 @@ async def _own(turn: Turn) -> Petition | None:
 
 @action("mp:*")
 async def show_my_petition(turn: Turn) -> None:
-    _ = turn._
     petition = await _own(turn)
     if petition is None:
-        await show_menu(turn, _("That petition is not among yours."))
+        await show_menu(turn, turn._("That petition is not among yours."))
         return
+    await show_petition(turn, petition)
+
+
+async def show_by_code(turn: Turn, code: PetitionCode) -> None:
+    """A code typed anywhere ("kn 2026 42"): the person's own petition with it.
+
+    Someone else's code and an unknown one get the same answer, so typing codes tells
+    nobody which exist.
+    """
+    found = (await own_petitions_numbered(turn.db, turn.person, code.number, code.year)
+             if turn.person is not None else [])
+    found = [petition for petition in found if code.matches(petition.code)]
+    if len(found) == 1:
+        await show_petition(turn, found[0])
+        return
+    if not found:
+        show_result(turn, turn._("You have no petition with the code {code}. Its code is on "
+                                 "the message you got when you sent it, like KN-2026-00042; "
+                                 "“My petitions” lists all of yours.", code=str(code)))
+        return
+    # The same number in several years: the person picks the one meant.
+    turn.end()
+    turn.say(turn._("Which of your petitions do you mean?"), choices=[
+        *(Choice(f"mp:{p.id}", f"{p.code} · {status_name(turn, p.status)}") for p in found),
+        Choice("menu:main", turn._("↩ Main menu"))])
+
+
+async def show_petition(turn: Turn, petition: Petition) -> None:
+    """One of the person's own petitions: status, expected answer, history and answer."""
+    _ = turn._
     assert turn.person is not None
     zone = turn.config.timezone
     lines = [_("Status: {status}", status=status_name(turn, petition.status))]

@@ -2,6 +2,11 @@
 
 A complaint or denunciation is not a petition (domain.md §3): choosing it, or wording that
 says it, leads to `handlers.petitions.complaints` instead.
+
+Villagers often start with the problem itself — typed at the menu, typed where the field is
+asked, or a photo, voice message or location sent first. That starts a draft that keeps it
+(`start_petition_with`): the field is suggested from the text, one press confirms it, and
+the rest of the flow goes on with what was already given.
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from handlers.menu import show_menu, show_result
 from handlers.onboarding import ask_commune
 from handlers.petitions.complaints import looks_like_complaint, show_complaint_route
 from handlers.petitions.texts import snippet
-from handlers.registry import action, command, parse_id, step
+from handlers.registry import action, command, parse_id, resumes, step
+from handlers.text import fold
 from handlers.turn import Turn
+from handlers.understanding.fields import suggest_field
 from handlers.values import Choice, Kind
+from storage.models import Field
 from storage.petitions.petitions import (
     MAX_ATTACHMENTS,
     MAX_CONTENT,
@@ -31,6 +39,11 @@ from storage.places import commune_of_person, get_field, get_hamlet, list_fields
 FLOW = "petition"
 MAX_ADDRESS = 300
 ATTACHMENT_KINDS = {Kind.PHOTO: "photo", Kind.FILE: "file", Kind.VOICE: "voice"}
+# What a draft started by the problem itself may carry into the flow.
+DRAFT_KEYS = ("content", "attachments", "latitude", "longitude")
+# Typed where the field is asked, fewer words than this is a field's name or a slip, not a
+# description of the problem.
+MIN_PROBLEM_WORDS = 3
 
 
 def _cancel(turn: Turn) -> Choice:
@@ -50,28 +63,94 @@ async def start_petition(turn: Turn) -> None:
     await ask_field(turn)
 
 
+@resumes(FLOW)
+async def start_petition_with(turn: Turn, draft: dict[str, Any]) -> None:
+    """A petition that starts with the problem: text, attachment or location already given.
+
+    Without a commune (no hamlet yet) the person is asked where they live first, and the
+    draft waits in the conversation until onboarding is done.
+    """
+    kept = {key: draft[key] for key in DRAFT_KEYS if draft.get(key) is not None}
+    commune = await commune_of_person(turn.db, turn.person)
+    if commune is None:
+        turn.say(turn._("First tell me where you live, so that your petition reaches the right "
+                        "commune."))
+        await ask_commune(turn)
+        flow, step_name = turn.step
+        if flow is not None and step_name is not None:
+            turn.go(flow, step_name, draft=kept)
+        return
+    turn.go(FLOW, "field", commune_id=commune.id, **{"attachments": [], **kept})
+    await offer_field(turn)
+
+
+async def offer_field(turn: Turn, note: str | None = None) -> None:
+    """With the problem typed: the suggested field, one press away; otherwise the list."""
+    content = str(turn.data.get("content") or "")
+    fields = await list_fields(turn.db, int(turn.data["commune_id"]))
+    if not content or not fields:
+        await ask_field(turn, note or _kept_note(turn))
+        return
+    best = _suggested(content, fields)
+    _ = turn._
+    lines = [_("Do you want to send this as a petition?"), "", snippet(content, 300), "",
+             _("Field: {value}", value=best.name)]
+    if note:
+        lines[:0] = [note, ""]
+    turn.say("\n".join(lines), title=_("Send a petition"), choices=[
+        Choice(f"pf:{best.id}", _("✅ Yes — {field}", field=best.name)),
+        Choice("pf:list", _("📋 See all fields")),
+        _cancel(turn),
+    ])
+
+
+def _suggested(content: str, fields: list[Field]) -> Field:
+    # Lexicon only for now: a commune's trained field model would be passed here.
+    ranked = suggest_field(content, fields={field.code for field in fields})
+    by_code = {field.code: field for field in fields}
+    return by_code.get(ranked[0][0], fields[-1])
+
+
+def _kept_note(turn: Turn) -> str | None:
+    count = len(turn.data.get("attachments", []))
+    if count:
+        return turn._("I kept what you sent ({count}). It goes with your petition.",
+                      count=count)
+    if turn.data.get("latitude") is not None:
+        return turn._("I kept the location you sent. It goes with your petition.")
+    return None
+
+
 @action("pe:cancel")
 async def cancel_petition(turn: Turn) -> None:
     await show_menu(turn, turn._("The petition was not sent. Nothing was kept."))
 
 
-async def ask_field(turn: Turn) -> None:
+async def ask_field(turn: Turn, note: str | None = None) -> None:
     fields = await list_fields(turn.db, int(turn.data["commune_id"]))
     choices = [Choice(f"pf:{f.id}", f.name) for f in fields]
     choices.append(Choice("pf:complaint", turn._("⚖️ A complaint or denunciation")))
     choices.append(_cancel(turn))
+    text = turn._("What is your petition about? Choose the closest field.")
     turn.say(
-        turn._("What is your petition about? Choose the closest field."),
+        note + "\n\n" + text if note else text,
         title=turn._("Send a petition"),
         choices=choices,
     )
 
 
-@step(FLOW, "field")
+@step(FLOW, "field", answers={"petition": None})
 async def on_field(turn: Turn) -> None:
-    choice = turn.inbound.choice or ""
+    inbound = turn.inbound
+    choice = inbound.choice or ""
     if choice == "pf:complaint":
         await show_complaint_route(turn)
+        return
+    if choice == "pf:list":
+        await ask_field(turn)
+        return
+    if inbound.kind is not Kind.CHOICE:
+        await _problem_at_field(turn)
         return
     raw = choice.removeprefix("pf:")
     field = None
@@ -79,13 +158,71 @@ async def on_field(turn: Turn) -> None:
     if field_id is not None:
         field = await get_field(turn.db, int(turn.data["commune_id"]), field_id)
     if field is None:
-        await ask_field(turn)
+        await offer_field(turn)
         return
+    await _field_chosen(turn, field)
+
+
+async def _field_chosen(turn: Turn, field: Field) -> None:
     turn.go(FLOW, "content", field_id=field.id)
     if turn.data.get("reviewing"):
         await show_review(turn)
         return
-    await ask_content(turn)
+    content = str(turn.data.get("content") or "")
+    if not content:
+        await ask_content(turn)
+    elif len(content) > MAX_CONTENT:
+        # Kept whole rather than cut: the person shortens it themselves.
+        _too_long(turn, content)
+    else:
+        await after_content(turn)
+
+
+async def _problem_at_field(turn: Turn) -> None:
+    """Something other than a field where the field is asked: keep it in the draft.
+
+    A field's name typed ("giao thong") is that field; a described problem becomes the
+    content (added to what was typed before); a photo, voice message, file or location is
+    kept for the petition. Nothing sent here is dropped.
+    """
+    inbound = turn.inbound
+    kind = ATTACHMENT_KINDS.get(inbound.kind)
+    if kind is not None and inbound.file_ref:
+        attachments: list[list[str]] = list(turn.data.get("attachments", []))
+        if len(attachments) < MAX_ATTACHMENTS:
+            attachments.append([kind, inbound.channel, inbound.file_ref])
+        turn.go(FLOW, "field", attachments=attachments)
+        caption = inbound.text.strip()
+        if caption:
+            before = str(turn.data.get("content") or "")
+            turn.go(FLOW, "field", content=f"{before}\n{caption}" if before else caption)
+        await offer_field(turn, _kept_note(turn))
+        return
+    if inbound.kind is Kind.LOCATION and inbound.latitude is not None:
+        turn.go(FLOW, "field", latitude=inbound.latitude, longitude=inbound.longitude)
+        await offer_field(turn, _kept_note(turn))
+        return
+    text = inbound.text.strip() if inbound.kind is Kind.TEXT else ""
+    field = await _typed_field(turn, text)
+    if field is not None:
+        await _field_chosen(turn, field)
+        return
+    if len(text.split()) < MIN_PROBLEM_WORDS:
+        await offer_field(turn)
+        return
+    before = str(turn.data.get("content") or "")
+    turn.go(FLOW, "field", content=f"{before}\n{text}" if before else text)
+    await offer_field(turn)
+
+
+async def _typed_field(turn: Turn, text: str) -> Field | None:
+    """The one field whose name contains what was typed, accents or not."""
+    typed = fold(text)
+    if len(typed) < 3:
+        return None
+    fields = await list_fields(turn.db, int(turn.data["commune_id"]))
+    found = [field for field in fields if typed in fold(field.name)]
+    return found[0] if len(found) == 1 else None
 
 
 async def ask_content(turn: Turn) -> None:
@@ -98,21 +235,24 @@ async def ask_content(turn: Turn) -> None:
 
 @step(FLOW, "content")
 async def on_content(turn: Turn) -> None:
-    text = turn.inbound.text.strip() if turn.inbound.kind is Kind.TEXT else ""
-    if turn.inbound.kind in ATTACHMENT_KINDS and not text:
-        turn.say(turn._("Please write the petition in words first; you can add photos, "
-                        "documents or voice messages just after."), choices=[_cancel(turn)])
+    inbound = turn.inbound
+    text = inbound.text.strip() if inbound.kind is Kind.TEXT else ""
+    kind = ATTACHMENT_KINDS.get(inbound.kind)
+    if kind is not None and inbound.file_ref and not text:
+        # Kept, not refused: it is added to the petition once the words are written.
+        attachments: list[list[str]] = list(turn.data.get("attachments", []))
+        if len(attachments) < MAX_ATTACHMENTS:
+            attachments.append([kind, inbound.channel, inbound.file_ref])
+            turn.go(FLOW, "content", attachments=attachments)
+        turn.say(turn._("Received. Please also write the petition in words; you can add more "
+                        "photos, documents or voice messages just after."),
+                 choices=[_cancel(turn)])
         return
     if not text:
         await ask_content(turn)
         return
     if len(text) > MAX_CONTENT:
-        turn.say(
-            turn._("Your text has {length} characters; a petition can have {limit}. Please "
-                   "shorten it, or send the first part now and the rest as a second petition. "
-                   "Nothing has been cut.", length=len(text), limit=MAX_CONTENT),
-            choices=[_cancel(turn)],
-        )
+        _too_long(turn, text)
         return
     turn.go(FLOW, "content", content=text)
     if looks_like_complaint(text):
@@ -129,7 +269,16 @@ async def on_content(turn: Turn) -> None:
     await after_content(turn)
 
 
-@step(FLOW, "complaint_check")
+def _too_long(turn: Turn, text: str) -> None:
+    turn.say(
+        turn._("Your text has {length} characters; a petition can have {limit}. Please "
+               "shorten it, or send the first part now and the rest as a second petition. "
+               "Nothing has been cut.", length=len(text), limit=MAX_CONTENT),
+        choices=[_cancel(turn)],
+    )
+
+
+@step(FLOW, "complaint_check", answers={"yes": "pc:petition", "no": "pc:complaint"})
 async def on_complaint_check(turn: Turn) -> None:
     choice = turn.inbound.choice
     if choice == "pc:complaint":
@@ -164,7 +313,7 @@ async def ask_attachments(turn: Turn, note: str | None = None) -> None:
     turn.say(text, choices=[Choice("pa:done", label), _cancel(turn)])
 
 
-@step(FLOW, "attachments")
+@step(FLOW, "attachments", answers={"no": "pa:done"})
 async def on_attachment(turn: Turn) -> None:
     inbound = turn.inbound
     attachments: list[list[str]] = list(turn.data.get("attachments", []))
@@ -174,7 +323,19 @@ async def on_attachment(turn: Turn) -> None:
             turn.go(FLOW, "review")
             await show_review(turn)
             return
+        if turn.data.get("latitude") is not None:
+            # The location came with the first message: the place is known.
+            turn.go(FLOW, "name")
+            await ask_name(turn)
+            return
         await ask_place(turn)
+        return
+    text = inbound.text.strip() if inbound.kind is Kind.TEXT else ""
+    content = str(turn.data.get("content") or "")
+    if text and len(content) + len(text) + 1 <= MAX_CONTENT:
+        # More words about the problem, sent after it: they belong to its text.
+        turn.go(FLOW, "attachments", content=f"{content}\n{text}")
+        await ask_attachments(turn, turn._("Added to the text of your petition."))
         return
     kind = ATTACHMENT_KINDS.get(inbound.kind)
     if kind is None or not inbound.file_ref:
@@ -234,7 +395,7 @@ async def ask_name(turn: Turn) -> None:
     )
 
 
-@step(FLOW, "name")
+@step(FLOW, "name", answers={"yes": "pn:yes", "no": "pn:no"})
 async def on_name(turn: Turn) -> None:
     if turn.inbound.choice not in ("pn:yes", "pn:no"):
         await ask_name(turn)
@@ -270,7 +431,7 @@ async def show_review(turn: Turn) -> None:
     ])
 
 
-@step(FLOW, "review")
+@step(FLOW, "review", answers={"yes": "pr:send"})
 async def on_review(turn: Turn) -> None:
     choice = turn.inbound.choice
     if choice == "pr:send":

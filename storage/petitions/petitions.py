@@ -230,6 +230,25 @@ async def petitions_of(db: AsyncSession, person: Person, *, limit: int = 20) -> 
     return list((await db.execute(query)).scalars())
 
 
+async def own_petitions_numbered(
+    db: AsyncSession, person: Person, number: int, year: int | None = None
+) -> list[Petition]:
+    """The person's own petitions whose code has this number (and year), newest first.
+
+    A code typed from memory may lack the year; only the person's own petitions are looked
+    at, so a code of someone else's petition, or of another commune's, finds nothing.
+    """
+    if not 0 < number <= 99999:
+        return []
+    pattern = f"KN-{year}-{number:05d}" if year is not None else f"KN-%-{number:05d}"
+    query = (
+        select(Petition)
+        .where(Petition.person_id == person.id, Petition.code.like(pattern))
+        .order_by(Petition.id.desc())
+    )
+    return list((await db.execute(query)).scalars())
+
+
 
 @dataclass(frozen=True)
 class HistoryLine:
