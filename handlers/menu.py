@@ -71,44 +71,48 @@ async def staff_choices(turn: Turn) -> list[Choice]:
     return staff
 
 
+async def _menu_page(turn: Turn, page: int) -> tuple[str, list[Choice]] | None:
+    """Page 0 is the main menu; each page holds five items and "More" (or the way back).
+
+    The person's roles are read once: they decide both the items and how the person is
+    addressed (staff as colleagues, "anh/chị"; citizens as "bà con").
+    """
+    staff = await staff_choices(turn)
+    everything = staff + citizen_choices(turn) + more_choices(turn)
+    size = MENU_SIZE - 1
+    shown = everything[page * size:(page + 1) * size]
+    if not shown:
+        return None
+    further = (page + 1) * size < len(everything)
+    last = (Choice(f"menu:more:{page + 1}", turn._("➕ More")) if further
+            else Choice("menu:main", turn._("↩ Main menu")))
+    question = (turn._("Choose the work to do.") if staff
+                else turn._("What would you like to do?"))
+    return question, [*shown, last]
+
+
 async def main_menu_choices(turn: Turn) -> list[Choice]:
     """At most six items and "More": staff see their own work first, citizens' after."""
-    everything = await staff_choices(turn) + citizen_choices(turn)
-    shown = everything[:MENU_SIZE - 1]
-    return [*shown, Choice("menu:more:1", turn._("➕ More"))]
-
-
-async def all_menu_choices(turn: Turn) -> list[Choice]:
-    return await staff_choices(turn) + citizen_choices(turn) + more_choices(turn)
+    first = await _menu_page(turn, 0)
+    assert first is not None  # citizens' items are always there
+    return first[1]
 
 
 @action("menu:more:*")
 async def show_more(turn: Turn) -> None:
-    """The next page of the menu, six at a time; the last page leads back to the first."""
-    page = choice_number(turn.inbound.choice) or 1
-    everything = await all_menu_choices(turn)
-    start = (MENU_SIZE - 1) + (page - 1) * (MENU_SIZE - 1)
-    shown = everything[start:start + MENU_SIZE - 1]
-    if not shown:
+    """The next page of the menu; past the last page, the main menu."""
+    found = await _menu_page(turn, choice_number(turn.inbound.choice) or 1)
+    if found is None:
         await show_menu(turn)
         return
-    further = start + len(shown) < len(everything)
-    last = (Choice(f"menu:more:{page + 1}", turn._("➕ More")) if further
-            else Choice("menu:main", turn._("↩ Main menu")))
     turn.end()
-    turn.say(await _menu_question(turn), choices=[*shown, last])
-
-
-async def _menu_question(turn: Turn) -> str:
-    # Staff are addressed as colleagues (anh/chị), citizens as "bà con".
-    if await staff_choices(turn):
-        return turn._("Choose the work to do.")
-    return turn._("What would you like to do?")
+    turn.say(found[0], choices=found[1])
 
 
 async def show_menu(turn: Turn, text: str | None = None) -> None:
     turn.end()
-    turn.say(text or await _menu_question(turn), choices=await main_menu_choices(turn))
+    question, choices = await _menu_page(turn, 0) or ("", [])
+    turn.say(text or question, choices=choices)
 
 
 def show_result(turn: Turn, text: str, *, title: str | None = None,

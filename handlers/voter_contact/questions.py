@@ -16,7 +16,13 @@ from handlers.values import Choice, Kind
 from storage.models import Petition
 from storage.petitions.petitions import get_petition, meeting_questions
 from storage.petitions.views import petition_card
-from storage.petitions.workflow import OPEN, BadMove, NotYours, answer_petition
+from storage.petitions.workflow import (
+    OPEN,
+    BadMove,
+    NotYours,
+    answer_petition,
+    is_meeting_delegate,
+)
 from storage.voter_contact.meetings import meetings_of_delegate
 
 FLOW = "meeting_question"
@@ -48,10 +54,12 @@ async def list_questions(turn: Turn) -> None:
 
 
 async def _question(turn: Turn, petition_id: int | None) -> Petition | None:
-    """The question, if this delegate may read it; else the menu and None."""
+    """The question, if this person is a delegate of its meeting; else the menu and None."""
     petition = await get_petition(turn.db, petition_id or 0)
-    if (petition is None or turn.person is None or petition.source != "question"
-            or await petition_card(turn.db, petition, turn.person, turn.today) is None):
+    # Asked without building the card: opening the card is an audited read of personal data,
+    # and pressing "answer" or sending the answer reads nothing.
+    if (petition is None or turn.person is None
+            or not await is_meeting_delegate(turn.db, petition, turn.person)):
         await show_menu(turn, turn._("You cannot open that question."))
         return None
     return petition
@@ -63,7 +71,9 @@ async def open_question(turn: Turn) -> None:
     if petition is None or turn.person is None:
         return
     card = await petition_card(turn.db, petition, turn.person, turn.today)
-    assert card is not None
+    if card is None:
+        await show_menu(turn, turn._("You cannot open that question."))
+        return
     choices = [_back(turn)]
     if petition.status in OPEN:
         choices.insert(0, Choice(f"dq:answer:{petition.id}", turn._("💬 Answer it here")))
