@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.dates import format_date, format_datetime
 from handlers.dialogues.register import CATEGORY_NAMES
 from handlers.dialogues.register import TOPIC_NAMES as DIALOGUE_TOPICS
+from handlers.documents.jobs import (
+    DocumentRequest,
+    ask_for_document,
+    back_to_menu,
+    builder,
+    preparing,
+)
 from handlers.documents.my_data import Sheet, build_data_export_xlsx
-from handlers.i18n import LOCALES, N_, translator
+from handlers.i18n import LOCALES, N_, Translator, translator
 from handlers.links import telegram_start_link, zalo_chat_link
 from handlers.menu import help_command, show_menu
 from handlers.onboarding import ask_commune, ask_phone, role_name
@@ -18,10 +28,10 @@ from handlers.petitions.texts import STATUS_NAMES, status_name
 from handlers.registry import action, choice_number, command, step
 from handlers.topics import topic_name
 from handlers.turn import Turn
-from handlers.values import Choice
+from handlers.values import Choice, Reply
 from handlers.working_commune import working_commune
 from storage.dialogues.dialogues import HOUSEHOLD_CATEGORY
-from storage.files import store_file
+from storage.documents import DocumentFile
 from storage.models import Commune
 from storage.people.people import (
     PERSONAL_DATA,
@@ -48,7 +58,12 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 @command("mydata", N_("What we store about me"))
 @action("menu:mydata")
 async def show_my_data(turn: Turn) -> None:
-    """The right of access (PDP Law 91/2025): a summary here, every record in a file, at once."""
+    """The right of access (PDP Law 91/2025): a summary at once, every record in a file.
+
+    The file is built by the document worker when asked for: a spreadsheet is of little use
+    on most villagers' phones, and building it for every look at the summary held up the
+    other people whose updates share this transaction.
+    """
     _ = turn._
     if turn.person is None:
         turn.say(
@@ -60,18 +75,53 @@ async def show_my_data(turn: Turn) -> None:
         )
         return
     data = await describe_person(turn.db, turn.person)
-    turn.say("\n".join(summary_lines(turn, data)), title=_("Your data"))
-    sheets = export_sheets(turn, await personal_records(turn.db, turn.person, data))
-    # A staff member's history can run to thousands of rows: built off the event loop.
-    workbook = await asyncio.to_thread(build_data_export_xlsx, sheets)
-    export = store_file(turn.db, f"du-lieu-cua-toi-{turn.today:%Y%m%d}.xlsx", workbook,
-                        owner_id=turn.person.id, about=[turn.person.id])
-    turn.say(
-        _("Every record we keep about you is in this spreadsheet. A link to it works once and "
-          "only for a few minutes; type /mydata again for a new one."),
-        file=(export.token, export.name),
-    )
-    await show_menu(turn)
+    turn.say("\n".join(summary_lines(turn, data)), title=_("Your data"),
+             choices=[Choice("me:export", _("📄 Get the full file")),
+                      Choice("menu:main", _("↩ Main menu"))])
+
+
+@action("me:export")
+async def ask_data_export(turn: Turn) -> None:
+    if turn.person is None:
+        await show_my_data(turn)
+        return
+    await ask_for_document(turn, "my_data", {"timezone": turn.config.timezone})
+    turn.say(preparing(turn.t), title=turn._("Your data"))
+
+
+async def gather_data_export(db: AsyncSession, request: DocumentRequest) -> DataExport:
+    data = await describe_person(db, request.person)
+    t = translator(request.locale)
+    records = await personal_records(db, request.person, data)
+    timezone = str(request.params.get("timezone") or "Asia/Ho_Chi_Minh")
+    return DataExport(request.person.id, export_sheets(t, timezone, records),
+                      datetime.now(ZoneInfo(timezone)).date())
+
+
+def build_data_export(gathered: DataExport) -> list[DocumentFile]:
+    workbook = build_data_export_xlsx(gathered.sheets)
+    return [DocumentFile(f"du-lieu-cua-toi-{gathered.today:%Y%m%d}.xlsx", workbook,
+                         "my_data_ready", personal=True, about=(gathered.person_id,))]
+
+
+@dataclass(frozen=True)
+class DataExport:
+    person_id: int
+    sheets: list[Sheet]
+    today: date
+
+
+builder("my_data", gather_data_export, build_data_export)
+
+
+def my_data_ready(t: Translator, params: dict[str, Any]) -> Reply:
+    attached = params.get("file")
+    return Reply(
+        text=t._("Every record we keep about you is in this spreadsheet. A link to it works "
+                 "once and only for a few minutes; ask again for a new one."),
+        title=t._("Your data"),
+        file=(str(attached[0]), str(attached[1])) if attached else None,
+        choices=back_to_menu(t))
 
 
 SHOWN_PETITIONS = 10
@@ -94,7 +144,7 @@ def summary_lines(turn: Turn, data: PersonData) -> list[str]:
     ]
     if data.roles:
         lines.append(
-            _("Roles: {value}", value=", ".join(role_name(turn, r) for r in data.roles))
+            _("Roles: {value}", value=", ".join(role_name(turn.t, r) for r in data.roles))
         )
     lines += ["", _("Petitions: {count}", count=len(data.petitions))]
     for petition in data.petitions[-SHOWN_PETITIONS:]:
@@ -118,7 +168,7 @@ def summary_lines(turn: Turn, data: PersonData) -> list[str]:
         if r.questions:
             lines.append("  " + _("Questions: {value}", value=r.questions))
     lines += ["", _("Announcements muted: {value}", value=", ".join(
-        topic_name(turn, t) for t in data.muted_topics)) if data.muted_topics else
+        topic_name(turn.t, t) for t in data.muted_topics)) if data.muted_topics else
         _("Announcements muted: none")]
     for purpose, version, given_at, withdrawn_at in data.consents:
         text = (_("Consent to notice {version} given on {date}", version=version,
@@ -175,31 +225,32 @@ PURPOSES = {
 }
 
 
-def export_sheets(turn: Turn, records: dict[str, list[Record]]) -> list[Sheet]:
+def export_sheets(t: Translator, timezone: str,
+                  records: dict[str, list[Record]]) -> list[Sheet]:
     """The records with every header, date and key written out in the reader's language."""
     sheets: list[Sheet] = []
     for table, rows in records.items():
         keys = list(rows[0]) if rows else []
         sheets.append((
-            turn._(SHEETS.get(table, table)),
-            [turn._(COLUMNS.get(key, key)) for key in keys] or [turn._("(nothing)")],
-            [[export_value(turn, table, key, row[key]) for key in keys] for row in rows],
+            t._(SHEETS.get(table, table)),
+            [t._(COLUMNS.get(key, key)) for key in keys] or [t._("(nothing)")],
+            [[export_value(t, timezone, table, key, row[key]) for key in keys] for row in rows],
         ))
     return sheets
 
 
-def export_value(turn: Turn, table: str, key: str, value: object) -> str:
-    _ = turn._
+def export_value(t: Translator, timezone: str, table: str, key: str, value: object) -> str:
+    _ = t._
     if value is None:
         return ""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, datetime):
-        return format_datetime(value, turn.config.timezone)
+        return format_datetime(value, timezone)
     if isinstance(value, date):
         return format_date(value)
     if isinstance(value, list):
-        return ", ".join(export_value(turn, table, key, item) for item in value)
+        return ", ".join(export_value(t, timezone, table, key, item) for item in value)
     text = str(value)
     names: dict[str, str] = {}
     if key == "status":
@@ -209,9 +260,9 @@ def export_value(turn: Turn, table: str, key: str, value: object) -> str:
     elif key == "topics":
         names = DIALOGUE_TOPICS
     elif table == "muted_topics":
-        return topic_name(turn, text)
+        return topic_name(t, text)
     elif key == "role":
-        return role_name(turn, text)
+        return role_name(t, text)
     elif key == "channel":
         return text.capitalize()
     elif key == "purpose":
@@ -353,7 +404,7 @@ async def make_invite(turn: Turn) -> None:
         return
     choice = turn.inbound.choice or ""
     number = choice_number(choice)
-    label = role_name(turn, "office")
+    label = role_name(turn.t, "office")
     if choice.startswith("iv:dl:"):
         seats = dict(await list_delegate_seats(turn.db, commune.id))
         if number not in seats:
@@ -361,7 +412,7 @@ async def make_invite(turn: Turn) -> None:
             return
         issued = await create_invites(turn.db, commune, "delegate", delegate_id=number,
                                       actor_id=turn.person.id)
-        label = f"{role_name(turn, 'delegate')} – {seats[number]}"
+        label = f"{role_name(turn.t, 'delegate')} – {seats[number]}"
     elif choice.startswith("iv:ag:"):
         agencies = {a.id: a.name for a in await list_agencies(turn.db, commune.id)}
         if number not in agencies:
@@ -369,7 +420,7 @@ async def make_invite(turn: Turn) -> None:
             return
         issued = await create_invites(turn.db, commune, "agency", agency_id=number,
                                       actor_id=turn.person.id)
-        label = f"{role_name(turn, 'agency')} – {agencies[number]}"
+        label = f"{role_name(turn.t, 'agency')} – {agencies[number]}"
     else:
         issued = await create_invites(turn.db, commune, "office", actor_id=turn.person.id)
     turn.say(invite_text(turn, label, issued[0].token), title=_("Invitation"), secret=True)
@@ -410,7 +461,7 @@ async def list_invites(turn: Turn) -> None:
     agencies = {a.id: a.name for a in await list_agencies(turn.db, commune.id)}
     lines, choices = [], []
     for invite in invites:
-        who = role_name(turn, invite.role)
+        who = role_name(turn.t, invite.role)
         if invite.delegate_id is not None:
             who += " – " + seats.get(invite.delegate_id, "")
         if invite.agency_id is not None:

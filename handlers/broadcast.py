@@ -176,7 +176,7 @@ async def on_hamlet(turn: Turn) -> None:
 async def ask_topic(turn: Turn) -> None:
     turn.say(
         turn._("What is it about? People who muted this topic will not get routine notices."),
-        choices=[Choice(f"bt:{topic}", topic_name(turn, topic)) for topic in TOPICS],
+        choices=[Choice(f"bt:{topic}", topic_name(turn.t, topic)) for topic in TOPICS],
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from handlers.account import my_data_ready
 from handlers.dates import format_date
 from handlers.dialogues.notices import DIALOGUE_NOTICES
 from handlers.dialogues.office import hamlet_lists_ready
@@ -162,6 +163,7 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "plan_import_failed": plan_failed,
     **DOCUMENT_NOTICES,
     "posters_ready": posters_ready,
+    "my_data_ready": my_data_ready,
     "dialogue_lists_ready": hamlet_lists_ready,
     **REPORT_NOTICES,
 }

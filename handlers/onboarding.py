@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.dates import format_datetime
-from handlers.i18n import N_
+from handlers.i18n import N_, Translator
 from handlers.menu import describe_unexpected, show_menu
 from handlers.registry import RESUMES, command, parse_id, step
 from handlers.text import fold
@@ -187,7 +187,7 @@ async def apply_start_argument(turn: Turn, argument: str) -> None:
         if isinstance(result, InviteAccepted):
             turn.say(
                 _("You are now registered as {role} of {commune}.").format(
-                    role=role_name(turn, result.role), commune=result.commune_name
+                    role=role_name(turn.t, result.role), commune=result.commune_name
                 )
             )
         elif result.reason == "unknown":
@@ -217,8 +217,8 @@ async def apply_start_argument(turn: Turn, argument: str) -> None:
     await ask_commune(turn)
 
 
-def role_name(turn: Turn, role: str) -> str:
-    _ = turn._
+def role_name(t: Translator, role: str) -> str:
+    _ = t._
     names = {
         "delegate": _("a People's Council delegate"),
         "office": _("office staff"),

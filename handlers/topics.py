@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.i18n import N_
+from handlers.i18n import N_, Translator
 from handlers.menu import show_menu
 from handlers.registry import action, command, step
 from handlers.turn import Turn
@@ -19,8 +19,8 @@ TOPIC_NAMES = {
 }
 
 
-def topic_name(turn: Turn, topic: str) -> str:
-    return turn._(TOPIC_NAMES.get(topic, topic))
+def topic_name(t: Translator, topic: str) -> str:
+    return t._(TOPIC_NAMES.get(topic, topic))
 
 
 @command("settings", N_("Announcements I receive"))
@@ -30,7 +30,7 @@ async def show_settings(turn: Turn) -> None:
         return
     muted = await muted_topics(turn.db, turn.person)
     choices = [
-        Choice(f"mute:{topic}", ("🔕 " if topic in muted else "🔔 ") + topic_name(turn, topic))
+        Choice(f"mute:{topic}", ("🔕 " if topic in muted else "🔔 ") + topic_name(turn.t, topic))
         for topic in TOPICS
     ]
     choices.append(Choice("mute:done", turn._("Done")))

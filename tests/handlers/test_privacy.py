@@ -125,6 +125,8 @@ async def a_household_and_the_office(db: Database) -> tuple[Chat, Chat, int]:
     assert QUESTION in texts(await household.send(QUESTION))
     await household.press("dr:send")
     await household.send("/mydata")
+    await household.press("me:export")
+    assert files_of(await household.documents())
 
     async with db.transaction() as session:
         petition_id = (await session.execute(select(Petition.id))).scalar_one()
@@ -244,14 +246,14 @@ async def test_mydata_shows_petitions_registrations_and_gives_the_whole_file(
     db: Database,
 ) -> None:
     _office, household, _dialogue = await a_household_and_the_office(db)
-    replies = await household.send("/mydata")
-    shown = texts(replies)
+    shown = texts(await household.send("/mydata"))
     async with db.transaction() as session:
         code = (await session.execute(select(Petition.code))).scalar_one()
         registration = (await session.execute(select(Registration))).scalar_one()
     for expected in (code, registration.code, QUESTION, "Hộ nghèo", "098****321"):
         assert expected in shown, expected
-    (export,) = files_of(replies)
+    await household.press("me:export")
+    (export,) = files_of(await household.documents())
     assert export[1].endswith(".xlsx")
     async with db.transaction() as session:
         stored = await file_by_token(session, export[0])
