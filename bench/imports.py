@@ -1,12 +1,11 @@
 """What the memory of an idle `cutri run` is made of: resident size after each import.
 
-    python -m bench.imports [--lazy-aiogram]
+    python -m bench.imports
 
-Each library is imported in turn in a fresh interpreter and the growth of VmRSS printed, then
-the process's own modules. `--lazy-aiogram` first applies `defer_aiogram_models()`: aiogram
-declares its ~630 pydantic models `defer_build=True` and then builds every one of them at
-import anyway (`model_rebuild` in `aiogram/types/__init__.py`), which is most of an idle
-process. Deferred, each model is built on its first use, with the same namespace.
+The modules `cutri run` loads at start are imported in turn and the growth of VmRSS printed;
+then, apart, the libraries loaded only when a document or a model is made (python-docx,
+openpyxl, segno, scikit-learn), and aiogram, which cutri no longer loads (`bot.telegram_api`),
+for comparison. (The interpreter line includes `bench/__init__`'s throwaway key.)
 """
 
 from __future__ import annotations
@@ -15,19 +14,16 @@ import argparse
 import importlib
 import time
 from pathlib import Path
-from typing import Any
 
-STEPS = [
+AT_START = [
     "sqlalchemy.ext.asyncio",
     "aiohttp",
     "pydantic",
-    "aiogram",
     "babel.messages.pofile",
-    "openpyxl",
-    "docx",
     "rapidfuzz",
     "holidays",
     "icalendar",
+    "httpx",
     "apscheduler.schedulers.asyncio",
     "storage.models",
     "handlers.conversation",
@@ -35,7 +31,9 @@ STEPS = [
     "bot.zalo",
     "scheduler.jobs",
     "bot.app",
+    "bot.cli",
 ]
+ON_DEMAND = ["docx", "openpyxl", "segno", "sklearn.linear_model", "aiogram"]
 
 
 def rss_mb() -> float:
@@ -45,56 +43,23 @@ def rss_mb() -> float:
     return 0.0
 
 
-def defer_aiogram_models() -> None:
-    """Make aiogram's import-time `model_rebuild` keep its namespace instead of building.
-
-    Must run before aiogram is imported. Relies on pydantic's deferred build (a model that is
-    not complete is built on first validation, resolving names in
-    `__pydantic_parent_namespace__`).
-    """
-    from pydantic import BaseModel
-
-    namespace: dict[str, Any] = {}
-    rebuild = BaseModel.model_rebuild.__func__  # type: ignore[attr-defined]
-
-    def deferred(cls: Any, **kwargs: Any) -> Any:
-        types_namespace = kwargs.get("_types_namespace")
-        if (types_namespace is not None and cls.__module__.startswith("aiogram.")
-                and cls.model_config.get("defer_build")):
-            namespace.update(types_namespace)
-            cls.__pydantic_parent_namespace__ = namespace
-            return None
-        return rebuild(cls, **kwargs)
-
-    BaseModel.model_rebuild = classmethod(deferred)  # type: ignore[method-assign,assignment]
-    import aiogram.methods
-
-    # Methods refer to types by name too; they see the same namespace.
-    for name in aiogram.methods.__all__:
-        model = getattr(aiogram.methods, name)
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            model.__pydantic_parent_namespace__ = {
-                **namespace, **(model.__pydantic_parent_namespace__ or {})
-            }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lazy-aiogram", action="store_true")
-    args = parser.parse_args()
-    last, cpu = rss_mb(), time.process_time()
-    print(f"{'interpreter':<32} {last:7.1f} MB")
-    if args.lazy_aiogram:
-        defer_aiogram_models()  # imports pydantic and aiogram (deferred) already
-        now = rss_mb()
-        print(f"{'aiogram, models deferred':<32} {now:7.1f} MB  (+{now - last:5.1f})")
-        last = now
-    for module in STEPS:
+def import_in_turn(modules: list[str], last: float) -> float:
+    for module in modules:
         importlib.import_module(module)
         now = rss_mb()
         print(f"{module:<32} {now:7.1f} MB  (+{now - last:5.1f})")
         last = now
-    print(f"{'all imports':<32} {last:7.1f} MB, {time.process_time() - cpu:.2f} CPU s")
+    return last
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    last, cpu = rss_mb(), time.process_time()
+    print(f"{'interpreter':<32} {last:7.1f} MB")
+    last = import_in_turn(AT_START, last)
+    print(f"{'what cutri run loads':<32} {last:7.1f} MB, {time.process_time() - cpu:.2f} CPU s")
+    print("-- loaded only when needed --")
+    import_in_turn(ON_DEMAND, last)
 
 
 if __name__ == "__main__":

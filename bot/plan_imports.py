@@ -12,7 +12,6 @@ import logging
 
 from bot.files import Fetchers, load_file
 from storage.db import Database
-from storage.voter_contact.plan_file import read_plan
 from storage.voter_contact.plan_import import (
     claim_plan_import,
     finish_plan_import,
@@ -69,6 +68,9 @@ async def process_plan_imports(db: Database, fetchers: Fetchers) -> int:
             except Exception:  # the lease brings it back after all, only later
                 log.warning("plan import not released at shutdown")
             raise
+        # The spreadsheet library loads with the first plan, not with the bot.
+        from storage.voter_contact.plan_file import read_plan
+
         plan = read_plan(data, name, units=units, delegates=delegates) if data else None
         async with db.transaction() as session:
             outcome = await finish_plan_import(session, request_id, plan)

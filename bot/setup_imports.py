@@ -26,8 +26,6 @@ async def _release(db: Database, request_id: int) -> None:
 
 async def process_setup_imports(db: Database, fetchers: Fetchers) -> int:
     """Work every waiting upload; returns how many were finished."""
-    from storage.setup.workbook_file import read_workbook
-
     done = 0
     while True:
         async with db.transaction() as session:
@@ -44,6 +42,9 @@ async def process_setup_imports(db: Database, fetchers: Fetchers) -> int:
             except Exception:  # the lease brings it back after all, only later
                 log.warning("setup import not released at shutdown")
             raise
+        # The spreadsheet library loads with the first workbook, not with the bot.
+        from storage.setup.workbook_file import read_workbook
+
         parsed = read_workbook(data, name) if data else None
         read = None if parsed is None else (parsed.workbook, parsed.problems)
         async with db.transaction() as session:

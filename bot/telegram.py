@@ -1,7 +1,8 @@
-"""Telegram through aiogram: receive (polling or webhook), normalise to `Inbound`, and send.
+"""Telegram: receive (polling or webhook), normalise to `Inbound`, and send.
 
-aiogram is used as the transport only (API client, update models); conversation state lives
-in cutri's own tables, so aiogram's dispatcher and FSM are not used.
+Updates are read as the JSON they arrive as and replies posted as the JSON `bot.render` made
+(`bot.telegram_api` says why no typed client sits in between). Conversation state lives in
+cutri's own tables, the same for every channel.
 """
 
 from __future__ import annotations
@@ -10,31 +11,11 @@ import asyncio
 import logging
 from typing import Any
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import (
-    BotCommand,
-    BotCommandScopeDefault,
-    BufferedInputFile,
-    InlineKeyboardMarkup,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
 from aiohttp import web
 
 from bot.files import load_file
 from bot.render import render_telegram
+from bot.telegram_api import TelegramApi, TelegramError, TelegramUnreachable
 from bot.waiting import sleep_or_stop, unless_stopped
 from bot.webhook_auth import UnreadableBody, carries_secret, read_json_body
 from handlers.conversation import ConversationRunner
@@ -48,70 +29,124 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/webhook/telegram"
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+ALLOWED_UPDATES = ["message", "callback_query"]
+POLL_SECONDS = 25
+Json = dict[str, Any]
 
 
-def message_to_inbound(message: Message, update_id: str) -> Inbound | None:
-    sender = message.from_user
-    if sender is None or sender.is_bot or message.chat.type != "private":
+class UnreadableUpdate(ValueError):
+    """An update whose shape is not the Bot API's (a forged webhook body, a broken proxy)."""
+
+
+def message_to_inbound(message: Json, update_id: str) -> Inbound | None:
+    sender = _object(message.get("from"))
+    chat = _object(message.get("chat"))
+    if not sender or sender.get("is_bot") or chat.get("type") != "private":
         return None
     base: dict[str, Any] = {
         "channel": CHANNEL,
-        "user_id": str(sender.id),
+        "user_id": str(_integer(sender.get("id"))),
         "update_id": update_id,
-        "language_code": sender.language_code,
+        "language_code": _text(sender.get("language_code")),
     }
-    if message.text is not None:
-        text = message.text
+    text = _text(message.get("text"))
+    if text is not None:
         if text.startswith("/"):
             head, _, rest = text[1:].partition(" ")
             name = head.split("@", 1)[0].lower()
             return Inbound(kind=Kind.COMMAND, command=name, text=rest.strip(), **base)
         return Inbound(kind=Kind.TEXT, text=text, **base)
-    if message.contact is not None:
+    contact = _object(message.get("contact"))
+    if contact:
         return Inbound(
             kind=Kind.CONTACT,
-            phone=message.contact.phone_number,
-            phone_verified=message.contact.user_id == sender.id,
+            phone=str(contact.get("phone_number") or ""),
+            phone_verified=contact.get("user_id") == sender.get("id"),
             **base,
         )
-    if message.location is not None:
+    location = _object(message.get("location"))
+    if location:
         return Inbound(
             kind=Kind.LOCATION,
-            latitude=message.location.latitude,
-            longitude=message.location.longitude,
+            latitude=_number(location.get("latitude")),
+            longitude=_number(location.get("longitude")),
             **base,
         )
-    caption = message.caption or ""
-    if message.photo:
-        return Inbound(kind=Kind.PHOTO, file_ref=message.photo[-1].file_id, text=caption, **base)
-    if message.document is not None:
-        return Inbound(kind=Kind.FILE, file_ref=message.document.file_id, text=caption,
-                       file_name=message.document.file_name, **base)
-    voice = message.voice or message.audio or message.video_note
-    if voice is not None:
-        return Inbound(kind=Kind.VOICE, file_ref=voice.file_id, text=caption, **base)
-    if message.sticker is not None:
+    caption = _text(message.get("caption")) or ""
+    photos = message.get("photo")
+    if isinstance(photos, list) and photos:
+        return Inbound(kind=Kind.PHOTO, file_ref=_file_id(photos[-1]), text=caption, **base)
+    document = _object(message.get("document"))
+    if document:
+        return Inbound(kind=Kind.FILE, file_ref=_file_id(document), text=caption,
+                       file_name=_text(document.get("file_name")), **base)
+    voice = next((_object(message.get(key)) for key in ("voice", "audio", "video_note")
+                  if message.get(key)), None)
+    if voice:
+        return Inbound(kind=Kind.VOICE, file_ref=_file_id(voice), text=caption, **base)
+    if message.get("sticker"):
         return Inbound(kind=Kind.STICKER, **base)
     return Inbound(kind=Kind.UNSUPPORTED, **base)
 
 
-def update_to_inbound(update: Update) -> Inbound | None:
-    update_id = str(update.update_id)
-    if update.message is not None:
-        return message_to_inbound(update.message, update_id)
-    query = update.callback_query
-    if query is not None and not query.from_user.is_bot:
-        kind = Kind.CHOICE if query.data else Kind.UNSUPPORTED
-        return Inbound(
-            channel=CHANNEL,
-            user_id=str(query.from_user.id),
-            update_id=update_id,
-            kind=kind,
-            choice=query.data,
-            language_code=query.from_user.language_code,
-        )
-    return None
+def update_to_inbound(update: Json) -> Inbound | None:
+    """What a person sent, or None for what the bot ignores (groups, other bots, edits).
+
+    Raises `UnreadableUpdate` when the update is not shaped like one.
+    """
+    try:
+        update_id = str(_integer(update.get("update_id")))
+        message = update.get("message")
+        if message is not None:
+            return message_to_inbound(_object(message, required=True), update_id)
+        query = _object(update.get("callback_query"))
+        sender = _object(query.get("from"))
+        if query and sender and not sender.get("is_bot"):
+            data = _text(query.get("data"))
+            return Inbound(
+                channel=CHANNEL,
+                user_id=str(_integer(sender.get("id"))),
+                update_id=update_id,
+                kind=Kind.CHOICE if data else Kind.UNSUPPORTED,
+                choice=data,
+                language_code=_text(sender.get("language_code")),
+            )
+        return None
+    except (TypeError, ValueError, AttributeError) as error:
+        raise UnreadableUpdate(str(error)) from error
+
+
+def _object(value: Any, *, required: bool = False) -> Json:
+    if isinstance(value, dict):
+        return value
+    if value is None and not required:
+        return {}
+    raise UnreadableUpdate("not an object")
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UnreadableUpdate("not an integer")
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UnreadableUpdate("not a number")
+    return float(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise UnreadableUpdate("not a string")
+
+
+def _file_id(value: Any) -> str:
+    file_id = _object(value, required=True).get("file_id")
+    if not isinstance(file_id, str) or not file_id:
+        raise UnreadableUpdate("no file id")
+    return file_id
 
 
 class TelegramChannel:
@@ -124,77 +159,83 @@ class TelegramChannel:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
     ) -> None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
-        self.bot = Bot(token=token, session=session)
+        self.api = TelegramApi(token, api_url)
         self.runner = runner
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.username: str | None = None
 
     async def start(self) -> None:
-        me = await self.bot.get_me()
-        self.username = me.username
+        me = await self.api.call("getMe")
+        self.username = me.get("username") if isinstance(me, dict) else None
         await self.set_commands()
         if self.webhook_url:
-            await self.bot.set_webhook(
-                self.webhook_url + WEBHOOK_PATH,
-                secret_token=self.webhook_secret,
-                allowed_updates=["message", "callback_query"],
-            )
+            await self.api.call("setWebhook", {
+                "url": self.webhook_url + WEBHOOK_PATH,
+                "secret_token": self.webhook_secret,
+                "allowed_updates": ALLOWED_UPDATES,
+            })
         else:
-            await self.bot.delete_webhook()
+            await self.api.call("deleteWebhook")
 
     async def set_commands(self) -> None:
         for locale in LOCALES:
-            t = translator(locale)
-            commands = [BotCommand(command=name, description=t._(text))
-                        for name, text in MENU_COMMANDS]
-            await self.bot.set_my_commands(commands, language_code=locale)
-        default = translator(LOCALES[0])
-        await self.bot.set_my_commands(
-            [BotCommand(command=name, description=default._(text))
-             for name, text in MENU_COMMANDS],
-            scope=BotCommandScopeDefault(),
-        )
+            await self.api.call("setMyCommands", {
+                "commands": _commands(locale), "language_code": locale})
+        await self.api.call("setMyCommands", {
+            "commands": _commands(LOCALES[0]), "scope": {"type": "default"}})
 
     async def close(self) -> None:
-        await self.bot.session.close()
+        await self.api.close()
 
     async def poll(self, stop: asyncio.Event) -> None:
         offset: int | None = None
         failures = 0
         while not stop.is_set():
             try:
-                updates = await unless_stopped(stop, self.bot.get_updates(
-                    offset=offset, timeout=25, allowed_updates=["message", "callback_query"]
+                updates = await unless_stopped(stop, self.api.call(
+                    "getUpdates",
+                    {"offset": offset, "timeout": POLL_SECONDS,
+                     "allowed_updates": ALLOWED_UPDATES},
+                    seconds=POLL_SECONDS + 15,
                 ))
                 failures = 0
-            except Exception as error:  # network, API or an update aiogram cannot parse
+            except (TelegramError, TelegramUnreachable) as error:
                 failures += 1
                 log.warning("getUpdates failed", extra={"error": type(error).__name__})
                 await sleep_or_stop(stop, min(30.0, 2.0**failures))
                 continue
             if updates is None:
                 return
+            if not isinstance(updates, list):
+                updates = []
             await asyncio.gather(*(self.receive(update) for update in updates))
-            if updates:
-                offset = updates[-1].update_id + 1
+            ids = [update.get("update_id") for update in updates if isinstance(update, dict)]
+            numbered = [number for number in ids if isinstance(number, int)]
+            if numbered:
+                offset = max(numbered) + 1
 
-    async def receive(self, update: Update) -> None:
+    async def receive(self, update: Any) -> None:
+        try:
+            inbound = update_to_inbound(_object(update, required=True))
+        except UnreadableUpdate:
+            # Telegram would redeliver a refused update forever: it is dropped, once.
+            log.warning("unreadable update dropped", extra={"channel": CHANNEL})
+            return
         # The update joins its sender's queue first: answering the press waits on the network,
         # and a text sent right after the press must not be handled before it.
-        inbound = update_to_inbound(update)
         handled = self.runner.submit(inbound) if inbound is not None else None
-        if update.callback_query is not None:
-            await self._answer_callback(update.callback_query.id)
+        query = update.get("callback_query")
+        if isinstance(query, dict) and isinstance(query.get("id"), str):
+            await self._answer_callback(query["id"])
         if handled is not None:
             await handled
 
     async def _answer_callback(self, query_id: str) -> None:
         """Stops the button's spinner; an acknowledgement, not a message to the person."""
         try:
-            await self.bot.answer_callback_query(query_id)
-        except TelegramAPIError:
+            await self.api.call("answerCallbackQuery", {"callback_query_id": query_id})
+        except (TelegramError, TelegramUnreachable):
             log.info("callback answer failed")
 
     async def webhook(self, request: web.Request) -> web.Response:
@@ -204,13 +245,7 @@ class TelegramChannel:
             body = await read_json_body(request)
         except UnreadableBody:
             return web.json_response({"ok": False}, status=400)
-        try:
-            update = Update.model_validate(body, context={"bot": self.bot})
-        except ValueError:
-            # Telegram would redeliver a refused update forever: acknowledge and drop it.
-            log.warning("unreadable update dropped", extra={"channel": CHANNEL})
-            return web.json_response({"ok": True})
-        await self.receive(update)
+        await self.receive(body)
         return web.json_response({"ok": True})
 
     async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:
@@ -219,26 +254,17 @@ class TelegramChannel:
             if reply.file is not None:
                 await self._send_file(int(chat_id), *reply.file)
             for message in render_telegram(reply):
-                await self.bot.send_message(
-                    chat_id=int(chat_id),
-                    text=message.html,
-                    parse_mode="HTML",
-                    reply_markup=to_markup(message.markup),
-                )
-        except TelegramRetryAfter as error:
-            return RetryLater(error="429", after_seconds=float(error.retry_after))
-        except TelegramForbiddenError as error:
-            return Unreachable(error=error.message)
-        except TelegramBadRequest as error:
-            if "chat not found" in error.message.lower():
-                return Unreachable(error=error.message)
-            return Rejected(error=error.message)
-        except (TelegramServerError, TelegramNetworkError) as error:
-            return RetryLater(error=type(error).__name__)
-        except TelegramAPIError as error:
-            return Rejected(error=error.message)
+                await self.api.call("sendMessage", {
+                    "chat_id": int(chat_id),
+                    "text": message.html,
+                    "parse_mode": "HTML",
+                    "reply_markup": message.markup,
+                })
+        except TelegramUnreachable as error:
+            return RetryLater(error=str(error))
+        except TelegramError as error:
+            return delivery_of(error)
         return Sent()
-
 
     async def _send_file(self, chat_id: int, token: str, name: str) -> None:
         loaded = await load_file(self.runner.db, token)
@@ -246,33 +272,41 @@ class TelegramChannel:
             # Expired before it could leave: the text still goes, and says what it was.
             log.warning("file expired before sending", extra={"channel": CHANNEL})
             return
-        document: BufferedInputFile | str
+        method, field = ("sendPhoto", "photo") if loaded.mime.startswith("image/") else (
+            "sendDocument", "document")
         if loaded.content is not None:
-            document = BufferedInputFile(loaded.content, filename=loaded.name)
-        elif (loaded.source or "").startswith("telegram:"):
-            document = (loaded.source or "").removeprefix("telegram:")  # re-sent by its id
+            await self.api.upload(method, {"chat_id": chat_id}, field, loaded.content,
+                                  loaded.name)
+            return
+        source = loaded.source or ""
+        if source.startswith("telegram:"):
+            reference = source.removeprefix("telegram:")  # re-sent by its id
         else:
-            document = (loaded.source or "").partition(":")[2]  # a URL Telegram fetches
-        if loaded.mime.startswith("image/"):
-            await self.bot.send_photo(chat_id=chat_id, photo=document)
-        else:
-            await self.bot.send_document(chat_id=chat_id, document=document)
+            reference = source.partition(":")[2]  # a URL Telegram fetches
+        await self.api.call(method, {"chat_id": chat_id, field: reference})
 
     async def download(self, file_id: str) -> bytes:
         """A user's file from Telegram (up to the Bot API's 20 MB), for channels without files."""
-        telegram_file = await self.bot.get_file(file_id)
-        if telegram_file.file_path is None:
+        described = await self.api.call("getFile", {"file_id": file_id})
+        path = described.get("file_path") if isinstance(described, dict) else None
+        if not isinstance(path, str):
             raise ValueError("Telegram gave no file path")
-        buffer = await self.bot.download_file(telegram_file.file_path)
-        assert buffer is not None
-        return buffer.read()
+        return await self.api.download(path)
 
 
-def to_markup(markup: dict[str, Any] | None) -> Markup | None:
-    if markup is None:
-        return None
-    if "inline_keyboard" in markup:
-        return InlineKeyboardMarkup.model_validate(markup)
-    if "keyboard" in markup:
-        return ReplyKeyboardMarkup.model_validate(markup)
-    return ReplyKeyboardRemove.model_validate(markup)
+def delivery_of(error: TelegramError) -> Delivery:
+    """What a refused send means for the outbox: wait, give up on the chat, or on the message."""
+    if error.code == 429:
+        return RetryLater(error="429", after_seconds=error.retry_after or 1.0)
+    if error.code == 403:
+        return Unreachable(error=error.description)
+    if error.code == 400 and "chat not found" in error.description.lower():
+        return Unreachable(error=error.description)
+    if error.code >= 500:
+        return RetryLater(error=f"HTTP {error.code}")
+    return Rejected(error=error.description)
+
+
+def _commands(locale: str) -> list[dict[str, str]]:
+    t = translator(locale)
+    return [{"command": name, "description": t._(text)} for name, text in MENU_COMMANDS]

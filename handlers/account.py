@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,6 @@ from handlers.documents.jobs import (
     builder,
     preparing,
 )
-from handlers.documents.my_data import Sheet, build_data_export_xlsx
 from handlers.i18n import LOCALES, N_, Translator, translator
 from handlers.links import telegram_start_link, zalo_chat_link
 from handlers.menu import help_command, show_menu
@@ -51,6 +50,9 @@ from storage.people.roles import (
     revoke_invite,
 )
 from storage.places import get_commune, list_agencies, list_delegate_seats
+
+if TYPE_CHECKING:
+    from handlers.documents.my_data import Sheet
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -99,6 +101,9 @@ async def gather_data_export(db: AsyncSession, request: DocumentRequest) -> Data
 
 
 def build_data_export(gathered: DataExport) -> list[DocumentFile]:
+    # The document libraries load when a document is made, not with the bot.
+    from handlers.documents.my_data import build_data_export_xlsx
+
     workbook = build_data_export_xlsx(gathered.sheets)
     return [DocumentFile(f"du-lieu-cua-toi-{gathered.today:%Y%m%d}.xlsx", workbook,
                          "my_data_ready", personal=True, about=(gathered.person_id,))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +20,6 @@ from handlers.documents.jobs import (
     builder,
     preparing,
 )
-from handlers.documents.pdf import PdfUnavailable, docx_to_pdf
-from handlers.documents.posters import HamletPoster, Office, build_posters_docx
 from handlers.i18n import Translator
 from handlers.links import telegram_start_link, zalo_chat_link
 from handlers.menu import show_menu, show_result
@@ -34,10 +32,16 @@ from storage.models import Commune
 from storage.permissions import OFFICE_ROLES
 from storage.places import get_commune, list_hamlets
 
+if TYPE_CHECKING:
+    from handlers.documents.posters import HamletPoster, Office
+
 log = logging.getLogger(__name__)
 
 
 def office_of(commune: Commune) -> Office:
+    # The document libraries load when a document is made, not with the bot.
+    from handlers.documents.posters import Office
+
     return Office(commune=commune.name, phone=commune.office_phone, address=commune.address,
                   opening_hours=commune.opening_hours,
                   reception_schedule=commune.reception_schedule)
@@ -48,6 +52,8 @@ async def hamlet_posters(
     hamlet_code: str | None = None,
 ) -> list[HamletPoster]:
     """The posters of the commune's hamlets in their usual order, or of one of them."""
+    from handlers.documents.posters import HamletPoster
+
     return [
         HamletPoster(hamlet.name, hamlet.code, telegram_start_link(bot_username, hamlet.code),
                      zalo_link)
@@ -61,6 +67,9 @@ def make_pdf(office: Office, posters: list[HamletPoster]) -> tuple[bytes, bool]:
 
     Returns the content and whether it is a PDF.
     """
+    from handlers.documents.pdf import PdfUnavailable, docx_to_pdf
+    from handlers.documents.posters import build_posters_docx
+
     docx = build_posters_docx(office, posters)
     try:
         return docx_to_pdf(docx), True

@@ -7,7 +7,6 @@ citizen-reception schedule, and never pretends to have filed anything.
 
 from __future__ import annotations
 
-from handlers.documents.complaint_letter import build_complaint_letter_docx
 from handlers.menu import show_menu
 from handlers.registry import step
 from handlers.turn import Turn
@@ -70,6 +69,9 @@ async def on_letter(turn: Turn) -> None:
     province = await province_of(turn.db, commune) if commune else None
     address = ", ".join(part for part in (hamlet.name if hamlet else "",
                                           commune.name if commune else "") if part)
+    # The document libraries load when a letter is made, not with the bot.
+    from handlers.documents.complaint_letter import build_complaint_letter_docx
+
     letter = build_complaint_letter_docx(
         kind, commune.name if commune else "", province.name if province else "",
         name=(person.full_name if person else None) or "",

@@ -22,11 +22,6 @@ from handlers.documents.jobs import (
     builder,
     preparing,
 )
-from handlers.documents.petition_report import (
-    build_report_docx,
-    build_report_xlsx,
-    headline_figures,
-)
 from handlers.documents.report_rows import ReportHeading, ReportRow
 from handlers.i18n import N_, Translator, translator
 from handlers.menu import show_menu
@@ -193,6 +188,13 @@ async def gather_report(db: AsyncSession, request: DocumentRequest) -> ReportToB
 
 
 def build_report(gathered: ReportToBuild) -> list[DocumentFile]:
+    # The document libraries load when a document is made, not with the bot.
+    from handlers.documents.petition_report import (
+        build_report_docx,
+        build_report_xlsx,
+        headline_figures,
+    )
+
     # Thousands of rows: written out here, in the worker's thread, not on the event loop.
     rows = [to_row(line, gathered.heading.issued_on) for line in gathered.lines]
     stem = f"bao-cao-kien-nghi-{gathered.first:%Y%m%d}-{gathered.last:%Y%m%d}"

@@ -18,7 +18,6 @@ from handlers.values import Choice, Kind, Reply
 from handlers.working_commune import working_commune
 from storage.files import refer_to_platform_file, store_file
 from storage.permissions import OFFICE_ROLES
-from storage.voter_contact.plan_file import build_plan_template_xlsx
 from storage.voter_contact.plan_import import plan_references, request_plan_import
 
 FLOW = "plan_upload"
@@ -105,6 +104,9 @@ async def start_plan_upload(turn: Turn) -> None:
         return
     units, _delegates = await plan_references(turn.db, commune_id)
     year = turn.today.year
+    # The spreadsheet library loads when a template is made, not with the bot.
+    from storage.voter_contact.plan_file import build_plan_template_xlsx
+
     template = store_file(turn.db, f"mau-ke-hoach-txct-{year}.xlsx",
                           build_plan_template_xlsx(units=units, example_year=year),
                           owner_id=turn.person.id if turn.person else None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,9 @@ from storage.models.base import utcnow
 from storage.permissions import OFFICE_ROLES, require_role
 from storage.petitions.petitions import LOCAL
 from storage.voter_contact.meetings import MeetingDraft, add_meeting, create_round, create_session
-from storage.voter_contact.plan_file import ParsedPlan
+
+if TYPE_CHECKING:
+    from storage.voter_contact.plan_file import ParsedPlan
 
 
 class PlanNotClean(ValueError):

@@ -15,7 +15,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from aiogram.types import Update
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -158,8 +157,7 @@ async def play(
         outcomes = []
         for kind, user, text, data, command in steps:
             raw = build_update(kind, user, command if kind == "command" else text, data)
-            update = Update.model_validate(raw, context={"bot": channel.bot})
-            inbound = update_to_inbound(update)
+            inbound = update_to_inbound(raw)
             if inbound is not None:
                 outcomes.append(await runner.handle(inbound))
         pacer = Pacer(1000, per_chat_rate=100)

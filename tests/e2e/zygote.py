@@ -1,7 +1,8 @@
 """A warm start for the `cutri` processes of end-to-end tests: forks of a preloaded interpreter.
 
-Importing aiogram builds some 600 pydantic models, 3 to 4 CPU-seconds for every process that
-starts the bot, and the suite starts it dozens of times. This server (`python -m
+Importing the program and its libraries (SQLAlchemy, Alembic, the catalogs, the documents'
+libraries) costs about a CPU-second for every process that starts the bot, and the suite
+starts it dozens of times. This server (`python -m
 tests.e2e.zygote`, one per test worker) imports the program once and then forks a child per
 request that runs `bot.cli.main(argv)` as `python -m bot.cli` would: in its own directory, with
 exactly the environment given, output to its own files. The child is still a separate process
@@ -27,8 +28,6 @@ from typing import Any
 
 # What `cutri run` and the CLI commands import; each is imported here only to be warm.
 PRELOAD = (
-    "aiogram",
-    "aiogram.types",
     "bot.cli",
     "bot.app",
     "storage.migrate",
