@@ -175,12 +175,16 @@ async def run_process(settings: Settings) -> None:
     if process.telegram is not None:
         await process.telegram.start()
         process.runner.config = _with_username(process.runner.config, process.telegram.username)
-        if not settings.telegram_webhook_url:
-            tasks.append(asyncio.create_task(process.telegram.poll(process.stop)))
     if process.zalo is not None:
         await process.zalo.start()
-        if not settings.zalo_webhook_url:
-            tasks.append(asyncio.create_task(process.zalo.poll(process.stop)))
+    # What arrived before the last stop and was not handled goes first, in its order.
+    resumed = await process.runner.resume()
+    if resumed:
+        log.info("resuming updates received before the restart", extra={"row": resumed})
+    if process.telegram is not None and not settings.telegram_webhook_url:
+        tasks.append(asyncio.create_task(process.telegram.poll(process.stop)))
+    if process.zalo is not None and not settings.zalo_webhook_url:
+        tasks.append(asyncio.create_task(process.zalo.poll(process.stop)))
     process.ready.set()
     log.info("cutri is running on http://%s:%s", settings.http_host, settings.http_port)
     if process.local is not None:
@@ -205,6 +209,8 @@ async def shut_down(process: Process, clock: Clock, tasks: list[asyncio.Task[Non
     for task in late:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    # Updates recorded and not handled in time stay recorded: the next start handles them.
+    await process.runner.stop(max(0.1, deadline - loop.time()))
     await server.cleanup()
     for channel in (process.telegram, process.zalo):
         if channel is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -164,6 +165,7 @@ class TelegramChannel:
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.username: str | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         me = await self.api.call("getMe")
@@ -186,6 +188,8 @@ class TelegramChannel:
             "commands": _commands(LOCALES[0]), "scope": {"type": "default"}})
 
     async def close(self) -> None:
+        if self._background:
+            await asyncio.wait(self._background, timeout=2.0)
         await self.api.close()
 
     async def poll(self, stop: asyncio.Event) -> None:
@@ -209,27 +213,41 @@ class TelegramChannel:
                 return
             if not isinstance(updates, list):
                 updates = []
-            await asyncio.gather(*(self.receive(update) for update in updates))
+            # Recorded, then fetched past: the batch is handled while the next one arrives.
+            await self.receive(updates)
             ids = [update.get("update_id") for update in updates if isinstance(update, dict)]
             numbered = [number for number in ids if isinstance(number, int)]
             if numbered:
                 offset = max(numbered) + 1
 
-    async def receive(self, update: Any) -> None:
-        try:
-            inbound = update_to_inbound(_object(update, required=True))
-        except UnreadableUpdate:
-            # Telegram would redeliver a refused update forever: it is dropped, once.
-            log.warning("unreadable update dropped", extra={"channel": CHANNEL})
-            return
-        # The update joins its sender's queue first: answering the press waits on the network,
-        # and a text sent right after the press must not be handled before it.
-        handled = self.runner.submit(inbound) if inbound is not None else None
-        query = update.get("callback_query")
-        if isinstance(query, dict) and isinstance(query.get("id"), str):
-            await self._answer_callback(query["id"])
-        if handled is not None:
-            await handled
+    async def receive(self, updates: list[Any]) -> None:
+        """Record a batch of updates; they are handled in the background, in order per person.
+
+        Nothing waits on the network before the batch is recorded and queued: answering a
+        button press comes after, so a text sent right after the press cannot overtake it.
+        """
+        inbounds: list[Inbound] = []
+        queries: list[str] = []
+        for update in updates:
+            try:
+                inbound = update_to_inbound(_object(update, required=True))
+            except UnreadableUpdate:
+                # Telegram would redeliver a refused update forever: it is dropped, once.
+                log.warning("unreadable update dropped", extra={"channel": CHANNEL})
+                continue
+            if inbound is not None:
+                inbounds.append(inbound)
+            query = update.get("callback_query")
+            if isinstance(query, dict) and isinstance(query.get("id"), str):
+                queries.append(query["id"])
+        await self.runner.accept(inbounds)
+        for query_id in queries:
+            self._in_background(self._answer_callback(query_id))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)  # held, or the loop may collect it half-way
+        task.add_done_callback(self._background.discard)
 
     async def _answer_callback(self, query_id: str) -> None:
         """Stops the button's spinner; an acknowledgement, not a message to the person."""
@@ -245,7 +263,7 @@ class TelegramChannel:
             body = await read_json_body(request)
         except UnreadableBody:
             return web.json_response({"ok": False}, status=400)
-        await self.receive(body)
+        await self.receive([body])
         return web.json_response({"ok": True})
 
     async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:

@@ -165,7 +165,8 @@ class ZaloChannel:
             return
         inbound = update_to_inbound(update, self.bot_id)
         if inbound is not None:
-            await self.runner.submit(inbound)
+            # Recorded now, handled in the background: the next update is fetched meanwhile.
+            await self.runner.accept([inbound])
 
     async def webhook(self, request: web.Request) -> web.Response:
         if not carries_secret(request, SECRET_HEADER, self.webhook_secret):

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,10 +28,10 @@ from handlers.i18n import translator
 from handlers.inbound_limit import InboundLimit, Verdict
 from handlers.router import resolve_choice, resolve_keyword, respond
 from handlers.turn import HandlerConfig, Turn
-from handlers.values import Inbound, Reply
+from handlers.values import Inbound, Kind, Reply
 from storage.conversations import ensure_identity, load_sender
 from storage.db import Database
-from storage.inbound import record_inbound
+from storage.inbound import Arrival, record_arrivals, record_inbound, take_arrival, waiting_arrivals
 from storage.messaging.outbox import enqueue_message
 from storage.models.base import utcnow
 from storage.people.people import mark_reachable
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 # Updates of different people handled in one SQLite transaction, at most. Bounds how long the
 # write lock is held (the outbox dispatcher waits for it too) and what a failed commit redoes.
 GROUP_LIMIT = 50
+# Updates recorded by `accept` and not yet handled, at most: past it, adapters stop fetching.
+MAX_IN_FLIGHT = 1000
 
 
 class Outcome(StrEnum):
@@ -86,6 +88,7 @@ class _TurnFailed(Exception):
 class _Queued:
     inbound: Inbound
     verdict: Verdict
+    arrival_id: int | None = None
     outcome: asyncio.Future[Outcome] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -103,6 +106,72 @@ class ConversationRunner:
         self.group_commit = True
         self._queued: list[_Queued] = []
         self._worker: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[Outcome]] = set()
+        self._room = asyncio.Event()
+        self._room.set()
+
+    async def accept(self, inbounds: Sequence[Inbound]) -> list[asyncio.Task[Outcome] | None]:
+        """Record a batch of updates as they arrive, then handle them in the background.
+
+        Once this returns, the updates are safe in the database: the adapter may confirm them
+        to the platform and fetch the next ones while these are handled (each person's in
+        arrival order, as `submit` keeps it). A task per update to handle; None for one seen
+        before or past the person's limit (recorded only). Waits while too many recorded
+        updates are still unhandled, so a burst queues in the platform, not in memory.
+        """
+        verdicts = [self._judge(inbound) for inbound in inbounds]
+        arrivals = [Arrival(inbound.channel, inbound.update_id, str(inbound.kind),
+                            asdict(inbound), handled=verdict is Verdict.DROP)
+                    for inbound, verdict in zip(inbounds, verdicts, strict=True)]
+        async with self.db.transaction() as db:
+            ids = await record_arrivals(db, arrivals)
+        tasks: list[asyncio.Task[Outcome] | None] = []
+        for inbound, verdict, arrival_id in zip(inbounds, verdicts, ids, strict=True):
+            if arrival_id is None or verdict is Verdict.DROP:
+                tasks.append(None)
+                continue
+            tasks.append(self._start(inbound, verdict, arrival_id))
+        await self._room.wait()
+        return tasks
+
+    async def resume(self) -> int:
+        """Handle what was recorded but not handled before the process stopped, in order."""
+        async with self.db.transaction() as db:
+            waiting = await waiting_arrivals(db)
+        for arrival_id, payload in waiting:
+            inbound = Inbound(**{**payload, "kind": Kind(payload["kind"])})
+            self._start(inbound, Verdict.HANDLE, arrival_id)
+        return len(waiting)
+
+    async def stop(self, seconds: float) -> None:
+        """Give the updates in hand `seconds` to finish; the rest roll back, still recorded."""
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=seconds)
+        for task in set(self._in_flight):
+            task.cancel()
+        if self._worker is not None:
+            self._worker.cancel()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    def _start(self, inbound: Inbound, verdict: Verdict, arrival_id: int) -> asyncio.Task[Outcome]:
+        task = asyncio.ensure_future(self.handle(inbound, verdict=verdict, arrival_id=arrival_id))
+        self._in_flight.add(task)
+        if len(self._in_flight) >= MAX_IN_FLIGHT:
+            self._room.clear()
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Outcome]) -> None:
+        self._in_flight.discard(task)
+        if len(self._in_flight) < MAX_IN_FLIGHT:
+            self._room.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("update not handled", extra={"error": type(task.exception()).__name__})
+
+    def _judge(self, inbound: Inbound) -> Verdict:
+        if self.limit is None:
+            return Verdict.HANDLE
+        return self.limit.judge((inbound.channel, inbound.user_id))
 
     def submit(self, inbound: Inbound) -> asyncio.Task[Outcome]:
         """Take an update in arrival order, before the caller waits on anything.
@@ -114,41 +183,46 @@ class ConversationRunner:
         """
         return asyncio.ensure_future(self.handle(inbound))
 
-    async def handle(self, inbound: Inbound) -> Outcome:
+    async def handle(self, inbound: Inbound, *, verdict: Verdict | None = None,
+                     arrival_id: int | None = None) -> Outcome:
+        """Handle one update; `arrival_id` when `accept` recorded it already."""
         key = (inbound.channel, inbound.user_id)
         # Judged on arrival, in delivery order, before waiting for the person's turn.
-        verdict = self.limit.judge(key) if self.limit is not None else Verdict.HANDLE
+        if verdict is None:
+            verdict = self._judge(inbound)
         if verdict is Verdict.DROP and self.group_commit:
             # Only recorded: nothing of the person's changes, so it need not wait for their
             # turn, and a flood joins other people's group commits instead of queueing alone.
-            outcome = await self._in_group(inbound, verdict)
+            outcome = await self._in_group(inbound, verdict, arrival_id)
         else:
             async with self.locks.hold(key):
                 if self.group_commit:
-                    outcome = await self._in_group(inbound, verdict)
+                    outcome = await self._in_group(inbound, verdict, arrival_id)
                 else:
-                    outcome = await self._alone(inbound, verdict)
+                    outcome = await self._alone(inbound, verdict, arrival_id)
         for event in self.on_queued:
             event.set()
         return outcome
 
     # -- one update, one transaction (the fallback of a failed group) ----------------------
 
-    async def _alone(self, inbound: Inbound, verdict: Verdict) -> Outcome:
+    async def _alone(self, inbound: Inbound, verdict: Verdict,
+                     arrival_id: int | None = None) -> Outcome:
         try:
             async with self.db.transaction() as db:
-                return await self._turn(db, inbound, verdict)
+                return await self._turn(db, inbound, verdict, arrival_id)
         except Exception:
             log.exception(
                 "handler failed", extra={"channel": inbound.channel, "kind": str(inbound.kind)}
             )
             async with self.db.transaction() as db:
-                return await self._apologise(db, inbound)
+                return await self._apologise(db, inbound, arrival_id)
 
     # -- group commit --------------------------------------------------------------------------
 
-    async def _in_group(self, inbound: Inbound, verdict: Verdict) -> Outcome:
-        queued = _Queued(inbound, verdict)
+    async def _in_group(self, inbound: Inbound, verdict: Verdict,
+                        arrival_id: int | None) -> Outcome:
+        queued = _Queued(inbound, verdict, arrival_id)
         self._queued.append(queued)
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work())
@@ -189,7 +263,7 @@ class ConversationRunner:
 
     async def _settle_alone(self, queued: _Queued) -> None:
         try:
-            outcome = await self._alone(queued.inbound, queued.verdict)
+            outcome = await self._alone(queued.inbound, queued.verdict, queued.arrival_id)
         except Exception as error:
             if not queued.outcome.done():
                 queued.outcome.set_exception(error)
@@ -206,15 +280,17 @@ class ConversationRunner:
         async with self.db.transaction() as db:
             for index, queued in enumerate(group):
                 try:
-                    outcomes.append(await self._turn(db, queued.inbound, queued.verdict))
+                    outcomes.append(await self._turn(db, queued.inbound, queued.verdict,
+                                                     queued.arrival_id))
                 except Exception as error:
                     raise _TurnFailed(index) from error
         return outcomes
 
     # -- the work of one update, inside a transaction or a savepoint --------------------------
 
-    async def _turn(self, db: AsyncSession, inbound: Inbound, verdict: Verdict) -> Outcome:
-        if not await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind):
+    async def _turn(self, db: AsyncSession, inbound: Inbound, verdict: Verdict,
+                    arrival_id: int | None) -> Outcome:
+        if not await self._record(db, inbound, arrival_id):
             return Outcome.DUPLICATE
         if verdict is not Verdict.HANDLE:
             return await self._ask_to_slow_down(db, inbound, verdict)
@@ -257,8 +333,9 @@ class ConversationRunner:
             enqueue_message(db, identity, reply.to_payload())
         return Outcome.LIMITED
 
-    async def _apologise(self, db: AsyncSession, inbound: Inbound) -> Outcome:
-        if not await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind):
+    async def _apologise(self, db: AsyncSession, inbound: Inbound,
+                         arrival_id: int | None) -> Outcome:
+        if not await self._record(db, inbound, arrival_id):
             return Outcome.DUPLICATE
         identity = await ensure_identity(db, inbound.channel, inbound.user_id)
         t = translator(identity.locale or self.config.default_locale)
@@ -270,3 +347,10 @@ class ConversationRunner:
         )
         enqueue_message(db, identity, reply.to_payload())
         return Outcome.FAILED
+
+    @staticmethod
+    async def _record(db: AsyncSession, inbound: Inbound, arrival_id: int | None) -> bool:
+        """False for an update handled before (a redelivery, or another replica's)."""
+        if arrival_id is not None:
+            return await take_arrival(db, arrival_id)
+        return await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind)

@@ -26,7 +26,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, String, column, select, table, update
+from sqlalchemy import Connection, String, Text, column, select, table, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import TypeDecorator
@@ -38,6 +38,8 @@ NONCE_BYTES = 12
 ENCRYPTED_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("people", "phone", "phone_hash"),
     ("registrations", "category", None),
+    # What a person sent, between its arrival and its handling (seconds).
+    ("inbound_events", "payload", None),
 )
 
 
@@ -146,6 +148,13 @@ class Encrypted(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
         return None if value is None else current_keyring().decrypt(value, self.context)
+
+
+class EncryptedText(Encrypted):
+    """As `Encrypted`, for values of any length."""
+
+    impl = Text()
+    cache_ok = True
 
 
 def reseal_all(connection: Connection, keyring: Keyring, *, from_plain: bool = False) -> int:

@@ -1,11 +1,15 @@
-"""Recording inbound updates once: a redelivered update is recognised and dropped."""
+"""Recording inbound updates once (a redelivered update is recognised and dropped), and the
+inbox of updates recorded on arrival and handled afterwards."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,3 +42,69 @@ async def record_inbound(db: AsyncSession, channel: str, external_id: str, kind:
     params = {"channel": channel, "external_id": external_id, "kind": str(kind),
               "received_at": utcnow()}
     return (await db.execute(statement, params)).scalar_one_or_none() is not None
+
+
+# -- the inbox: recorded on arrival, handled afterwards ----------------------------------------
+
+@dataclass(frozen=True)
+class Arrival:
+    """An update to record as it arrives; `handled`: recorded only, never to be handled."""
+
+    channel: str
+    external_id: str
+    kind: str
+    payload: dict[str, Any]
+    handled: bool = False
+
+
+@cache
+def _arrivals_statement(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(InboundEvent)
+        .on_conflict_do_nothing()
+        .returning(InboundEvent.id, InboundEvent.channel, InboundEvent.external_id)
+    )
+
+
+async def record_arrivals(db: AsyncSession, arrivals: Sequence[Arrival]) -> list[int | None]:
+    """Record a batch of updates in one statement; each one's row id, None if seen before.
+
+    What is recorded here is handled later (`take_arrival`), in a transaction of its own, or
+    after a restart (`waiting_arrivals`): the platform may forget an update once this commits.
+    """
+    if not arrivals:
+        return []
+    now = utcnow()
+    rows = [{"channel": arrival.channel, "external_id": arrival.external_id,
+             "kind": arrival.kind, "received_at": now,
+             "payload": None if arrival.handled else json.dumps(arrival.payload),
+             "handled_at": now if arrival.handled else None} for arrival in arrivals]
+    statement = _arrivals_statement(db.bind.dialect.name)
+    result = await db.execute(statement.values(rows))
+    ids = {(channel, external_id): row_id for row_id, channel, external_id in result.all()}
+    return [ids.pop((arrival.channel, arrival.external_id), None) for arrival in arrivals]
+
+
+@cache
+def _take_statement() -> Any:
+    return (
+        update(InboundEvent)
+        .where(InboundEvent.id == bindparam("arrival_id"), InboundEvent.handled_at.is_(None))
+        .values(handled_at=bindparam("now"), payload=None)
+        .returning(InboundEvent.id)
+    )
+
+
+async def take_arrival(db: AsyncSession, arrival_id: int) -> bool:
+    """Mark a recorded update handled, in the transaction that handles it; False if it was."""
+    result = await db.execute(_take_statement(), {"arrival_id": arrival_id, "now": utcnow()})
+    return result.scalar_one_or_none() is not None
+
+
+async def waiting_arrivals(db: AsyncSession) -> list[tuple[int, dict[str, Any]]]:
+    """Updates recorded and not yet handled (the process stopped first), oldest first."""
+    rows = await db.execute(
+        select(InboundEvent.id, InboundEvent.payload)
+        .where(InboundEvent.handled_at.is_(None)).order_by(InboundEvent.id))
+    return [(row_id, json.loads(payload)) for row_id, payload in rows.all() if payload]

@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.encryption import EncryptedText
 from storage.models.base import Base, utcnow
 
 
@@ -28,13 +29,24 @@ class Conversation(Base):
 
 
 class InboundEvent(Base):
-    """One row per platform update: a redelivered update collides on the unique key."""
+    """One row per platform update: a redelivered update collides on the unique key.
+
+    An update is recorded as it arrives (`payload` holds it, encrypted) and marked handled in
+    the transaction that handles it (`payload` emptied): what was received but not yet
+    handled when the process stopped is handled after the restart.
+    """
 
     __tablename__ = "inbound_events"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_inbound_events_waiting", "id", sqlite_where=text("handled_at IS NULL"),
+              postgresql_where=text("handled_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[str | None] = mapped_column(EncryptedText("inbound_events.payload"))
+    handled_at: Mapped[datetime | None]

@@ -302,7 +302,8 @@ class BotProcess:
     def _handled(self, channel: str, update_id: str) -> bool:
         with sqlite3.connect(self.database_path, timeout=30) as connection:
             recorded = connection.execute(
-                "SELECT 1 FROM inbound_events WHERE channel = ? AND external_id = ?",
+                "SELECT 1 FROM inbound_events WHERE channel = ? AND external_id = ?"
+                " AND handled_at IS NOT NULL",
                 (channel, update_id),
             ).fetchone()
             unsent = connection.execute(
