@@ -7,13 +7,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from bot.cli_commune import add_parser as add_commune_parser
 from bot.cli_posters import add_parser as add_posters_parser
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
+
+def run_serving(main: Coroutine[Any, Any, None]) -> None:
+    """Run the bot on uvloop where it is installed (Linux, macOS): the same asyncio, with its
+    event loop and sockets in C, which the inbound bench measured as cheaper per update."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
@@ -43,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
     if command == "run":
-        asyncio.run(_run(settings))
+        run_serving(_run(settings))
     elif command == "chat":
         from bot.console import run_console
 

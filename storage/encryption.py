@@ -50,6 +50,14 @@ class KeyringError(Exception):
 @dataclass(frozen=True)
 class Keyring:
     keys: dict[int, bytes] = field(default_factory=dict)
+    # One cipher per key, made on first use: every update waiting in the inbox is sealed.
+    _ciphers: dict[int, AESGCM] = field(default_factory=dict, compare=False, repr=False)
+
+    def _cipher(self, number: int) -> AESGCM:
+        cipher = self._ciphers.get(number)
+        if cipher is None:
+            cipher = self._ciphers[number] = AESGCM(self.keys[number])
+        return cipher
 
     @classmethod
     def generate(cls) -> Keyring:
@@ -92,17 +100,18 @@ class Keyring:
 
     def encrypt(self, plain: str, context: str) -> str:
         nonce = secrets.token_bytes(NONCE_BYTES)
-        sealed = AESGCM(self.keys[self.primary]).encrypt(nonce, plain.encode(), context.encode())
+        sealed = self._cipher(self.primary).encrypt(nonce, plain.encode(), context.encode())
         return f"{self.primary}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, stored: str, context: str) -> str:
         number, _, encoded = stored.partition(":")
-        key = self.keys.get(int(number)) if number.isdigit() and number.isascii() else None
-        if key is None:
+        key_number = int(number) if number.isdigit() and number.isascii() else None
+        if key_number is None or key_number not in self.keys:
             raise KeyringError(f"a stored value needs key {number[:8]!r}, which is not configured")
         raw = base64.urlsafe_b64decode(encoded.encode())
         try:
-            plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+            plain = self._cipher(key_number).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
+                                                     context.encode())
         except InvalidTag as error:
             raise KeyringError(f"a stored value does not decrypt with key {number}") from error
         return plain.decode()

@@ -7,9 +7,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,21 +18,28 @@ from storage.models import InboundEvent
 from storage.models.base import utcnow
 
 
+def _events_table() -> Table:
+    # Every update runs these statements: Core, without the ORM's unit of work around them.
+    return cast(Table, InboundEvent.__table__)
+
+
 @cache
 def _record_statement(dialect: str) -> Any:
     """`INSERT ... ON CONFLICT DO NOTHING RETURNING id`, built once per dialect (every update
     runs it, and building it cost about as much as running it)."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    events = _events_table()
     return (
-        insert(InboundEvent)
+        insert(events)
         .values(
             channel=bindparam("channel"),
             external_id=bindparam("external_id"),
             kind=bindparam("kind"),
             received_at=bindparam("received_at"),
+            handled_at=bindparam("received_at"),
         )
         .on_conflict_do_nothing()
-        .returning(InboundEvent.id)
+        .returning(events.c.id)
     )
 
 
@@ -59,11 +66,17 @@ class Arrival:
 
 @cache
 def _arrivals_statement(dialect: str) -> Any:
+    """Executed with one parameter set per update: SQLAlchemy sends them as one multi-row
+    INSERT, compiled once, rather than a statement per batch size."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    events = _events_table()
     return (
-        insert(InboundEvent)
+        insert(events)
+        .values(channel=bindparam("channel"), external_id=bindparam("external_id"),
+                kind=bindparam("kind"), received_at=bindparam("received_at"),
+                payload=bindparam("payload"), handled_at=bindparam("handled_at"))
         .on_conflict_do_nothing()
-        .returning(InboundEvent.id, InboundEvent.channel, InboundEvent.external_id)
+        .returning(events.c.id, events.c.channel, events.c.external_id)
     )
 
 
@@ -81,18 +94,19 @@ async def record_arrivals(db: AsyncSession, arrivals: Sequence[Arrival]) -> list
              "payload": None if arrival.handled else json.dumps(arrival.payload),
              "handled_at": now if arrival.handled else None} for arrival in arrivals]
     statement = _arrivals_statement(db.bind.dialect.name)
-    result = await db.execute(statement.values(rows))
+    result = await db.execute(statement, rows)
     ids = {(channel, external_id): row_id for row_id, channel, external_id in result.all()}
     return [ids.pop((arrival.channel, arrival.external_id), None) for arrival in arrivals]
 
 
 @cache
 def _take_statement() -> Any:
+    events = _events_table()
     return (
-        update(InboundEvent)
-        .where(InboundEvent.id == bindparam("arrival_id"), InboundEvent.handled_at.is_(None))
+        update(events)
+        .where(events.c.id == bindparam("arrival_id"), events.c.handled_at.is_(None))
         .values(handled_at=bindparam("now"), payload=None)
-        .returning(InboundEvent.id)
+        .returning(events.c.id)
     )
 
 
