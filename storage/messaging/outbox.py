@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -96,11 +97,38 @@ async def enqueue_once(
     return True
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: Any) -> Any:
     return or_(
         and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
         # A lease that ran out means its dispatcher died: the row is due again.
         and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+    )
+
+
+@cache
+def _claim_statement() -> Any:
+    """Due rows in claim order, none held back by an earlier row of the same recipient.
+
+    Built once: the dispatcher claims many times a second in a burst, and building this
+    statement cost more than running it.
+    """
+    now = bindparam("now", type_=OutboxMessage.not_before.type)
+    earlier = aliased(OutboxMessage)
+    held_back = exists().where(
+        earlier.identity_id == OutboxMessage.identity_id,
+        earlier.id < OutboxMessage.id,
+        earlier.priority <= OutboxMessage.priority,
+        or_(
+            and_(earlier.status == "pending", earlier.not_before > now),
+            and_(earlier.status == "sending", earlier.lease_until >= now),
+        ),
+    )
+    return (
+        select(OutboxMessage)
+        .where(_claimable(now), ~held_back)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(bindparam("wanted"))
+        .with_for_update(skip_locked=True)
     )
 
 
@@ -120,25 +148,10 @@ async def claim_due_rows(
     are claimed beside them instead of behind them.
     """
     now = now or utcnow()
-    earlier = aliased(OutboxMessage)
-    held_back = exists().where(
-        earlier.identity_id == OutboxMessage.identity_id,
-        earlier.id < OutboxMessage.id,
-        earlier.priority <= OutboxMessage.priority,
-        or_(
-            and_(earlier.status == "pending", earlier.not_before > now),
-            and_(earlier.status == "sending", earlier.lease_until >= now),
-        ),
-    )
-    query = (
-        select(OutboxMessage)
-        .where(_claimable(now), ~held_back)
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
-        # Room for the rows a per-recipient cap leaves out; they stay pending, untouched.
-        .limit(limit if per_recipient is None else limit * 4)
-        .with_for_update(skip_locked=True)
-    )
-    candidates = list((await db.execute(query)).scalars())
+    # Room for the rows a per-recipient cap leaves out; they stay pending, untouched.
+    wanted = limit if per_recipient is None else limit * 4
+    candidates = list((await db.execute(_claim_statement(), {"now": now, "wanted": wanted}))
+                      .scalars())
     if per_recipient is not None:
         candidates = _cap_per_recipient(candidates, per_recipient)[:limit]
     rows = await _drop_overtaking_rows(db, candidates)
