@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from handlers import posters as posters_module
 from handlers.conversation import ConversationRunner
+from handlers.documents import pdf as pdf_module
 from handlers.documents.pdf import PdfUnavailable, libreoffice
 from handlers.documents.posters import Office
 from handlers.turn import HandlerConfig
@@ -84,7 +85,7 @@ async def test_without_libreoffice_the_office_gets_the_word_file(
     def unavailable(_docx: bytes) -> bytes:
         raise PdfUnavailable("LibreOffice (soffice) is not installed")
 
-    monkeypatch.setattr(posters_module, "docx_to_pdf", unavailable)
+    monkeypatch.setattr(pdf_module, "docx_to_pdf", unavailable)
     office = await office_chat(db, bot_username=None)
     await office.press("menu:posters")
     replies = await office.documents()
