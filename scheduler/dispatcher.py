@@ -240,11 +240,9 @@ class Dispatcher:
         channel = self.channels.get(row.channel)
         if channel is None:
             return Rejected(error=f"no sender for channel {row.channel}"), False
-        delay = channel.pacer.reserve(row.chat_id)
-        if delay > 0:
-            # A person's next message may be seconds away at their pace: stopping cuts it short.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
+        # A person's next message may be seconds away at their pace: stopping cuts it short.
+        await self._wait_unless_stopping(channel.pacer.reserve_chat(row.chat_id))
+        await self._wait_unless_stopping(channel.pacer.reserve_overall())
         while self._open >= self.window:
             # The window is full of sends not yet recorded: record them before sending more.
             self._results_ready.set()
@@ -263,6 +261,11 @@ class Dispatcher:
         if isinstance(result, RetryLater) and result.after_seconds is not None:
             channel.pacer.pause(result.after_seconds)
         return result, True
+
+    async def _wait_unless_stopping(self, seconds: float) -> None:
+        if seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _settle_until(self, finished: asyncio.Event) -> None:
         """Record results every `SETTLE_SECONDS`, or at once when the window fills, until the

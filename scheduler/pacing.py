@@ -1,8 +1,9 @@
 """Pacing outbound messages: an overall rate per channel and a rate per chat.
 
 Both limits use the generic cell rate algorithm (a "virtual scheduling" token bucket): every
-send reserves the earliest slot that keeps both limits, so many concurrent senders spread out
-exactly, with O(1) work per message. A 429 pauses the whole channel for `retry_after`.
+send reserves the earliest slot of its chat, then, when that comes, the earliest overall slot,
+so many concurrent senders spread out exactly, with O(1) work per message. A 429 pauses the
+whole channel for `retry_after`.
 
 The state lives in this process: one dispatcher per channel and database. Several replicas
 sharing a rate limit need a shared store (Redis), which the scale-out work adds.
@@ -10,7 +11,6 @@ sharing a rate limit need a shared store (Redis), which the scale-out work adds.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -34,22 +34,27 @@ class Pacer:
         self._chat_next: dict[str, float] = {}
         self._paused_until = 0.0
 
-    def reserve(self, chat_id: str) -> float:
-        """Book the earliest slot for one message to `chat_id`; returns seconds to wait."""
+    def reserve_chat(self, chat_id: str) -> float:
+        """Book the earliest slot `chat_id`'s own pace allows; returns seconds to wait.
+
+        The overall slot is booked apart, when this one comes (`reserve_overall`): booked
+        together, a person's fifth message due in four seconds would push the channel's
+        overall schedule four seconds ahead, and everyone else's replies behind it.
+        """
         now = self.clock()
         chat_next = self._chat_next.get(chat_id, 0.0)
-        slot = max(now, self._paused_until, chat_next - self.chat_tolerance,
-                   self._next - self.tolerance)
-        self._next = max(self._next, slot) + self.interval
+        slot = max(now, chat_next - self.chat_tolerance)
         self._chat_next[chat_id] = max(chat_next, slot) + self.chat_interval
         if len(self._chat_next) > 50_000:
             self._forget_idle_chats(now)
         return slot - now
 
-    async def wait_turn(self, chat_id: str) -> None:
-        delay = self.reserve(chat_id)
-        if delay > 0:
-            await asyncio.sleep(delay)
+    def reserve_overall(self) -> float:
+        """Book the channel's earliest overall slot for a message about to go; seconds to wait."""
+        now = self.clock()
+        slot = max(now, self._paused_until, self._next - self.tolerance)
+        self._next = max(self._next, slot) + self.interval
+        return slot - now
 
     def pause(self, seconds: float) -> None:
         """The platform said 429: nobody on this channel sends until the window has passed."""
