@@ -250,6 +250,9 @@ async def _prepare(db: AsyncSession, reminder: Reminder, now: datetime) -> list[
         if now > reminder.useful_until:
             return "late"
         facts = await _meeting_facts(db, meeting)
+        # The words ("tomorrow", "in 2 days") count from the day it goes out, not from its
+        # kind: a meeting added for tomorrow sends its three-days-ahead reminder today.
+        facts["sent_on"] = now.astimezone(LOCAL).date().isoformat()
         if reminder.kind in OPINION_KINDS:
             people = await _delegates_of(db, meeting.id, opinions_pending=True)
             contact_round = await db.get(ContactRound, meeting.round_id)
