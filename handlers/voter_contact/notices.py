@@ -159,7 +159,19 @@ def _question(t: Translator, params: dict[str, Any]) -> Reply:
     )
 
 
+def _attendance_nudge(t: Translator, params: dict[str, Any]) -> Reply:
+    mid = params.get("meeting_id")
+    return Reply(
+        title=t._("Voter contact"),
+        text=t._("The office asks: will you attend the voter-contact meeting of {unit}? "
+                 "Please press one of the buttons.", unit=params.get("unit", ""))
+        + "\n" + meeting_lines(t, params),
+        choices=(Choice(f"mt:yes:{mid}", t._("✅ I will attend")),
+                 Choice(f"mt:no:{mid}", t._("❌ I cannot attend"))))
+
+
 MEETING_NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
+    "attendance_nudge": _attendance_nudge,
     "meeting_question": _question,
     "meeting_reminder": _reminder,
     "round_reminder": _reminder,

@@ -24,6 +24,12 @@ from handlers.voter_contact.notices import TIMING
 from handlers.working_commune import working_commune
 from storage.models import Meeting
 from storage.permissions import OFFICE_ROLES, NotAllowed
+from storage.voter_contact.attendance import (
+    Attendance,
+    DelegateAnswer,
+    meeting_attendance,
+    nudge_silent_delegates,
+)
 from storage.voter_contact.meetings import (
     BadPlan,
     MeetingDraft,
@@ -66,7 +72,8 @@ async def list_office_meetings(turn: Turn) -> None:
                                     f"{await unit_name(turn.db, m)}") for m in meetings]
     choices.append(Choice("mtgadd:start", turn._("➕ Add a meeting")))
     choices.append(Choice("menu:main", turn._("↩ Main menu")))
-    turn.say(turn._("Choose a meeting to move or cancel."), title=turn._("Coming meetings"),
+    turn.say(turn._("Choose a meeting: see which delegates will attend, move or cancel it."),
+             title=turn._("Coming meetings"),
              choices=choices)
 
 
@@ -80,20 +87,62 @@ async def _office_meeting(turn: Turn, meeting_id: int | None) -> Meeting | None:
     return meeting
 
 
+def _names(turn: Turn, delegates: list[DelegateAnswer]) -> str:
+    return ", ".join(
+        (d.name or turn._("(no name)"))
+        + ("" if d.in_bot else " " + turn._("(not in the bot yet, cannot be reminded)"))
+        for d in delegates) or "—"
+
+
+def _attendance_lines(turn: Turn, attendance: Attendance) -> list[str]:
+    return [
+        turn._("Will attend ({count}): {names}", count=len(attendance.will_attend),
+               names=_names(turn, attendance.will_attend)),
+        turn._("Cannot attend ({count}): {names}", count=len(attendance.cannot_attend),
+               names=_names(turn, attendance.cannot_attend)),
+        turn._("Not answered yet ({count}): {names}", count=len(attendance.silent),
+               names=_names(turn, attendance.silent)),
+    ]
+
+
 @action("mtg:*")
 async def show_office_meeting(turn: Turn) -> None:
     meeting = await _office_meeting(turn, choice_number(turn.inbound.choice))
-    if meeting is None:
+    if meeting is None or turn.person is None:
         return
+    attendance = await meeting_attendance(turn.db, turn.person, meeting)
     turn.end()
+    choices = [Choice(f"mtgmv:{meeting.id}", turn._("🕑 Move it")),
+               Choice(f"mtgcx:{meeting.id}", turn._("⛔ Cancel it")),
+               Choice("menu:officemeetings", turn._("↩ Coming meetings"))]
+    if any(d.in_bot for d in attendance.silent):
+        choices.insert(0, Choice(f"mtgnudge:{meeting.id}",
+                                 turn._("🔔 Remind those who have not answered")))
     turn.say(
         "\n".join([f"📅 {format_datetime(meeting.starts_at, turn.config.timezone)}",
                    turn._("Place: {value}", value=meeting.place),
-                   turn._("Agenda: {value}", value=meeting.agenda or "—")]),
-        title=await unit_name(turn.db, meeting),
-        choices=[Choice(f"mtgmv:{meeting.id}", turn._("🕑 Move it")),
-                 Choice(f"mtgcx:{meeting.id}", turn._("⛔ Cancel it")),
-                 Choice("menu:officemeetings", turn._("↩ Coming meetings"))])
+                   turn._("Agenda: {value}", value=meeting.agenda or "—"),
+                   "", turn._("Delegates:"), *_attendance_lines(turn, attendance)]),
+        title=await unit_name(turn.db, meeting), choices=choices)
+
+
+@action("mtgnudge:*")
+async def nudge_silent(turn: Turn) -> None:
+    meeting = await _office_meeting(turn, choice_number(turn.inbound.choice))
+    if meeting is None or turn.person is None:
+        return
+    try:
+        asked = await nudge_silent_delegates(turn.db, turn.person, meeting, now=turn.now)
+    except (BadPlan, NotAllowed):
+        await show_menu(turn, turn._("Nothing was sent."))
+        return
+    turn.end()
+    text = (turn._("Reminded {count} delegate(s) who had not answered; you will see their "
+                   "answers here.", count=asked) if asked
+            else turn._("Nobody new to remind: those who have not answered were reminded "
+                        "today already, or are not in the bot yet."))
+    turn.say(text, choices=[Choice(f"mtg:{meeting.id}", turn._("↩ Back to the meeting")),
+                            Choice("menu:officemeetings", turn._("↩ Coming meetings"))])
 
 
 @action("mtgmv:*")

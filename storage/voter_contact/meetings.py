@@ -136,7 +136,7 @@ def _snapshot(meeting: Meeting) -> dict[str, object]:
             "status": meeting.status, "version": meeting.version}
 
 
-async def _commune_of(db: AsyncSession, meeting: Meeting) -> int:
+async def commune_of_meeting(db: AsyncSession, meeting: Meeting) -> int:
     contact_round = await db.get(ContactRound, meeting.round_id)
     assert contact_round is not None
     session = await db.get(CouncilSession, contact_round.session_id)
@@ -149,7 +149,7 @@ async def move_meeting(
     place: str | None = None, reason: str | None = None, now: datetime | None = None,
 ) -> None:
     """A new time or place: reminders are planned anew and whoever was told hears of it."""
-    commune_id = await _commune_of(db, meeting)
+    commune_id = await commune_of_meeting(db, meeting)
     await require_role(db, actor, commune_id, OFFICE_ROLES)
     if meeting.status != "planned":
         raise BadPlan("not_planned")
@@ -171,7 +171,7 @@ async def cancel_meeting(
     db: AsyncSession, actor: Person, meeting: Meeting, *, reason: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    commune_id = await _commune_of(db, meeting)
+    commune_id = await commune_of_meeting(db, meeting)
     await require_role(db, actor, commune_id, OFFICE_ROLES)
     if meeting.status != "planned":
         raise BadPlan("not_planned")
@@ -234,7 +234,7 @@ async def set_attendance(
     record_action(db, action=f"meeting.{attendance}", subject_type="meeting",
                   subject_id=meeting.id, actor_id=person.id)
     if attendance == "cannot_attend":
-        commune_id = await _commune_of(db, meeting)
+        commune_id = await commune_of_meeting(db, meeting)
         for staff_id in await office_staff(db, commune_id):
             await notify_person(db, staff_id, "delegate_cannot_attend",
                                 {"meeting_id": meeting.id, "delegate": person.full_name or "",
@@ -258,7 +258,7 @@ async def report_meeting(
     if not 0 <= voters_present <= 100_000:
         raise BadPlan("bad_number")
     now = now or utcnow()
-    commune_id = await _commune_of(db, meeting)
+    commune_id = await commune_of_meeting(db, meeting)
     unit = await db.get(ElectoralUnit, meeting.electoral_unit_id)
     hamlet = (await db.execute(select(Hamlet.id).where(
         Hamlet.electoral_unit_id == meeting.electoral_unit_id).order_by(Hamlet.id))).scalar()

@@ -192,7 +192,7 @@ def _add(db: AsyncSession, commune_id: int, item: _Planned, subject_type: str, s
 # -- firing ------------------------------------------------------------------------------
 
 
-async def _meeting_facts(db: AsyncSession, meeting: Meeting) -> dict[str, Any]:
+async def meeting_facts(db: AsyncSession, meeting: Meeting) -> dict[str, Any]:
     unit = await db.get(ElectoralUnit, meeting.electoral_unit_id)
     return {
         "meeting_id": meeting.id,
@@ -249,7 +249,7 @@ async def _prepare(db: AsyncSession, reminder: Reminder, now: datetime) -> list[
             return "skipped"
         if now > reminder.useful_until:
             return "late"
-        facts = await _meeting_facts(db, meeting)
+        facts = await meeting_facts(db, meeting)
         # The words ("tomorrow", "in 2 days") count from the day it goes out, not from its
         # kind: a meeting added for tomorrow sends its three-days-ahead reminder today.
         facts["sent_on"] = now.astimezone(LOCAL).date().isoformat()
@@ -408,7 +408,7 @@ async def tell_those_told(
         .where(Reminder.subject_type == "meeting", Reminder.subject_id == meeting.id)
         .distinct()
     )
-    facts = await _meeting_facts(db, meeting)
+    facts = await meeting_facts(db, meeting)
     if reason:
         facts["reason"] = reason
     for person_id in (await db.execute(query)).scalars():
