@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.dates import NOTICE_ZONE, format_date, format_datetime
+from handlers.dates import NOTICE_ZONE, format_date, format_span
 from handlers.i18n import N_, Translator
 from handlers.values import Choice, Reply
 
@@ -15,7 +15,10 @@ TIMING = {"before": N_("before the session"), "after": N_("after the session")}
 
 
 def _when(params: dict[str, Any]) -> str:
-    return format_datetime(datetime.fromisoformat(str(params["starts_at"])), NOTICE_ZONE)
+    """The meeting's start and end ("08:00–10:00 15/12/2026"); older payloads have no end."""
+    ends_at = params.get("ends_at")
+    return format_span(datetime.fromisoformat(str(params["starts_at"])),
+                       datetime.fromisoformat(str(ends_at)) if ends_at else None, NOTICE_ZONE)
 
 
 def _day(params: dict[str, Any], key: str) -> str:

@@ -197,6 +197,7 @@ async def meeting_facts(db: AsyncSession, meeting: Meeting) -> dict[str, Any]:
     return {
         "meeting_id": meeting.id,
         "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
         "place": meeting.place,
         "agenda": meeting.agenda,
         "unit": unit.name if unit else "",
@@ -419,6 +420,7 @@ async def tell_those_told(
 def meeting_calendar(meeting: Meeting, unit: str) -> bytes:
     """An .ics event people can add to their phone's calendar."""
     return event_ics(uid=f"meeting-{meeting.id}-v{meeting.version}@cutri",
-                     starts_at=meeting.starts_at.astimezone(LOCAL), hours=2,
+                     starts_at=meeting.starts_at.astimezone(LOCAL),
+                     ends_at=meeting.ends_at.astimezone(LOCAL),
                      summary=f"Tiếp xúc cử tri – {unit}", location=meeting.place,
                      description=meeting.agenda)
