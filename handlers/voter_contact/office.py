@@ -67,12 +67,14 @@ async def list_office_meetings(turn: Turn) -> None:
         turn.say(turn._("No meeting is planned yet."), choices=[
             Choice("mtgadd:start", turn._("➕ Add a meeting")),
             Choice("menu:plan", turn._("🗓 Import the voter-contact plan")),
+            Choice("qg:meetings", turn._("❓ Voters' questions, answered together")),
             Choice("menu:main", turn._("↩ Main menu"))])
         return
     turn.end()
     choices = [Choice(f"mtg:{m.id}", f"{format_datetime(m.starts_at, turn.config.timezone)} · "
                                     f"{await unit_name(turn.db, m)}") for m in meetings]
     choices.append(Choice("mtgadd:start", turn._("➕ Add a meeting")))
+    choices.append(Choice("qg:meetings", turn._("❓ Voters' questions, answered together")))
     choices.append(Choice("menu:main", turn._("↩ Main menu")))
     turn.say(turn._("Choose a meeting: see which delegates will attend, move or cancel it."),
              title=turn._("Coming meetings"),
