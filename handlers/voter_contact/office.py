@@ -54,7 +54,7 @@ def _cancel(turn: Turn) -> Choice:
     return Choice("menu:main", turn._("✖ Cancel"))
 
 
-@command("plans", N_("Coming voter-contact meetings: move or cancel (office)"))
+@command("plans", N_("Coming voter-contact meetings: who attends, move or cancel (office)"))
 @action("menu:officemeetings")
 async def list_office_meetings(turn: Turn) -> None:
     commune_id = await working_commune(turn, OFFICE_ROLES)
