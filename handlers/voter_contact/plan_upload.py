@@ -38,6 +38,7 @@ PROBLEMS = {
     "short_year": N_("“{value}”: please write the year with four digits."),
     "bad_time": N_("“{value}” is not a time like 7:30, 14h00 or 7h30-10h30."),
     "end_before_start": N_("The end {end} is not after the start {start}."),
+    "meeting_too_long": N_("A meeting from {start} to {end} lasts over 12 hours."),
     "end_twice": N_("The end is given twice and differs: {value} here, {other_value} in the "
                     "time column."),
     "bad_timing": N_("“{value}”: write “Trước kỳ họp” or “Sau kỳ họp”."),

@@ -499,10 +499,16 @@ class _PlanReader:
                 "value": column.strftime("%H:%M"), "other_value": spanned.strftime("%H:%M")})
             return
         end = column or spanned
-        if end is not None and draft.time is not None and end <= draft.time:
-            self._report(draft.row, "end_time" if column else "time", "end_before_start", {
-                "start": draft.time.strftime("%H:%M"), "end": end.strftime("%H:%M")})
-            return
+        if end is not None and draft.time is not None:
+            where = "end_time" if column else "time"
+            times = {"start": draft.time.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+            if end <= draft.time:
+                self._report(draft.row, where, "end_before_start", times)
+                return
+            # The same limit as a meeting added in the bot (storage.voter_contact.meetings).
+            if (end.hour * 60 + end.minute) - (draft.time.hour * 60 + draft.time.minute) > 720:
+                self._report(draft.row, where, "meeting_too_long", times)
+                return
         draft.end_time = end
 
     def _check_dates(self, draft: _Draft) -> None:

@@ -397,7 +397,8 @@ def test_the_end_may_have_its_own_column_but_must_follow_the_start_and_agree() -
     rows = [meeting(cells={"Giờ kết thúc": "10:30"}),
             meeting(2, cells={"Giờ kết thúc": "6h"}),
             meeting(3, hour="7h30-10h30", cells={"Giờ kết thúc": "11h"}),
-            meeting(4, hour="9h-8h")]
+            meeting(4, hour="9h-8h"),
+            meeting(4, day="11/06/2026", hour="6h-19h")]
     meetings, problems = read_csv(csv_text(table(rows, headers)))
 
     assert [(m.unit_number, m.end_time) for m in meetings] == [(1, time(10, 30))]
@@ -405,6 +406,7 @@ def test_the_end_may_have_its_own_column_but_must_follow_the_start_and_agree() -
         PlanProblem(3, "Giờ kết thúc", "end_before_start", {"start": "07:30", "end": "06:00"}),
         PlanProblem(4, "Giờ kết thúc", "end_twice", {"value": "11:00", "other_value": "10:30"}),
         PlanProblem(5, "Giờ", "end_before_start", {"start": "09:00", "end": "08:00"}),
+        PlanProblem(6, "Giờ", "meeting_too_long", {"start": "06:00", "end": "19:00"}),
     ]
 
 
