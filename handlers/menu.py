@@ -55,7 +55,7 @@ async def staff_choices(turn: Turn) -> list[Choice]:
                   Choice("menu:broadcast", _("📢 Send an announcement")),
                   Choice("menu:report", _("📊 Petition report")),
                   Choice("menu:plan", _("🗓 Import the voter-contact plan")),
-                  Choice("menu:officemeetings", _("🕑 Move or cancel a meeting")),
+                  Choice("menu:officemeetings", _("🕑 Coming meetings: who attends, move, cancel")),
                   Choice("menu:dialogues", _("🤝 Dialogues")),
                   Choice("menu:posters", _("🖨 Posters to print")),
                   Choice("menu:broadcasts", _("📊 Announcements sent"))]

@@ -15,6 +15,7 @@ from handlers import (  # noqa: F401
     account,
     broadcast,
     free_text,
+    grouped_answers,
     menu,
     onboarding,
     posters,

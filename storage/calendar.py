@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from icalendar import Calendar, Event
 
 from storage.models.base import utcnow
 
 
-def event_ics(*, uid: str, starts_at: datetime, hours: float, summary: str, location: str,
-              description: str = "") -> bytes:
+def event_ics(*, uid: str, starts_at: datetime, ends_at: datetime, summary: str,
+              location: str, description: str = "") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//cutri//VI")
     calendar.add("version", "2.0")
@@ -18,7 +18,7 @@ def event_ics(*, uid: str, starts_at: datetime, hours: float, summary: str, loca
     event.add("uid", uid)
     event.add("dtstamp", utcnow())
     event.add("dtstart", starts_at)
-    event.add("dtend", starts_at + timedelta(hours=hours))
+    event.add("dtend", ends_at)
     event.add("summary", summary)
     event.add("location", location)
     if description:

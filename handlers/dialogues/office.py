@@ -103,6 +103,7 @@ async def show_dialogue(turn: Turn) -> None:
         Choice(f"dlc:{dialogue.id}", turn._("✔ Check a household in")),
         Choice(f"dla:{dialogue.id}", turn._("💬 Answer questions ({count})",
                                             count=waiting_answers)),
+        Choice(f"qg:dialogue:{dialogue.id}", turn._("🧩 Answer alike questions together")),
         Choice(f"dll:{dialogue.id}", turn._("📄 Lists per hamlet (Excel)")),
         Choice(f"dlr:{dialogue.id}", turn._("🔓 Open unfilled seats to all hamlets")),
         Choice("menu:dialogues", turn._("↩ Dialogues"))])

@@ -6,7 +6,7 @@ held: how many voters came and each opinion they gave, which becomes a petition.
 
 from __future__ import annotations
 
-from handlers.dates import format_date, format_datetime
+from handlers.dates import format_date, format_span
 from handlers.i18n import N_
 from handlers.menu import show_menu, show_result
 from handlers.registry import action, choice_number, command, step
@@ -41,7 +41,8 @@ MAX_OPINIONS = 50
 
 def _describe(turn: Turn, meeting: Meeting, unit: str, delegates: list[str]) -> str:
     _ = turn._
-    lines = [f"📅 {format_datetime(meeting.starts_at, turn.config.timezone)} – {unit}",
+    lines = [f"📅 {format_span(meeting.starts_at, meeting.ends_at, turn.config.timezone)} – "
+             f"{unit}",
              _("Place: {value}", value=meeting.place)]
     if meeting.agenda:
         lines.append(_("Agenda: {value}", value=meeting.agenda))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from handlers.dates import NOTICE_ZONE, format_date, format_datetime
+from handlers.dates import NOTICE_ZONE, format_date, format_span
 from handlers.i18n import N_, Translator
 from handlers.values import Choice, Reply
 
@@ -14,7 +15,10 @@ TIMING = {"before": N_("before the session"), "after": N_("after the session")}
 
 
 def _when(params: dict[str, Any]) -> str:
-    return format_datetime(datetime.fromisoformat(str(params["starts_at"])), NOTICE_ZONE)
+    """The meeting's start and end ("08:00–10:00 15/12/2026"); older payloads have no end."""
+    ends_at = params.get("ends_at")
+    return format_span(datetime.fromisoformat(str(params["starts_at"])),
+                       datetime.fromisoformat(str(ends_at)) if ends_at else None, NOTICE_ZONE)
 
 
 def _day(params: dict[str, Any], key: str) -> str:
@@ -30,17 +34,35 @@ def meeting_lines(t: Translator, params: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# Days before the meeting each reminder is planned for: the wording of a reminder from a
+# payload queued before `sent_on` was recorded.
+_PLANNED_DAYS = {"meeting_d3": 3, "meeting_d1": 1, "meeting_today": 0,
+                 "meeting_ahead_citizens": 3, "meeting_today_citizens": 0}
+
+
+def days_ahead(params: dict[str, Any]) -> int:
+    """Days from the day the reminder went out to the meeting's day (local time)."""
+    sent_on = params.get("sent_on")
+    if not sent_on:
+        return _PLANNED_DAYS.get(str(params.get("kind")), 0)
+    meeting_day = datetime.fromisoformat(str(params["starts_at"])).astimezone(
+        ZoneInfo(NOTICE_ZONE)).date()
+    return max((meeting_day - date.fromisoformat(str(sent_on))).days, 0)
+
+
 def _line(t: Translator, params: dict[str, Any]) -> tuple[str, list[Choice]]:
     """One reminder as a line of text and its buttons (shared by the digest)."""
     kind = str(params.get("kind"))
     mid = params.get("meeting_id")
     unit = params.get("unit", "")
     if kind in ("meeting_d3", "meeting_d1", "meeting_today"):
-        head = {
-            "meeting_today": t._("Today: voter-contact meeting of {unit}.", unit=unit),
-            "meeting_d1": t._("Tomorrow: voter-contact meeting of {unit}.", unit=unit),
-            "meeting_d3": t._("In three days: voter-contact meeting of {unit}.", unit=unit),
-        }[kind]
+        days = days_ahead(params)
+        if days == 0:
+            head = t._("Today: voter-contact meeting of {unit}.", unit=unit)
+        elif days == 1:
+            head = t._("Tomorrow: voter-contact meeting of {unit}.", unit=unit)
+        else:
+            head = t._("In {days} days: voter-contact meeting of {unit}.", days=days, unit=unit)
         choices = [Choice(f"mt:yes:{mid}", t._("✅ I will attend")),
                    Choice(f"mt:no:{mid}", t._("❌ I cannot attend"))]
         text = head + "\n" + meeting_lines(t, params)
@@ -50,10 +72,15 @@ def _line(t: Translator, params: dict[str, Any]) -> tuple[str, list[Choice]]:
             choices.append(Choice(f"dq:list:{mid}", t._("❓ Read the questions")))
         return text, choices
     if kind in ("meeting_ahead_citizens", "meeting_today_citizens"):
-        head = (t._("Today: your delegates meet the voters of {unit}.", unit=unit)
-                if kind == "meeting_today_citizens"
-                else t._("In three days your delegates meet the voters of {unit}. Come and "
-                         "speak: your opinions go to the People's Council.", unit=unit))
+        days = days_ahead(params)
+        if days == 0:
+            head = t._("Today: your delegates meet the voters of {unit}.", unit=unit)
+        elif days == 1:
+            head = t._("Tomorrow your delegates meet the voters of {unit}. Come and speak: "
+                       "your opinions go to the People's Council.", unit=unit)
+        else:
+            head = t._("In {days} days your delegates meet the voters of {unit}. Come and "
+                       "speak: your opinions go to the People's Council.", days=days, unit=unit)
         return head + "\n" + meeting_lines(t, params), [
             Choice(f"mq:{mid}", t._("❓ Send a question for the meeting"))]
     if kind in ("opinions_soon", "opinions_due", "opinions_overdue"):
@@ -135,7 +162,19 @@ def _question(t: Translator, params: dict[str, Any]) -> Reply:
     )
 
 
+def _attendance_nudge(t: Translator, params: dict[str, Any]) -> Reply:
+    mid = params.get("meeting_id")
+    return Reply(
+        title=t._("Voter contact"),
+        text=t._("The office asks: will you attend the voter-contact meeting of {unit}? "
+                 "Please press one of the buttons.", unit=params.get("unit", ""))
+        + "\n" + meeting_lines(t, params),
+        choices=(Choice(f"mt:yes:{mid}", t._("✅ I will attend")),
+                 Choice(f"mt:no:{mid}", t._("❌ I cannot attend"))))
+
+
 MEETING_NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
+    "attendance_nudge": _attendance_nudge,
     "meeting_question": _question,
     "meeting_reminder": _reminder,
     "round_reminder": _reminder,

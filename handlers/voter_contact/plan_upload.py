@@ -35,7 +35,11 @@ PROBLEMS = {
     "cell_error": N_("The cell holds a spreadsheet error ({value})."),
     "bad_date": N_("“{value}” is not a date like 05/06/2026."),
     "short_year": N_("“{value}”: please write the year with four digits."),
-    "bad_time": N_("“{value}” is not a time like 7:30 or 14h00."),
+    "bad_time": N_("“{value}” is not a time like 7:30, 14h00 or 7h30-10h30."),
+    "end_before_start": N_("The end {end} is not after the start {start}."),
+    "meeting_too_long": N_("A meeting from {start} to {end} lasts over 12 hours."),
+    "end_twice": N_("The end is given twice and differs: {value} here, {other_value} in the "
+                    "time column."),
     "bad_timing": N_("“{value}”: write “Trước kỳ họp” or “Sau kỳ họp”."),
     "bad_number": N_("“{value}” must be a whole number from {min} to {max}."),
     "too_long": N_("Too long: {length} characters, at most {max}."),

@@ -372,7 +372,8 @@ async def get_dialogue(db: AsyncSession, dialogue_id: int) -> Dialogue | None:
 def dialogue_calendar(dialogue: Dialogue) -> bytes:
     """An .ics event for the household's phone calendar."""
     return event_ics(uid=f"dialogue-{dialogue.id}-v{dialogue.version}@cutri",
-                     starts_at=dialogue.starts_at, hours=3, summary=dialogue.title,
+                     starts_at=dialogue.starts_at,
+                     ends_at=dialogue.starts_at + timedelta(hours=3), summary=dialogue.title,
                      location=dialogue.place)
 
 

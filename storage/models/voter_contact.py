@@ -56,6 +56,7 @@ class Meeting(Base):
     electoral_unit_id: Mapped[int] = mapped_column(ForeignKey("electoral_units.id"), index=True)
     place: Mapped[str] = mapped_column(String(300))
     starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
     agenda: Mapped[str] = mapped_column(Text, default="")
     expected_voters: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(12), default="planned")  # held, cancelled

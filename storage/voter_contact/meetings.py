@@ -8,7 +8,7 @@ people who had already been told about it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,11 @@ class BadPlan(Refused):
     """A plan or a meeting change breaks a rule (window, unit, status...)."""
 
 
+# A meeting without a given end is assumed to last two hours (as the plans' mornings do).
+DEFAULT_LENGTH = timedelta(hours=2)
+MAX_LENGTH = timedelta(hours=12)
+
+
 @dataclass(frozen=True)
 class MeetingDraft:
     electoral_unit_id: int
@@ -49,6 +54,19 @@ class MeetingDraft:
     agenda: str = ""
     expected_voters: int | None = None
     delegate_ids: tuple[int, ...] = ()
+    ends_at: datetime | None = None
+
+    @property
+    def end(self) -> datetime:
+        return self.ends_at or self.starts_at + DEFAULT_LENGTH
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A move's outcome: the round's window before, if the move had to stretch it."""
+
+    stretched_from: tuple[date, date] | None
+    window: tuple[date, date]
 
 
 async def create_session(
@@ -93,16 +111,19 @@ async def create_round(
 
 
 async def _check_meeting(
-    db: AsyncSession, contact_round: ContactRound, commune_id: int, draft: MeetingDraft
+    db: AsyncSession, contact_round: ContactRound, commune_id: int, draft: MeetingDraft,
+    *, within_window: bool = True,
 ) -> None:
     unit = await db.get(ElectoralUnit, draft.electoral_unit_id)
     if unit is None or unit.commune_id != commune_id:
         raise BadPlan("unknown_unit")
     day = draft.starts_at.astimezone(LOCAL).date()
-    if not contact_round.window_start <= day <= contact_round.window_end:
+    if within_window and not contact_round.window_start <= day <= contact_round.window_end:
         raise BadPlan("outside_window")
     if not draft.place.strip():
         raise BadPlan("no_place")
+    if not timedelta(0) < draft.end - draft.starts_at <= MAX_LENGTH:
+        raise BadPlan("bad_end")
 
 
 async def add_meeting(
@@ -115,7 +136,8 @@ async def add_meeting(
     await _check_meeting(db, contact_round, session.commune_id, draft)
     meeting = Meeting(
         round_id=contact_round.id, electoral_unit_id=draft.electoral_unit_id,
-        place=draft.place.strip(), starts_at=draft.starts_at, agenda=draft.agenda.strip(),
+        place=draft.place.strip(), starts_at=draft.starts_at, ends_at=draft.end,
+        agenda=draft.agenda.strip(),
         expected_voters=draft.expected_voters, status="planned", version=1,
     )
     db.add(meeting)
@@ -132,11 +154,11 @@ async def add_meeting(
 
 
 def _snapshot(meeting: Meeting) -> dict[str, object]:
-    return {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place,
-            "status": meeting.status, "version": meeting.version}
+    return {"starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat(),
+            "place": meeting.place, "status": meeting.status, "version": meeting.version}
 
 
-async def _commune_of(db: AsyncSession, meeting: Meeting) -> int:
+async def commune_of_meeting(db: AsyncSession, meeting: Meeting) -> int:
     contact_round = await db.get(ContactRound, meeting.round_id)
     assert contact_round is not None
     session = await db.get(CouncilSession, contact_round.session_id)
@@ -146,32 +168,71 @@ async def _commune_of(db: AsyncSession, meeting: Meeting) -> int:
 
 async def move_meeting(
     db: AsyncSession, actor: Person, meeting: Meeting, *, starts_at: datetime,
-    place: str | None = None, reason: str | None = None, now: datetime | None = None,
-) -> None:
-    """A new time or place: reminders are planned anew and whoever was told hears of it."""
-    commune_id = await _commune_of(db, meeting)
+    ends_at: datetime | None = None, place: str | None = None, reason: str | None = None,
+    now: datetime | None = None,
+) -> Moved:
+    """A new time or place: reminders are planned anew and whoever was told hears of it.
+
+    Without a new end the meeting keeps its length. Meetings really move, even by a week past
+    a two-day round: a day outside the round's window stretches the window to it, and the
+    outcome says so, for the office to be warned.
+    """
+    commune_id = await commune_of_meeting(db, meeting)
     await require_role(db, actor, commune_id, OFFICE_ROLES)
     if meeting.status != "planned":
         raise BadPlan("not_planned")
+    if starts_at <= (now or utcnow()):
+        raise BadPlan("in_the_past")
     contact_round = await db.get(ContactRound, meeting.round_id)
     assert contact_round is not None
-    await _check_meeting(db, contact_round, commune_id, MeetingDraft(
-        meeting.electoral_unit_id, place or meeting.place, starts_at))
+    draft = MeetingDraft(meeting.electoral_unit_id, place or meeting.place, starts_at,
+                         ends_at=ends_at or starts_at + (meeting.ends_at - meeting.starts_at))
+    await _check_meeting(db, contact_round, commune_id, draft, within_window=False)
+    stretched = await _stretch_window(db, actor, contact_round, commune_id,
+                                      starts_at.astimezone(LOCAL).date(), now=now)
     before = _snapshot(meeting)
     meeting.starts_at = starts_at
-    meeting.place = (place or meeting.place).strip()
+    meeting.ends_at = draft.end
+    meeting.place = draft.place.strip()
     meeting.version += 1
     record_action(db, action="meeting.moved", subject_type="meeting", subject_id=meeting.id,
                   actor_id=actor.id, before=before, after=_snapshot(meeting), reason=reason)
     await tell_those_told(db, meeting, "meeting_moved", reason)
     await plan_meeting_reminders(db, meeting, commune_id, now=now)
+    return Moved(stretched, (contact_round.window_start, contact_round.window_end))
+
+
+async def _stretch_window(
+    db: AsyncSession, actor: Person, contact_round: ContactRound, commune_id: int, day: date,
+    *, now: datetime | None,
+) -> tuple[date, date] | None:
+    """Widen the round's window to `day`; the window before, or None if it held the day.
+
+    An earlier start moves the round's own reminders (its opening, the documents deadline),
+    so they are planned again; a later end changes none of them.
+    """
+    before = (contact_round.window_start, contact_round.window_end)
+    if before[0] <= day <= before[1]:
+        return None
+    if day < contact_round.window_start:
+        contact_round.window_start = day
+        contact_round.version += 1
+        await plan_round_reminders(db, contact_round, commune_id, now=now)
+    else:
+        contact_round.window_end = day
+    record_action(db, action="round.stretched", subject_type="contact_round",
+                  subject_id=contact_round.id, actor_id=actor.id,
+                  before={"window": [d.isoformat() for d in before]},
+                  after={"window": [contact_round.window_start.isoformat(),
+                                    contact_round.window_end.isoformat()]})
+    return before
 
 
 async def cancel_meeting(
     db: AsyncSession, actor: Person, meeting: Meeting, *, reason: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    commune_id = await _commune_of(db, meeting)
+    commune_id = await commune_of_meeting(db, meeting)
     await require_role(db, actor, commune_id, OFFICE_ROLES)
     if meeting.status != "planned":
         raise BadPlan("not_planned")
@@ -234,7 +295,7 @@ async def set_attendance(
     record_action(db, action=f"meeting.{attendance}", subject_type="meeting",
                   subject_id=meeting.id, actor_id=person.id)
     if attendance == "cannot_attend":
-        commune_id = await _commune_of(db, meeting)
+        commune_id = await commune_of_meeting(db, meeting)
         for staff_id in await office_staff(db, commune_id):
             await notify_person(db, staff_id, "delegate_cannot_attend",
                                 {"meeting_id": meeting.id, "delegate": person.full_name or "",
@@ -258,7 +319,7 @@ async def report_meeting(
     if not 0 <= voters_present <= 100_000:
         raise BadPlan("bad_number")
     now = now or utcnow()
-    commune_id = await _commune_of(db, meeting)
+    commune_id = await commune_of_meeting(db, meeting)
     unit = await db.get(ElectoralUnit, meeting.electoral_unit_id)
     hamlet = (await db.execute(select(Hamlet.id).where(
         Hamlet.electoral_unit_id == meeting.electoral_unit_id).order_by(Hamlet.id))).scalar()

@@ -61,6 +61,10 @@ class PlanProblem:
     params: dict[str, str] = field(default_factory=dict)
 
 
+# Inside the classes below, `time` names a field.
+TimeOfDay = time
+
+
 @dataclass(frozen=True)
 class PlannedMeeting:
     row: int
@@ -80,6 +84,7 @@ class PlannedMeeting:
     documents_days: int
     opinions_days: int
     front_report_by: date | None
+    end_time: TimeOfDay | None = None  # none given: the meeting is planned for two hours
 
 
 @dataclass(frozen=True)
@@ -127,8 +132,12 @@ _COLUMNS = (
             "Bắt buộc. Nơi tổ chức hội nghị, ví dụ: Nhà văn hóa ấp Tân Dân (tối đa 300 ký tự)."),
     _Column("day", "Ngày", True, 13,
             "Bắt buộc. Ngày tổ chức hội nghị, trong khoảng từ ngày đến ngày của đợt."),
-    _Column("time", "Giờ", True, 9,
-            "Bắt buộc. Giờ bắt đầu, ví dụ 7:30, 7h30 hoặc 14h."),
+    _Column("time", "Giờ", True, 11,
+            "Bắt buộc. Giờ bắt đầu, ví dụ 7:30, 7h30 hoặc 14h; có thể ghi cả giờ kết thúc như "
+            "kế hoạch thường ghi: 7h30-10h30."),
+    _Column("end_time", "Giờ kết thúc", False, 9,
+            "Không bắt buộc. Giờ kết thúc, ví dụ 10:30 (hoặc ghi ở cột Giờ: 7h30-10h30); để "
+            "trống là 2 tiếng sau giờ bắt đầu."),
     _Column("agenda", "Nội dung", False, 40,
             "Không bắt buộc. Nội dung hội nghị (tối đa 2000 ký tự)."),
     _Column("expected_voters", "Số cử tri dự kiến", False, 12,
@@ -344,6 +353,7 @@ class _Draft:
     place: str | None = None
     day: date | None = None
     time: time | None = None
+    end_time: TimeOfDay | None = None
     agenda: str | None = None
     expected_voters: int | None = None
     delegates: tuple[str, ...] = ()
@@ -468,7 +478,10 @@ class _PlanReader:
         draft.unit = get("unit", self._parse_unit)
         draft.place = get("place", _single_line(300))
         draft.day = get("day", _parse_date)
-        draft.time = get("time", _parse_time)
+        span = get("time", _parse_time_span)
+        draft.time, spanned_end = span if span is not None else (None, None)
+        end_time = get("end_time", _parse_time)
+        self._check_end(draft, spanned_end, end_time)
         draft.agenda = get("agenda", _paragraph(2000))
         draft.expected_voters = get("expected_voters", _integer(1, 100_000))
         names = get("delegates", _split_names)
@@ -478,6 +491,25 @@ class _PlanReader:
         draft.front_report_by = get("front_report_by", _parse_date)
         self._check_dates(draft)
         return draft
+
+    def _check_end(self, draft: _Draft, spanned: time | None, column: time | None) -> None:
+        """The end from "7h30-10h30" or from its own column: after the start, given once."""
+        if spanned is not None and column is not None and spanned != column:
+            self._report(draft.row, "end_time", "end_twice", {
+                "value": column.strftime("%H:%M"), "other_value": spanned.strftime("%H:%M")})
+            return
+        end = column or spanned
+        if end is not None and draft.time is not None:
+            where = "end_time" if column else "time"
+            times = {"start": draft.time.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+            if end <= draft.time:
+                self._report(draft.row, where, "end_before_start", times)
+                return
+            # The same limit as a meeting added in the bot (storage.voter_contact.meetings).
+            if (end.hour * 60 + end.minute) - (draft.time.hour * 60 + draft.time.minute) > 720:
+                self._report(draft.row, where, "meeting_too_long", times)
+                return
+        draft.end_time = end
 
     def _check_dates(self, draft: _Draft) -> None:
         """The dates of one row against each other; checks needing a missing date are skipped."""
@@ -621,7 +653,8 @@ class _PlanReader:
                 session_opens=draft.session_opens, session_closes=draft.session_closes,
                 timing=draft.timing, window_start=draft.window_start,
                 window_end=draft.window_end, unit_number=draft.unit, place=draft.place,
-                day=draft.day, time=draft.time, agenda=draft.agenda or "",
+                day=draft.day, time=draft.time, end_time=draft.end_time,
+                agenda=draft.agenda or "",
                 expected_voters=draft.expected_voters, delegates=draft.delegates,
                 documents_days=documents if isinstance(documents, int) else DEFAULT_NOTICE_DAYS,
                 opinions_days=opinions if isinstance(opinions, int) else DEFAULT_NOTICE_DAYS,
@@ -774,6 +807,28 @@ def _parse_time(value: object) -> time:
     return time(hour, minute)
 
 
+def _parse_time_span(value: object) -> tuple[time, time | None]:
+    """A start, or a start and an end as plans write them: "7h30-10h30", "14h - 16h30 chiều",
+    "8h đến 10h". An afternoon said once at the end is the start's too when it fits ("2h-4h
+    chiều" is 14:00–16:00; "10h-2h chiều" is 10:00–14:00)."""
+    if not isinstance(value, str):
+        return _parse_time(value), None
+    parts = re.split(r" ?(?:-|–|\bden\b) ?", fold(_line(value)))
+    if len(parts) == 1:
+        return _parse_time(value), None
+    if len(parts) != 2:
+        raise _Bad("bad_time", value=_shown(value))
+    try:
+        start, end = _parse_time(parts[0]), _parse_time(parts[1])
+    except _Bad:
+        raise _Bad("bad_time", value=_shown(value)) from None
+    afternoon_at_end = re.search(r"(chieu|toi|pm)$", parts[1]) is not None
+    start_said_alone = re.search(r"(sang|trua|chieu|toi|am|pm)$", parts[0]) is None
+    if afternoon_at_end and start_said_alone and start.hour + 12 <= end.hour:
+        start = start.replace(hour=start.hour + 12)
+    return start, end
+
+
 def _minute(seconds: float, value: object) -> time:
     """To the nearest minute: Excel stores 7:30 as a fraction of a day, a hair off."""
     minutes = round(seconds / 60)
@@ -900,9 +955,11 @@ def _example_rows(units: Mapping[int, str], year: int) -> list[dict[str, object]
     }
     return [
         common | {"unit": units[number], "place": _example_place(units[number]),
-                  "day": date(year, 6, 10 + index), "time": moment, "expected_voters": voters}
-        for index, (number, moment, voters) in enumerate(
-            zip(numbers, (time(7, 30), time(14, 0)), (80, 120), strict=True))
+                  "day": date(year, 6, 10 + index), "time": moment, "end_time": end,
+                  "expected_voters": voters}
+        for index, (number, moment, end, voters) in enumerate(
+            zip(numbers, (time(7, 30), time(14, 0)), (time(10, 30), time(16, 30)), (80, 120),
+                strict=True))
     ]
 
 

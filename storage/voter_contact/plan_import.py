@@ -105,8 +105,10 @@ async def import_plan(
         if exists is not None:
             counts["unchanged"] += 1
             continue
+        ends_at = (datetime.combine(row.day, row.end_time, tzinfo=LOCAL)
+                   if row.end_time is not None else None)
         await add_meeting(db, actor, contact_round, MeetingDraft(
-            unit_id, row.place, starts_at, agenda=row.agenda,
+            unit_id, row.place, starts_at, ends_at=ends_at, agenda=row.agenda,
             expected_voters=row.expected_voters,
             delegate_ids=tuple(seats[fold(name)] for name in row.delegates
                                if fold(name) in seats)), now=now)

@@ -192,11 +192,12 @@ def _add(db: AsyncSession, commune_id: int, item: _Planned, subject_type: str, s
 # -- firing ------------------------------------------------------------------------------
 
 
-async def _meeting_facts(db: AsyncSession, meeting: Meeting) -> dict[str, Any]:
+async def meeting_facts(db: AsyncSession, meeting: Meeting) -> dict[str, Any]:
     unit = await db.get(ElectoralUnit, meeting.electoral_unit_id)
     return {
         "meeting_id": meeting.id,
         "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
         "place": meeting.place,
         "agenda": meeting.agenda,
         "unit": unit.name if unit else "",
@@ -249,7 +250,10 @@ async def _prepare(db: AsyncSession, reminder: Reminder, now: datetime) -> list[
             return "skipped"
         if now > reminder.useful_until:
             return "late"
-        facts = await _meeting_facts(db, meeting)
+        facts = await meeting_facts(db, meeting)
+        # The words ("tomorrow", "in 2 days") count from the day it goes out, not from its
+        # kind: a meeting added for tomorrow sends its three-days-ahead reminder today.
+        facts["sent_on"] = now.astimezone(LOCAL).date().isoformat()
         if reminder.kind in OPINION_KINDS:
             people = await _delegates_of(db, meeting.id, opinions_pending=True)
             contact_round = await db.get(ContactRound, meeting.round_id)
@@ -405,7 +409,7 @@ async def tell_those_told(
         .where(Reminder.subject_type == "meeting", Reminder.subject_id == meeting.id)
         .distinct()
     )
-    facts = await _meeting_facts(db, meeting)
+    facts = await meeting_facts(db, meeting)
     if reason:
         facts["reason"] = reason
     for person_id in (await db.execute(query)).scalars():
@@ -416,6 +420,7 @@ async def tell_those_told(
 def meeting_calendar(meeting: Meeting, unit: str) -> bytes:
     """An .ics event people can add to their phone's calendar."""
     return event_ics(uid=f"meeting-{meeting.id}-v{meeting.version}@cutri",
-                     starts_at=meeting.starts_at.astimezone(LOCAL), hours=2,
+                     starts_at=meeting.starts_at.astimezone(LOCAL),
+                     ends_at=meeting.ends_at.astimezone(LOCAL),
                      summary=f"Tiếp xúc cử tri – {unit}", location=meeting.place,
                      description=meeting.agenda)

@@ -142,7 +142,7 @@ async def test_a_commune_set_up_from_its_workbook_alone_goes_live(tmp_path: Path
             today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
             assert "Đã nhập kế hoạch" in await send_plan(bot, telegram, plan_file(today))
             await step(bot, telegram, OFFICE, text="menu")
-            await step(bot, telegram, OFFICE, press="Dời hoặc hủy hội nghị")
+            await step(bot, telegram, OFFICE, press="Hội nghị sắp tới")
             await step(bot, telegram, OFFICE, press="Thêm hội nghị")
             await step(bot, telegram, OFFICE, press="Kỳ họp thường lệ")
             await step(bot, telegram, OFFICE, press="Đơn vị bầu cử số 1")

@@ -89,3 +89,39 @@ def test_any_text_is_read_or_refused_never_raises(text: str) -> None:
     parse_when_and_place(text, ZONE, NOW)
     moment = parse_local_datetime(text, ZONE, NOW)
     assert moment is None or moment.tzinfo is not None
+
+
+def span(text: str) -> str | None:
+    when = read_when(text, ZONE, NOW)
+    if when is None or when.ends_at is None:
+        return None
+    return (f"{when.moment:%d/%m/%Y %H:%M}-{when.ends_at:%H:%M}"
+            + (f" | {when.rest}" if when.rest else ""))
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("8h-10h sáng mai tại Nhà văn hóa ấp Tân Dân",
+     "08/12/2026 08:00-10:00 | Nhà văn hóa ấp Tân Dân"),
+    ("8h - 10h sáng mai", "08/12/2026 08:00-10:00"),
+    ("7h30-10h30 ngày 15/12", "15/12/2026 07:30-10:30"),
+    ("15/12 7:30 – 10:30, Hội trường UBND xã", "15/12/2026 07:30-10:30 | Hội trường UBND xã"),
+    ("từ 8h đến 10h sáng mai", "08/12/2026 08:00-10:00"),
+    ("2h-4h chiều mai", "08/12/2026 14:00-16:00"),
+    ("14h tới 16h30 thứ 6 tuần sau", "18/12/2026 14:00-16:30"),
+    ("8-10h sáng mai", "08/12/2026 08:00-10:00"),
+    ("mai 8h - 10h tại Nhà văn hóa", "08/12/2026 08:00-10:00 | Nhà văn hóa"),
+    ("10h sáng đến 2h chiều mai", "08/12/2026 10:00-14:00"),
+])
+def test_a_start_and_an_end_are_read_as_said(typed: str, meant: str) -> None:
+    assert span(typed) == meant
+
+
+def test_an_end_before_the_start_is_refused() -> None:
+    assert read_when("10h-8h sáng mai", ZONE, NOW) is None
+
+
+def test_a_dash_after_a_whole_day_and_time_still_starts_the_place() -> None:
+    when = read_when("thứ 6 tuần sau 14h - Hội trường UBND xã", ZONE, NOW)
+    assert when is not None and when.ends_at is None and when.rest == "Hội trường UBND xã"
+    evening = read_when("8h tối mai", ZONE, NOW)
+    assert evening is not None and evening.moment.hour == 20 and evening.ends_at is None

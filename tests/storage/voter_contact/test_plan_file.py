@@ -378,7 +378,40 @@ def test_meeting_times_are_read_as_offices_write_them(written: str, meant: time)
     assert meetings[0].time == meant
 
 
-@pytest.mark.parametrize("written", ["25:00", "7:75", "sáng", "7h3", "15h sáng"])
+@pytest.mark.parametrize(("written", "start", "end"), [
+    ("7h30-10h30", time(7, 30), time(10, 30)), ("7h30 - 10h30", time(7, 30), time(10, 30)),
+    ("7:30 – 10:30", time(7, 30), time(10, 30)), ("8h đến 10h", time(8), time(10)),
+    ("2h-4h chiều", time(14), time(16)), ("10h-2h chiều", time(10), time(14)),
+    ("14h00-16h30", time(14), time(16, 30)), ("7h30", time(7, 30), None),
+])
+def test_a_meeting_end_is_read_as_plans_write_it(written: str, start: time, end: time | None
+                                                 ) -> None:
+    meetings, problems = read_csv(csv_text(table([meeting(hour=written)])))
+
+    assert problems == []
+    assert (meetings[0].time, meetings[0].end_time) == (start, end)
+
+
+def test_the_end_may_have_its_own_column_but_must_follow_the_start_and_agree() -> None:
+    headers = [*HEADERS, "Giờ kết thúc"]
+    rows = [meeting(cells={"Giờ kết thúc": "10:30"}),
+            meeting(2, cells={"Giờ kết thúc": "6h"}),
+            meeting(3, hour="7h30-10h30", cells={"Giờ kết thúc": "11h"}),
+            meeting(4, hour="9h-8h"),
+            meeting(4, day="11/06/2026", hour="6h-19h")]
+    meetings, problems = read_csv(csv_text(table(rows, headers)))
+
+    assert [(m.unit_number, m.end_time) for m in meetings] == [(1, time(10, 30))]
+    assert problems == [
+        PlanProblem(3, "Giờ kết thúc", "end_before_start", {"start": "07:30", "end": "06:00"}),
+        PlanProblem(4, "Giờ kết thúc", "end_twice", {"value": "11:00", "other_value": "10:30"}),
+        PlanProblem(5, "Giờ", "end_before_start", {"start": "09:00", "end": "08:00"}),
+        PlanProblem(6, "Giờ", "meeting_too_long", {"start": "06:00", "end": "19:00"}),
+    ]
+
+
+@pytest.mark.parametrize("written", ["25:00", "7:75", "sáng", "7h3", "15h sáng", "7h-9h-10h",
+                                     "7h-"])
 def test_impossible_times_are_refused(written: str) -> None:
     _, problems = read_csv(csv_text(table([meeting(hour=written)])))
 
@@ -574,9 +607,10 @@ def test_the_template_reads_back_as_a_valid_plan() -> None:
     plan = read_plan(data, "mau-ke-hoach-txct.xlsx", units=UNITS, delegates=DELEGATES)
 
     assert plan.ok, plan.problems
-    assert [(m.unit_number, m.timing, m.day, m.time, m.place) for m in plan.meetings] == [
-        (1, "before", date(2027, 6, 10), time(7, 30), "Nhà văn hóa ấp Tân Dân"),
-        (2, "before", date(2027, 6, 11), time(14, 0), "Nhà văn hóa ấp Tân Hùng"),
+    assert [(m.unit_number, m.timing, m.day, m.time, m.end_time, m.place)
+            for m in plan.meetings] == [
+        (1, "before", date(2027, 6, 10), time(7, 30), time(10, 30), "Nhà văn hóa ấp Tân Dân"),
+        (2, "before", date(2027, 6, 11), time(14, 0), time(16, 30), "Nhà văn hóa ấp Tân Hùng"),
     ]
     assert plan.meetings[0].session_title == "Kỳ họp thường lệ giữa năm 2027"
     assert plan.meetings[0].session_opens == date(2027, 7, 7)
@@ -587,13 +621,15 @@ def test_the_template_has_a_frozen_bold_header_and_a_guide_listing_the_units() -
 
     assert book.sheetnames == ["Kế hoạch TXCT", "Hướng dẫn"]
     sheet, guide = book["Kế hoạch TXCT"], book["Hướng dẫn"]
-    assert [cell.value for cell in sheet[1]] == HEADERS
+    with_end = [*HEADERS[:HEADERS.index("Giờ") + 1], "Giờ kết thúc",
+                *HEADERS[HEADERS.index("Giờ") + 1:]]
+    assert [cell.value for cell in sheet[1]] == with_end
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["A"].width > 20
     assert sheet["B2"].number_format == "dd/mm/yyyy"
     explained = {row[0] for row in guide.iter_rows(values_only=True)}
-    assert set(HEADERS) <= explained
+    assert set(with_end) <= explained
     units = [(row[0], row[1]) for row in guide.iter_rows(values_only=True)
              if isinstance(row[0], int)]
     assert units == sorted(UNITS.items())
