@@ -1,7 +1,7 @@
 """meetings get an end time: existing meetings end two hours after they start
 
 Revision ID: 0016mv
-Revises: 0014pj
+Revises: 0019ib
 Create Date: 2026-12-08 18:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016mv"
-down_revision: str | None = "0014pj"
+down_revision: str | None = "0019ib"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
