@@ -8,7 +8,7 @@ import logging
 import signal
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -28,10 +28,13 @@ from handlers.turn import HandlerConfig
 from scheduler.clock import Clock
 from scheduler.dispatcher import Channel, Dispatcher
 from scheduler.jobs import build_scheduler
-from scheduler.pacing import Pacer
+from scheduler.pacing import Pace, Pacer
 from storage.db import Database
 from storage.messaging.quiet_hours import QuietHours
 from storage.migrate import upgrade_database_async
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 # SIGTERM to exit: jobs and sends in hand get this long together, the HTTP server's open
@@ -53,6 +56,22 @@ class Process:
     local: LocalChat | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    redis: Redis | None = None
+
+
+def _pace(process: Process, channel: str, token: str, rate: float, per_chat_rate: float) -> Pace:
+    """This process's pace, or with `REDIS_URL` the token's pace shared by every replica."""
+    if process.settings.redis_url is None:
+        return Pacer(rate, per_chat_rate=per_chat_rate)
+    # Redis's client weighs some 16 MB: loaded only where it is used.
+    from redis.asyncio import Redis
+
+    from scheduler.shared_pacing import SharedPacer, token_key
+
+    if process.redis is None:
+        process.redis = Redis.from_url(process.settings.redis_url.get_secret_value())
+    return SharedPacer(process.redis, token_key(channel, token), rate,
+                       per_chat_rate=per_chat_rate)
 
 
 def build_process(settings: Settings) -> Process:
@@ -83,8 +102,9 @@ def build_process(settings: Settings) -> Process:
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=_secret(settings.telegram_webhook_secret),
         )
-        channels["telegram"] = Channel(process.telegram, Pacer(
-            settings.telegram_rate, per_chat_rate=settings.telegram_per_chat_rate))
+        channels["telegram"] = Channel(process.telegram, _pace(
+            process, "telegram", settings.telegram_bot_token.get_secret_value(),
+            settings.telegram_rate, settings.telegram_per_chat_rate))
     if settings.zalo_bot_token is not None:
         process.zalo = ZaloChannel(
             settings.zalo_bot_token.get_secret_value(),
@@ -94,8 +114,9 @@ def build_process(settings: Settings) -> Process:
             webhook_secret=_secret(settings.zalo_webhook_secret),
             public_url=settings.public_base_url,
         )
-        channels["zalo"] = Channel(process.zalo, Pacer(
-            settings.zalo_rate, per_chat_rate=settings.zalo_per_chat_rate))
+        channels["zalo"] = Channel(process.zalo, _pace(
+            process, "zalo", settings.zalo_bot_token.get_secret_value(),
+            settings.zalo_rate, settings.zalo_per_chat_rate))
     if settings.local_chat_enabled:
         process.local = LocalChat(runner, public_url=settings.public_base_url)
         channels["local"] = Channel(process.local, Pacer(1000, per_chat_rate=100))
@@ -215,6 +236,8 @@ async def shut_down(process: Process, clock: Clock, tasks: list[asyncio.Task[Non
     for channel in (process.telegram, process.zalo):
         if channel is not None:
             await channel.close()
+    if process.redis is not None:
+        await process.redis.aclose()
     await process.db.dispose()
 
 

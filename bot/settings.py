@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Sends in flight plus sends not yet recorded never exceed this many messages: the most a
     # crash can make the bot send twice (Telegram and Zalo take no idempotency key).
     outbox_window: int = Field(default=50, ge=1, le=10_000)
+    # With several replicas: each bot token's pace (overall, per chat, a 429's pause) is kept
+    # in this Redis, shared by all of them. Empty: this process paces alone.
+    redis_url: SecretStr | None = None
     # One person's messages: this many a minute on average, up to `inbound_burst` at once.
     # Past it they get one "please slow down"; further messages are recorded, not handled.
     inbound_per_minute: float = Field(default=20.0, gt=0, le=100_000)

@@ -4,7 +4,8 @@
   work and a crashed one's rows return to pending when the lease runs out.
 - Urgent rows are claimed first; each recipient's rows go out in order, and when one must
   wait (a retry), the recipient's later rows wait behind it.
-- Each channel has a `Pacer` (overall and per-chat rate); a 429 pauses that channel for its
+- Each channel has a pace (overall and per-chat rate, this process's or shared by replicas
+  through Redis); a 429 pauses that channel for its
   `retry_after`. Server errors and timeouts back off exponentially with jitter; a blocked chat
   marks its identity unreachable; a row that keeps failing ends dead with its reason kept.
 - Claiming is continuous and fair: each claim takes a few rows per recipient, and a new claim
@@ -29,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scheduler.delivery import Delivery, Rejected, RetryLater, Sender, Sent, Unreachable
-from scheduler.pacing import Pacer
+from scheduler.pacing import Pace
 from storage.db import Database
 from storage.messaging.outbox import (
     claim_due_rows,
@@ -83,7 +84,7 @@ class Claimed:
 @dataclass(frozen=True)
 class Channel:
     sender: Sender
-    pacer: Pacer
+    pacer: Pace
 
 
 class Dispatcher:
@@ -241,8 +242,8 @@ class Dispatcher:
         if channel is None:
             return Rejected(error=f"no sender for channel {row.channel}"), False
         # A person's next message may be seconds away at their pace: stopping cuts it short.
-        await self._wait_unless_stopping(channel.pacer.reserve_chat(row.chat_id))
-        await self._wait_unless_stopping(channel.pacer.reserve_overall())
+        await self._wait_unless_stopping(await channel.pacer.chat_slot(row.chat_id))
+        await self._wait_unless_stopping(await channel.pacer.overall_slot())
         while self._open >= self.window:
             # The window is full of sends not yet recorded: record them before sending more.
             self._results_ready.set()
@@ -259,7 +260,7 @@ class Dispatcher:
             log.exception("sender failed", extra={"channel": row.channel})
             return RetryLater(error=type(failure).__name__), True
         if isinstance(result, RetryLater) and result.after_seconds is not None:
-            channel.pacer.pause(result.after_seconds)
+            await channel.pacer.pause_for(result.after_seconds)
         return result, True
 
     async def _wait_unless_stopping(self, seconds: float) -> None:

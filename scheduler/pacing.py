@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 
 class Pacer:
@@ -62,3 +63,27 @@ class Pacer:
 
     def _forget_idle_chats(self, now: float) -> None:
         self._chat_next = {chat: at for chat, at in self._chat_next.items() if at > now}
+
+    # -- the dispatcher's side: the same, awaitable, as the shared pace is -------------------
+
+    async def chat_slot(self, chat_id: str) -> float:
+        return self.reserve_chat(chat_id)
+
+    async def overall_slot(self) -> float:
+        return self.reserve_overall()
+
+    async def pause_for(self, seconds: float) -> None:
+        self.pause(seconds)
+
+
+class Pace(Protocol):
+    """What the dispatcher asks of a channel's pace: this process's `Pacer`, or the
+    `SharedPacer` of `scheduler.shared_pacing` that all replicas of a bot token share."""
+
+    interval: float
+
+    async def chat_slot(self, chat_id: str) -> float: ...
+
+    async def overall_slot(self) -> float: ...
+
+    async def pause_for(self, seconds: float) -> None: ...

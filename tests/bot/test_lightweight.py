@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("aiogram", "docx", "openpyxl", "segno", "sklearn", "numpy", "scipy")
+HEAVY = ("aiogram", "docx", "openpyxl", "segno", "sklearn", "numpy", "scipy", "redis")
 
 _SCRIPT = f"""
 import json, sys

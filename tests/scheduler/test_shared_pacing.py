@@ -1,0 +1,119 @@
+"""The pace of one bot token shared by replicas through a real Redis (`TEST_REDIS_URL`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from scheduler.shared_pacing import SharedPacer, token_key
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set (CI sets it)")
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except OSError as error:
+        await client.aclose()
+        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {error}")
+    yield client
+    await client.aclose()
+
+
+def replicas(redis: Redis, count: int, rate: float = 30, **options: int) -> list[SharedPacer]:
+    """Pacers of `count` replicas on one token (a token of their own: tests run side by side)."""
+    prefix = token_key("telegram", f"123:{uuid.uuid4()}")
+    return [SharedPacer(redis, prefix, rate, per_chat_rate=1, **options) for _ in range(count)]
+
+
+async def test_two_replicas_together_keep_the_tokens_overall_rate(redis: Redis) -> None:
+    first, second = replicas(redis, 2, rate=30, burst=1)
+    started = time.time()
+    waits = [await (first if n % 2 else second).overall_slot() for n in range(60)]
+    last_slot = time.time() + waits[-1]
+    # 60 messages at 30/s from both replicas take two seconds; each replica pacing alone would
+    # have taken one. (The margin is for a busy machine, far below the second at stake.)
+    assert last_slot - started >= 59 / 30 - 0.2
+    assert waits[0] < 0.2
+
+
+async def test_a_429_seen_by_one_replica_pauses_the_other(redis: Redis) -> None:
+    first, second = replicas(redis, 2)
+    await first.pause_for(5)
+    assert await second.overall_slot() >= 4.5
+    # A later, shorter pause never shortens it.
+    await second.pause_for(1)
+    assert await first.overall_slot() >= 4.0
+
+
+async def test_one_chats_pace_is_shared_too(redis: Redis) -> None:
+    first, second = replicas(redis, 2)
+    assert [await first.chat_slot("42") for _ in range(3)] == pytest.approx([0, 0, 0], abs=0.05)
+    assert await second.chat_slot("42") >= 0.9
+    assert await second.chat_slot("43") < 0.05  # another person is not held up
+
+
+class Proxy:
+    """A TCP relay in front of Redis that the test can cut and restore, as an outage would."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.server: asyncio.Server | None = None
+        self.port = 0
+        self.links: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+        for writer in list(self.links):
+            writer.close()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        self.links |= {writer, upstream_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+
+async def test_while_redis_is_away_nothing_is_booked_and_sending_resumes_when_it_is_back(
+    redis: Redis,
+) -> None:
+    connection = redis.connection_pool.connection_kwargs
+    proxy = Proxy((connection.get("host", "127.0.0.1"), int(connection.get("port", 6379))))
+    await proxy.start()
+    through_proxy = Redis(host="127.0.0.1", port=proxy.port, db=connection.get("db", 0))
+    (pacer,) = replicas(through_proxy, 1)
+    try:
+        assert await pacer.overall_slot() < 0.05
+        await proxy.cut()
+        waiting = asyncio.ensure_future(pacer.overall_slot())
+        done, _ = await asyncio.wait({waiting}, timeout=1.5)
+        assert not done  # no slot without Redis: sending unpaced would earn 429s
+        await proxy.start()  # Redis is back, on the same address
+        assert await asyncio.wait_for(waiting, 30) >= 0
+    finally:
+        await proxy.cut()
+        await through_proxy.aclose()
