@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.clock import Clock
@@ -61,44 +63,37 @@ async def purge_old_payloads(db: Database, retention_days: int) -> None:
     log.info("old outbox payloads purged", extra={"outcome": purged})
 
 
+def one_replica(name: str, job: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """`job`, run by one replica at a time: the others skip this turn (the job is periodic, and
+    a replica that dies lets the next one in). Each of these jobs would be safe twice over,
+    but would do the same work twice and race for the same rows."""
+
+    async def run_alone(db: Database, *args: Any) -> None:
+        async with db.alone(f"job:{name}") as alone:
+            if alone:
+                await job(db, *args)
+
+    return run_alone
+
+
 def build_scheduler(
     db: Database, timezone: str, *, outbox_retention_days: int = 30
 ) -> Clock:
     scheduler = Clock(timezone)
-    scheduler.add_job(
-        close_finished_broadcasts,
-        "interval",
-        seconds=15,
-        args=[db],
-        id="close-finished-broadcasts",
-        max_instances=1,
-        coalesce=True,
-    )
+
+    def add(name: str, job: Callable[..., Awaitable[None]], trigger: str, *args: Any,
+            **timing: Any) -> None:
+        scheduler.add_job(one_replica(name, job), trigger, args=[db, *args], id=name,
+                          max_instances=1, coalesce=True, **timing)
+
+    add("close-finished-broadcasts", close_finished_broadcasts, "interval", seconds=15)
     # 08:00 local, when the offices open; a process that was down then catches up until noon.
-    scheduler.add_job(
-        chase_petition_answers,
-        "cron",
-        hour=8,
-        args=[db, timezone],
-        id="chase-petition-answers",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=4 * 3600,
-    )
-    scheduler.add_job(
-        send_due_reminders, "interval", seconds=20, args=[db], id="send-due-reminders",
-        max_instances=1, coalesce=True,
-    )
-    scheduler.add_job(
-        pass_on_dialogue_seats, "interval", seconds=60, args=[db], id="pass-on-dialogue-seats",
-        max_instances=1, coalesce=True,
-    )
-    scheduler.add_job(
-        drop_expired_files, "cron", hour=3, args=[db], id="drop-expired-files",
-        max_instances=1, coalesce=True, misfire_grace_time=12 * 3600,
-    )
-    scheduler.add_job(
-        purge_old_payloads, "cron", hour=3, minute=30, args=[db, outbox_retention_days],
-        id="purge-old-payloads", max_instances=1, coalesce=True, misfire_grace_time=12 * 3600,
-    )
+    add("chase-petition-answers", chase_petition_answers, "cron", timezone, hour=8,
+        misfire_grace_time=4 * 3600)
+    add("send-due-reminders", send_due_reminders, "interval", seconds=20)
+    add("pass-on-dialogue-seats", pass_on_dialogue_seats, "interval", seconds=60)
+    add("drop-expired-files", drop_expired_files, "cron", hour=3,
+        misfire_grace_time=12 * 3600)
+    add("purge-old-payloads", purge_old_payloads, "cron", outbox_retention_days, hour=3,
+        minute=30, misfire_grace_time=12 * 3600)
     return scheduler

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -56,6 +57,31 @@ class Database:
                     yield session
             finally:
                 self._writer_task = None
+
+    @asynccontextmanager
+    async def alone(self, name: str) -> AsyncIterator[bool]:
+        """Whether no other process is doing `name` meanwhile: True for the one replica that
+        holds a PostgreSQL advisory lock on it for the block, False for the others.
+
+        The lock belongs to a connection: if its replica dies, PostgreSQL releases it and the
+        next replica to ask takes over. SQLite serves one process, so the answer is True.
+        """
+        if self.is_sqlite:
+            yield True
+            return
+        key = int.from_bytes(hashlib.sha256(f"cutri:{name}".encode()).digest()[:8], "big",
+                             signed=True)
+        async with self.engine.connect() as connection:
+            held = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"),
+                                                {"key": key}))
+            await connection.commit()
+            try:
+                yield held
+            finally:
+                if held:
+                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                             {"key": key})
+                    await connection.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
