@@ -18,11 +18,11 @@ from handlers.i18n import N_
 from handlers.menu import show_menu, show_result
 from handlers.onboarding import ask_commune
 from handlers.petitions.complaints import looks_like_complaint, show_complaint_route
+from handlers.petitions.field_suggestion import suggested_field
 from handlers.petitions.texts import snippet
 from handlers.registry import action, command, parse_id, resumes, step
 from handlers.text import fold
 from handlers.turn import Turn
-from handlers.understanding.fields import suggest_field
 from handlers.values import Choice, Kind
 from storage.models import Field
 from storage.petitions.petitions import (
@@ -91,7 +91,7 @@ async def offer_field(turn: Turn, note: str | None = None) -> None:
     if not content or not fields:
         await ask_field(turn, note or _kept_note(turn))
         return
-    best = _suggested(content, fields)
+    best = await suggested_field(turn.db, int(turn.data["commune_id"]), content, fields)
     _ = turn._
     lines = [_("Do you want to send this as a petition?"), "", snippet(content, 300), "",
              _("Field: {value}", value=best.name)]
@@ -102,13 +102,6 @@ async def offer_field(turn: Turn, note: str | None = None) -> None:
         Choice("pf:list", _("📋 See all fields")),
         _cancel(turn),
     ])
-
-
-def _suggested(content: str, fields: list[Field]) -> Field:
-    # Lexicon only for now: a commune's trained field model would be passed here.
-    ranked = suggest_field(content, fields={field.code for field in fields})
-    by_code = {field.code: field for field in fields}
-    return by_code.get(ranked[0][0], fields[-1])
 
 
 def _kept_note(turn: Turn) -> str | None:
