@@ -52,6 +52,7 @@ async def commune_field_model(db: AsyncSession, commune_id: int) -> FieldModel |
         _loaded.pop(key, None)
         return None
     _loaded[key] = (stored.trained_at, model)
+    log.info("field model loaded", extra={"outcome": commune_id})
     while len(_loaded) > MAX_MODELS:
         _loaded.popitem(last=False)
     return model
