@@ -188,6 +188,10 @@ async def test_after_forget_no_table_no_file_and_no_link_holds_the_person(
     await office.press(f"io:classify:{petition.id}")
     await office.press(f"of:{social}")
     await office.press("oc:commune")
+    async with db.transaction() as session:
+        classified = await session.get(Petition, petition.id)
+    # The office's choice of field, not the one the household confirmed (transport).
+    assert classified is not None and classified.field_id == social
     trained = await train_commune(db, "tan-thuan-tay")
     assert trained is not None and trained.kept and trained.examples == 1
     before = await everything_stored(db)
