@@ -177,12 +177,14 @@ def main() -> None:
     for text, _ in examples:
         normalise(text)
     normalising = time.perf_counter() - start
-    start = time.perf_counter()
+    train_field_model(examples[:50])  # scikit-learn's imports, paid once per training process
+    start, cpu = time.perf_counter(), time.process_time()
     model = train_field_model(examples)
-    training = time.perf_counter() - start
+    training, cpu = time.perf_counter() - start, time.process_time() - cpu
+    # CPU seconds too: on a shared, busy machine the wall time measures the neighbours.
     print(f"\ntraining on {len(examples):,} staff classifications: {training:.2f} s "
-          f"(normalising them alone: {normalising:.2f} s, ×{training / normalising:.1f}); "
-          f"target < 10 s")
+          f"({cpu:.2f} CPU-s; normalising them alone: {normalising:.2f} s, "
+          f"×{training / normalising:.1f}); target < 10 s")
     data = model.to_json()
     print(f"model: {len(model.vocabulary):,} n-grams × {len(model.classes)} fields, "
           f"JSON {len(data) / 1024:,.0f} KiB")

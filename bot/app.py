@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.documents import process_document_jobs
+from bot.field_training import FieldTraining
 from bot.files import Fetchers, file_route
 from bot.local_chat import LocalChat
 from bot.plan_imports import process_plan_imports
@@ -27,7 +28,7 @@ from handlers.inbound_limit import InboundLimit
 from handlers.turn import HandlerConfig
 from scheduler.clock import Clock
 from scheduler.dispatcher import Channel, Dispatcher
-from scheduler.jobs import build_scheduler
+from scheduler.jobs import build_scheduler, one_replica
 from scheduler.pacing import Pace, Pacer
 from storage.db import Database
 from storage.messaging.quiet_hours import QuietHours
@@ -192,6 +193,8 @@ async def run_process(settings: Settings) -> None:
     clock.add_job(process_setup_imports, "interval", seconds=3,
                   args=[process.db, platform_fetchers(process)], id="process-setup-imports",
                   max_instances=1, coalesce=True)
+    add_field_training(clock, FieldTraining(process.db,
+                                            retrain_after=settings.field_model_retrain_after))
     clock.start()
     if process.telegram is not None:
         await process.telegram.start()
@@ -213,6 +216,25 @@ async def run_process(settings: Settings) -> None:
                  settings.http_port)
     await process.stop.wait()
     await shut_down(process, clock, tasks, runner)
+
+
+def add_field_training(clock: Clock, training: FieldTraining) -> None:
+    """Communes' field models: retrained at night, and in the day once enough is new; by one
+    replica at a time (two would train the same commune twice)."""
+
+    async def during_the_day(_db: Database) -> None:
+        await training.during_the_day()
+
+    async def at_night(_db: Database) -> None:
+        await training.at_night()
+
+    # Checked often: one query, and a child process only for a commune that is due.
+    clock.add_job(one_replica("retrain-field-models", during_the_day), "interval", minutes=10,
+                  args=[training.db], id="retrain-field-models", max_instances=1, coalesce=True)
+    # 01:30 local, when nobody waits for the machine; a process down then catches up by dawn.
+    clock.add_job(one_replica("retrain-field-models-night", at_night), "cron", hour=1,
+                  minute=30, args=[training.db], id="retrain-field-models-night",
+                  max_instances=1, coalesce=True, misfire_grace_time=4 * 3600)
 
 
 async def shut_down(process: Process, clock: Clock, tasks: list[asyncio.Task[None]],

@@ -1,6 +1,6 @@
 """The `cutri` command: run the bot, chat in the terminal, migrate, load demo data, set communes
 up from their workbook, add admins, manage invites, print the hamlets' posters, rotate the
-encryption key."""
+encryption key, retrain the communes' field models."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from bot.cli_commune import add_parser as add_commune_parser
+from bot.cli_fields import add_parser as add_fields_parser
 from bot.cli_posters import add_parser as add_posters_parser
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
@@ -82,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.cli_commune import run_commune
 
         return run_commune(settings.database_url, args)
+    elif command == "fields":
+        from bot.cli_fields import run_fields
+
+        return run_fields(settings.database_url, args)
     elif command == "posters":
         from bot.cli_posters import write_posters
 
@@ -134,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="the key phones and categories are encrypted with")
     keys.add_argument("action", choices=["rotate"])
     add_posters_parser(commands)
+    add_fields_parser(commands)
     return parser
 
 

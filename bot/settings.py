@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     # days (status and times stay); links to files with personal data work once, for minutes.
     outbox_retention_days: int = Field(default=30, ge=1, le=3650)
     personal_file_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # A commune's field model (the petition field suggested from the text) is retrained, in a
+    # process of its own, every night when its staff classified anything new, and during the
+    # day as soon as they classified this many petitions since its last training.
+    field_model_retrain_after: int = Field(default=20, ge=1, le=100_000)
 
     @property
     def public_base_url(self) -> str:

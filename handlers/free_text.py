@@ -22,7 +22,14 @@ from handlers.menu import answer_unexpected, show_menu
 from handlers.onboarding import start_onboarding
 from handlers.petitions.complaints import LEGAL_MEANINGS, show_complaint_route
 from handlers.petitions.my_petitions import show_by_code
-from handlers.petitions.submit import ATTACHMENT_KINDS, start_petition, start_petition_with
+from handlers.petitions.submit import (
+    ATTACHMENT_KINDS,
+    ask_step_again,
+    has_unsent_draft,
+    start_petition,
+    start_petition_with,
+)
+from handlers.petitions.submit import FLOW as PETITION_FLOW
 from handlers.registry import ACTIONS, COMMANDS, step
 from handlers.turn import Turn
 from handlers.understanding import MEANINGS, Context, Understanding, understand
@@ -32,6 +39,8 @@ from handlers.values import Choice, Kind
 from storage.petitions.petitions import MAX_CONTENT
 
 FLOW = "understood"
+# The petition's step that asks whether to leave an unsent draft for something else.
+LEAVING = "leaving"
 
 # Meanings that are a menu item: typed, they do what pressing the item does.
 MENU_ITEMS: dict[str, str] = {
@@ -151,8 +160,39 @@ async def at_choice_step(turn: Turn, answers: dict[str, str | None]) -> bool:
         return False
     if OWN_FLOW.get(understood.meaning) == turn.conversation.flow:
         return False
+    if (turn.conversation.flow == PETITION_FLOW and understood.meaning != "cancel"
+            and has_unsent_draft(turn.data)):
+        # A petition code typed while writing one, say: the draft is not dropped unasked.
+        ask_before_leaving(turn, text)
+        return True
     await route(turn, understood, text)
     return True
+
+
+def ask_before_leaving(turn: Turn, text: str) -> None:
+    """Leave the unsent petition for what was just asked, or go on with it?"""
+    _flow, current = turn.step
+    back_to = turn.data.get("back_to") if current == LEAVING else current
+    turn.go(PETITION_FLOW, LEAVING, leaving_text=text, back_to=back_to)
+    turn.say(turn._("Your petition is not sent yet. Do you want to leave it to do what you "
+                    "just asked?"),
+             choices=[Choice("pe:resume", turn._("✍️ No, go on with my petition")),
+                      Choice("pe:leave", turn._("🗑 Yes, leave it"))])
+
+
+@step(PETITION_FLOW, LEAVING, answers={"yes": "pe:leave", "no": "pe:resume"})
+async def on_leaving(turn: Turn) -> None:
+    text = str(turn.data.get("leaving_text", ""))
+    choice = turn.inbound.choice
+    if choice == "pe:leave":
+        turn.end()
+        # What was asked, read again as if typed at the menu.
+        turn.inbound = replace(turn.inbound, kind=Kind.TEXT, text=text, choice=None)
+        await at_menu(turn)
+    elif choice == "pe:resume":
+        await ask_step_again(turn, turn.data.get("back_to"))
+    else:
+        ask_before_leaving(turn, text)
 
 
 async def route(turn: Turn, understood: Understanding, text: str) -> None:

@@ -18,11 +18,11 @@ from handlers.i18n import N_
 from handlers.menu import show_menu, show_result
 from handlers.onboarding import ask_commune
 from handlers.petitions.complaints import looks_like_complaint, show_complaint_route
+from handlers.petitions.field_suggestion import suggested_field
 from handlers.petitions.texts import snippet
 from handlers.registry import action, command, parse_id, resumes, step
 from handlers.text import fold
 from handlers.turn import Turn
-from handlers.understanding.fields import suggest_field
 from handlers.values import Choice, Kind
 from storage.models import Field
 from storage.petitions.petitions import (
@@ -91,7 +91,7 @@ async def offer_field(turn: Turn, note: str | None = None) -> None:
     if not content or not fields:
         await ask_field(turn, note or _kept_note(turn))
         return
-    best = _suggested(content, fields)
+    best = await suggested_field(turn.db, int(turn.data["commune_id"]), content, fields)
     _ = turn._
     lines = [_("Do you want to send this as a petition?"), "", snippet(content, 300), "",
              _("Field: {value}", value=best.name)]
@@ -102,13 +102,6 @@ async def offer_field(turn: Turn, note: str | None = None) -> None:
         Choice("pf:list", _("📋 See all fields")),
         _cancel(turn),
     ])
-
-
-def _suggested(content: str, fields: list[Field]) -> Field:
-    # Lexicon only for now: a commune's trained field model would be passed here.
-    ranked = suggest_field(content, fields={field.code for field in fields})
-    by_code = {field.code: field for field in fields}
-    return by_code.get(ranked[0][0], fields[-1])
 
 
 def _kept_note(turn: Turn) -> str | None:
@@ -257,16 +250,15 @@ async def on_content(turn: Turn) -> None:
     turn.go(FLOW, "content", content=text)
     if looks_like_complaint(text):
         turn.go(FLOW, "complaint_check")
-        turn.say(
-            turn._("Your message reads like a complaint or a denunciation. The law requires "
-                   "those to be signed letters or made in person, so I cannot accept them as "
-                   "a petition. Is it a petition (a request or proposal) after all?"),
-            choices=[Choice("pc:petition", turn._("Yes, it is a petition")),
-                     Choice("pc:complaint", turn._("Show me how to complain")),
-                     _cancel(turn)],
-        )
+        _ask_complaint_check(turn, _complaint_question(turn))
         return
     await after_content(turn)
+
+
+def _complaint_question(turn: Turn) -> str:
+    return turn._("Your message reads like a complaint or a denunciation. The law requires "
+                  "those to be signed letters or made in person, so I cannot accept them as "
+                  "a petition. Is it a petition (a request or proposal) after all?")
 
 
 def _too_long(turn: Turn, text: str) -> None:
@@ -286,10 +278,13 @@ async def on_complaint_check(turn: Turn) -> None:
     elif choice == "pc:petition":
         await after_content(turn)
     else:
-        turn.say(turn._("Please choose one of the options."),
-                 choices=[Choice("pc:petition", turn._("Yes, it is a petition")),
-                          Choice("pc:complaint", turn._("Show me how to complain")),
-                          _cancel(turn)])
+        _ask_complaint_check(turn, turn._("Please choose one of the options."))
+
+
+def _ask_complaint_check(turn: Turn, text: str) -> None:
+    turn.say(text, choices=[Choice("pc:petition", turn._("Yes, it is a petition")),
+                            Choice("pc:complaint", turn._("Show me how to complain")),
+                            _cancel(turn)])
 
 
 async def after_content(turn: Turn) -> None:
@@ -453,6 +448,36 @@ async def on_review(turn: Turn) -> None:
         await ask_name(turn)
     else:
         turn.say(turn._("Please press Send, or choose what to change."))
+        await show_review(turn)
+
+
+def has_unsent_draft(data: dict[str, Any]) -> bool:
+    """Something the person gave for a petition not sent yet: words, files or a place."""
+    return bool(data.get("content") or data.get("attachments")
+                or data.get("latitude") is not None)
+
+
+async def ask_step_again(turn: Turn, step_name: str | None) -> None:
+    """Back at a step of the draft (after a detour was declined): its question again."""
+    if step_name == "field" or (step_name != "content" and not turn.data.get("field_id")):
+        turn.go(FLOW, "field")
+        await offer_field(turn)
+    elif step_name == "content":
+        turn.go(FLOW, "content")
+        await ask_content(turn)
+    elif step_name == "complaint_check":
+        turn.go(FLOW, "complaint_check")
+        _ask_complaint_check(turn, _complaint_question(turn))
+    elif step_name == "attachments":
+        turn.go(FLOW, "attachments")
+        await ask_attachments(turn)
+    elif step_name == "place":
+        turn.go(FLOW, "place")
+        await ask_place(turn)
+    elif step_name == "name":
+        turn.go(FLOW, "name")
+        await ask_name(turn)
+    else:
         await show_review(turn)
 
 

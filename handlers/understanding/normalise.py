@@ -100,7 +100,8 @@ def _respell(word: str) -> str:
     if word.startswith("f") and len(word) > 1 and word not in ("facebook", "fb", "file"):
         return "ph" + word[1:]
     if word.startswith("j") and len(word) > 1:
-        return "gi" + word[1:]
+        # "ji" is "gi" ("jì" = "gì"), not "gii", which would read as a stretched "gi".
+        return "gi" + (word[2:] if word[1] == "i" else word[1:])
     return word
 
 

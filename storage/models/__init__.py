@@ -6,6 +6,7 @@ from storage.models.broadcasts import Broadcast, TopicMute
 from storage.models.conversation import Conversation, InboundEvent
 from storage.models.dialogues import Dialogue, HamletQuota, Registration
 from storage.models.documents import DocumentJob
+from storage.models.field_models import FieldModel
 from storage.models.files import FileSubject, StoredFile
 from storage.models.outbox import OutboxMessage, OutboxSubject
 from storage.models.people import (
@@ -58,6 +59,7 @@ __all__ = [
     "DocumentJob",
     "ElectoralUnit",
     "Field",
+    "FieldModel",
     "FileSubject",
     "Hamlet",
     "HamletQuota",

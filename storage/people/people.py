@@ -34,6 +34,7 @@ from storage.models import (
     TopicMute,
 )
 from storage.models.base import utcnow
+from storage.petitions.field_models import drop_field_models_of
 from storage.petitions.petitions import anonymise_petitions
 
 # Bump when the privacy notice text changes: consent is given to one version of it.
@@ -338,7 +339,8 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
     channel account is detached from it, so writing again starts afresh. Copies go too:
     messages to and about them (`storage.messaging.retention`), files made for or about them
     (`storage.files`), a held dialogue seat (to the waiting list), link codes, the invites
-    they used. The audit log keeps that it happened, never the data.
+    they used, the field models of their communes (`storage.petitions.field_models`). The
+    audit log keeps that it happened, never the data.
     """
     person = await person_of(db, identity)
     if person is not None:
@@ -356,6 +358,8 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             .values(withdrawn_at=now)
         )
         await anonymise_petitions(db, person.id)
+        # Their commune's field model learnt from their words: retrained without them.
+        models = await drop_field_models_of(db, person.id)
         cancelled = await erase_household_data(db, person.id, now=now)
         # Generated letters carry the name and address typed into them; lists and reports
         # naming them are rebuilt without them when next asked.
@@ -403,7 +407,8 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
             actor_id=person.id,
             before=before,
             # How much went, never what: the audit log keeps no personal data.
-            after={"forgotten": True, "files": files, "registrations_cancelled": cancelled},
+            after={"forgotten": True, "files": files, "registrations_cancelled": cancelled,
+                   "field_models": models},
         )
     identity.person_id = None
     identity.locale = None

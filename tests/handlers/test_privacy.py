@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.field_training import train_commune
 from bot.files import file_route, file_url
 from handlers.values import Reply
 from storage.db import Database
@@ -181,8 +182,23 @@ async def test_after_forget_no_table_no_file_and_no_link_holds_the_person(
     assert await status_of(downloaded_link) == 200  # the office downloaded the lists
     for file in report:  # and the report
         assert await status_of(file_url(files_server, *file)) == 200
+    # The office classifies the petition, and the commune's field model learns from it.
+    async with db.transaction() as session:
+        petition = (await session.execute(select(Petition))).scalar_one()
+        social = (await session.execute(select(Field.id).where(Field.code == "social"))
+                  ).scalar_one()
+    await office.press(f"io:classify:{petition.id}")
+    await office.press(f"of:{social}")
+    await office.press("oc:commune")
+    async with db.transaction() as session:
+        classified = await session.get(Petition, petition.id)
+    # The office's choice of field, not the one the household confirmed (transport).
+    assert classified is not None and classified.field_id == social
+    trained = await train_commune(db, "tan-thuan-tay")
+    assert trained is not None and trained.kept and trained.examples == 1
     before = await everything_stored(db)
     assert any(NAME in text for key, text in before.items() if key.startswith("stored_files"))
+    assert any(key.startswith("field_models") for key in before)
 
     await household.send("/forget")
     await household.press("forget:yes")
@@ -192,6 +208,8 @@ async def test_after_forget_no_table_no_file_and_no_link_holds_the_person(
         for key, text in (await everything_stored(db)).items()
     }
     assert {key: found for key, found in leaks.items() if found} == {}
+    # The model learnt from their words: dropped, to be retrained without them.
+    assert not any(key.startswith("field_models") for key in leaks)
     assert await status_of(downloaded_link) in (404, 410)
     assert await status_of(unused_link) == 404  # deleted, not merely used
     # Asked again, the lists are rebuilt without the household.

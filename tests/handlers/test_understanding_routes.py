@@ -232,3 +232,54 @@ async def test_a_field_named_in_words_is_chosen(db: Database) -> None:
     replies = await chat.send("giao thong")
     assert "pe:cancel" in actions(replies) and not any(
         a.startswith("pf:") for a in actions(replies))
+
+
+# -- an unsent draft is not dropped by a detour ------------------------------------------------
+
+
+async def draft_at_the_attachment_step(db: Database) -> Chat:
+    """A villager told her problem, confirmed the field and is asked for photos."""
+    chat = await villager(db)
+    await chat.send(STREET_LIGHT)
+    replies = await chat.press(f"pf:{await field_id(db, 'power')}")
+    assert "pa:done" in actions(replies)
+    return chat
+
+
+async def test_a_code_typed_while_writing_a_petition_asks_before_dropping_it(
+    db: Database,
+) -> None:
+    chat = await draft_at_the_attachment_step(db)
+    replies = await chat.send("KN-2026-00042")  # remembered her old petition
+    assert actions(replies) == ["pe:resume", "pe:leave"]
+    assert "chưa được gửi" in texts(replies)
+    # She goes on: the question she was at comes back, and her petition is sent whole.
+    replies = await chat.press("pe:resume")
+    assert "pa:done" in actions(replies)
+    await chat.press("pa:done")
+    await chat.press("pl:skip")
+    await chat.press("pn:no")
+    assert "KN-" in texts(await chat.press("pr:send"))
+    async with db.transaction() as session:
+        petition = (await session.execute(select(Petition))).scalar_one()
+    assert petition.content == STREET_LIGHT
+
+
+async def test_leaving_the_unsent_petition_does_what_was_asked(db: Database) -> None:
+    chat = await draft_at_the_attachment_step(db)
+    await chat.send("kn 2026 42")
+    replies = await chat.send("có")  # yes, leave it
+    assert "KN-2026-00042" in texts(replies)  # the code looked up
+    async with db.transaction() as session:
+        conversation = (await session.execute(select(Conversation))).scalars().all()
+        assert all(c.flow != "petition" for c in conversation)
+        assert (await session.execute(select(Petition))).first() is None
+
+
+async def test_a_draft_of_a_photo_alone_is_kept_the_same_way(db: Database) -> None:
+    chat = await villager(db)
+    await chat.deliver(kind=Kind.PHOTO, file_ref="zalo-photo-1")
+    replies = await chat.send("đăng ký đối thoại")
+    assert actions(replies) == ["pe:resume", "pe:leave"]
+    replies = await chat.send("không")  # no: back to her petition, at the field question
+    assert any(a.startswith("pf:") for a in actions(replies))
