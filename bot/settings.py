@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # days (status and times stay); links to files with personal data work once, for minutes.
     outbox_retention_days: int = Field(default=30, ge=1, le=3650)
     personal_file_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Each delegate gets their unit's dossier this many days before the round's first meeting
+    # (seed 000: documents reach delegates five days before the meetings).
+    dossier_days: int = Field(default=5, ge=0, le=60)
 
     @property
     def public_base_url(self) -> str:

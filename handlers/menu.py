@@ -56,11 +56,13 @@ async def staff_choices(turn: Turn) -> list[Choice]:
                   Choice("menu:report", _("📊 Petition report")),
                   Choice("menu:plan", _("🗓 Import the voter-contact plan")),
                   Choice("menu:officemeetings", _("🕑 Move or cancel a meeting")),
+                  Choice("menu:reportback", _("📣 Report back to voters")),
                   Choice("menu:dialogues", _("🤝 Dialogues")),
                   Choice("menu:posters", _("🖨 Posters to print")),
                   Choice("menu:broadcasts", _("📊 Announcements sent"))]
     if "delegate" in roles:
         staff.append(Choice("menu:mymeetings", _("🗓 My meetings")))
+        staff.append(Choice("menu:dossier", _("📁 Voter-contact dossier")))
     if roles & {"delegate", "office", "admin"}:
         staff.append(Choice("menu:collect", _("📝 Enter petitions from a meeting")))
     if "agency" in roles:

@@ -13,7 +13,9 @@ from storage.files import purge_expired_files
 from storage.messaging.broadcasts import finish_broadcasts
 from storage.messaging.retention import purge_sent_payloads
 from storage.petitions.deadlines import remind_petition_deadlines
+from storage.voter_contact.dossiers import plan_dossiers
 from storage.voter_contact.reminders import fire_due_reminders
+from storage.voter_contact.report_back import send_due_report_backs
 from storage.working_days import is_working_day
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,21 @@ async def send_due_reminders(db: Database) -> None:
             return
 
 
+async def ask_for_dossiers(db: Database, days_before: int) -> None:
+    """Each delegate's dossier for the rounds about to begin (the worker builds them)."""
+    async with db.transaction() as session:
+        asked = await plan_dossiers(session, days_before)
+    if asked:
+        log.info("delegate dossiers asked for", extra={"outcome": asked})
+
+
+async def send_report_backs(db: Database) -> None:
+    async with db.transaction() as session:
+        sent = await send_due_report_backs(session)
+    if sent:
+        log.info("report-backs sent", extra={"outcome": sent})
+
+
 async def pass_on_dialogue_seats(db: Database) -> None:
     async with db.transaction() as session:
         await expire_offers_and_release(session)
@@ -62,7 +79,7 @@ async def purge_old_payloads(db: Database, retention_days: int) -> None:
 
 
 def build_scheduler(
-    db: Database, timezone: str, *, outbox_retention_days: int = 30
+    db: Database, timezone: str, *, outbox_retention_days: int = 30, dossier_days: int = 5
 ) -> Clock:
     scheduler = Clock(timezone)
     scheduler.add_job(
@@ -87,6 +104,16 @@ def build_scheduler(
     )
     scheduler.add_job(
         send_due_reminders, "interval", seconds=20, args=[db], id="send-due-reminders",
+        max_instances=1, coalesce=True,
+    )
+    # 07:00 local, with the delegates' other morning reminders; a process down then catches up
+    # until 11:00, and the next morning's run finds what is still missing.
+    scheduler.add_job(
+        ask_for_dossiers, "cron", hour=7, args=[db, dossier_days], id="ask-for-dossiers",
+        max_instances=1, coalesce=True, misfire_grace_time=4 * 3600,
+    )
+    scheduler.add_job(
+        send_report_backs, "interval", seconds=60, args=[db], id="send-report-backs",
         max_instances=1, coalesce=True,
     )
     scheduler.add_job(

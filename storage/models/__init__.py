@@ -39,6 +39,7 @@ from storage.models.voter_contact import (
     Reminder,
     ReminderDelivery,
 )
+from storage.models.voter_loops import DossierDelivery, ReportBack
 
 __all__ = [
     "Agency",
@@ -56,6 +57,7 @@ __all__ = [
     "Dialogue",
     "DialogueOption",
     "DocumentJob",
+    "DossierDelivery",
     "ElectoralUnit",
     "Field",
     "FileSubject",
@@ -78,6 +80,7 @@ __all__ = [
     "Registration",
     "Reminder",
     "ReminderDelivery",
+    "ReportBack",
     "RoleGrant",
     "SetupImport",
     "StoredFile",
