@@ -49,7 +49,7 @@ BODY_SIZE: Final = 14
 INDENT: Final = Cm(1)
 TABLE_SIZE: Final = 12
 UNKNOWN_FIELD: Final = "Chưa phân loại lĩnh vực"
-TIMING: Final = {"before": "trước kỳ họp", "after": "sau kỳ họp"}
+TIMING: Final = {"before": "trước", "after": "sau"}
 FIGURE_COLUMNS: Final = (
     ("Lĩnh vực", Cm(6.6)),
     ("Tổng số", Cm(2.1)),
@@ -222,6 +222,14 @@ def _dossier_line(stamps: _Stamps, number: int, line: DossierLine,
     return _entry(stamps, number, line.content, facts, line.answer, line.answered_on)
 
 
+def session_in_sentence(title: str) -> str:
+    """"kỳ họp thường lệ cuối năm" for "Kỳ họp thường lệ cuối năm"; "kỳ họp thứ 5" for "Thứ 5"."""
+    title = " ".join(title.split())
+    if title[:6].lower() == "kỳ họp":
+        return "kỳ họp" + title[6:]
+    return f"kỳ họp {title}".strip()
+
+
 def dossier_period(dossier: Dossier) -> str:
     """"từ ngày 05/6/2026 đến ngày 01/11/2026" or "đến ngày 01/11/2026"."""
     end = f"đến ngày {dossier.today:%d/%m/%Y}"
@@ -235,7 +243,7 @@ def build_dossier_docx(dossier: Dossier, labels: StatusLabels) -> bytes:
     round_label = ""
     if dossier.round_id is not None:
         round_label = (f"Đợt tiếp xúc cử tri {TIMING.get(dossier.round_timing, '')} "
-                       f"{dossier.session}").strip()
+                       f"{session_in_sentence(dossier.session)}")
     _title(document, "HỒ SƠ TIẾP XÚC CỬ TRI",
            f"Ý kiến, kiến nghị của cử tri {dossier.unit}\n{round_label}")
     if dossier.delegate:
