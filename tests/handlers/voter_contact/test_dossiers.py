@@ -19,6 +19,7 @@ from storage.voter_contact.dossiers import plan_dossiers
 from tests.chat import Chat, actions, texts
 from tests.factories import demo
 from tests.handlers.documents.test_petition_report import pdf_text, to_pdf
+from tests.handlers.test_privacy import everything_stored
 from tests.storage.voter_contact.unit_history import HIDDEN_NAME, SHOWN_NAME, unit_history
 
 CODE = re.compile(r"KN-\d{4}-\d{5}")
@@ -97,3 +98,22 @@ async def test_someone_without_a_seat_is_told_the_dossier_is_for_delegates(
     answer = texts(await citizen.send("/dossier"))
     assert "dành cho đại biểu" in answer
     assert await citizen.documents() == []
+
+
+async def test_forget_leaves_no_copy_of_a_name_the_dossier_showed(db: Database) -> None:
+    delegate = await a_delegate_of_unit_one(db)
+    person = await delegate.person()
+    assert person is not None
+    await unit_history(db, person)
+    await delegate.press("menu:dossier")
+    (ready,) = [reply for reply in await delegate.documents() if reply.file]
+    assert SHOWN_NAME in docx_text(await stored_docx(ready, db))
+    petitioner = Chat(db, user_id="9101", runner=delegate.runner)
+    await petitioner.send("/forget")
+    await petitioner.press("forget:yes")
+    leaks = [key for key, text in (await everything_stored(db)).items() if SHOWN_NAME in text]
+    assert leaks == []
+    # Asked again, the dossier is built without the name.
+    await delegate.press("menu:dossier")
+    (again,) = [reply for reply in await delegate.documents() if reply.file]
+    assert SHOWN_NAME not in docx_text(await stored_docx(again, db))
