@@ -164,7 +164,7 @@ async def populate(db: Database, delegates: int, petitions: int) -> Province_:
     statuses, shares = zip(*STATUSES, strict=True)
     last_start = now - timedelta(days=ROUND_AGES[-1])
     for index in range(petitions):
-        commune_id, hamlet_id, fields, agencies, residents, held = rng.choices(
+        commune_id, hamlet_id, field_ids, agency_ids, resident_ids, meeting_id = rng.choices(
             hamlet_rows, cum_weights=cumulative)[0]
         counters[commune_id] = counters.get(commune_id, 0) + 1
         created = now - timedelta(days=rng.uniform(0, SPAN_DAYS))
@@ -177,13 +177,13 @@ async def populate(db: Database, delegates: int, petitions: int) -> Province_:
         at_meeting = created >= last_start and rng.random() < 0.2
         rows.append({
             "commune_id": commune_id, "code": f"KN-{created.year}-{counters[commune_id]:06d}",
-            "person_id": None if at_meeting else rng.choice(residents),
+            "person_id": None if at_meeting else rng.choice(resident_ids),
             "source": "meeting" if at_meeting else "chat",
-            "meeting_id": held if at_meeting else None,
+            "meeting_id": meeting_id if at_meeting else None,
             "voter_name": f"Cử tri {index}" if at_meeting else None,
-            "hamlet_id": hamlet_id, "field_id": fields[field_index],
+            "hamlet_id": hamlet_id, "field_id": field_ids[field_index],
             "competence": "commune" if status != "received" else None,
-            "agency_id": rng.choice(agencies) if forwarded else None,
+            "agency_id": rng.choice(agency_ids) if forwarded else None,
             "content": content, "content_folded": folded.setdefault(content, fold(content)),
             "show_name": rng.random() < 0.35, "status": status, "created_at": created,
             "status_at": created, "forwarded_at": created if forwarded else None,
