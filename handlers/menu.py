@@ -56,7 +56,6 @@ async def staff_choices(turn: Turn) -> list[Choice]:
                   Choice("menu:report", _("📊 Petition report")),
                   Choice("menu:plan", _("🗓 Import the voter-contact plan")),
                   Choice("menu:officemeetings", _("🕑 Move or cancel a meeting")),
-                  Choice("menu:reportback", _("📣 Report back to voters")),
                   Choice("menu:dialogues", _("🤝 Dialogues")),
                   Choice("menu:posters", _("🖨 Posters to print")),
                   Choice("menu:broadcasts", _("📊 Announcements sent"))]
@@ -70,6 +69,9 @@ async def staff_choices(turn: Turn) -> list[Choice]:
     if "admin" in roles:
         staff += [Choice("menu:invite", _("✉️ Invite staff and delegates")),
                   Choice("menu:setup", _("🏛 Commune setup"))]
+    if roles & {"office", "admin"}:
+        # A few times a year, after each session: behind the daily work.
+        staff.append(Choice("menu:reportback", _("📣 Report back to voters")))
     return staff
 
 

@@ -34,7 +34,6 @@ from handlers.registry import action, choice_number, command
 from handlers.turn import Turn
 from handlers.values import Choice, Reply
 from storage.documents import DocumentFile
-from storage.models import Meeting
 from storage.models.base import utcnow
 from storage.permissions import NotAllowed
 from storage.petitions.petitions import LOCAL
@@ -151,7 +150,7 @@ class PageToBuild:
 
 
 async def gather_page(db: AsyncSession, request: DocumentRequest) -> PageToBuild:
-    meeting = await db.get(Meeting, int(request.params["meeting_id"]))
+    meeting = await get_meeting(db, int(request.params["meeting_id"]))
     if meeting is None:
         raise LookupError("the meeting is gone")
     await may_read_page(db, request.person, meeting)

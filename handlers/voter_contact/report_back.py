@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.dates import (
     NOTICE_ZONE,
@@ -123,7 +124,7 @@ async def preview(turn: Turn) -> None:
 
 
 def _local_day(turn: Turn, moment: datetime) -> str:
-    return format_datetime(moment, turn.config.timezone).split(" ")[-1]
+    return format_date(moment.astimezone(ZoneInfo(turn.config.timezone)).date())
 
 
 async def _plan(turn: Turn, meeting: Meeting, *, send_at: datetime | None = None,

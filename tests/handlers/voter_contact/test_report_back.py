@@ -48,6 +48,7 @@ async def test_the_report_back_reaches_the_units_followers_and_nobody_else(
     follower, on_zalo, muted, elsewhere = await residents(office)
     await delegate.new_replies()
 
+    assert "menu:reportback" in await office.menu_actions()
     listed = await office.press("menu:reportback")
     assert f"rbm:{history.earlier_meeting_id}" in actions(listed)
     preview = await office.press(f"rbm:{history.earlier_meeting_id}")
