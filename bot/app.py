@@ -183,7 +183,8 @@ async def run_process(settings: Settings) -> None:
     await site.start()
     tasks = [asyncio.create_task(process.dispatcher.run(process.stop))]
     clock = build_scheduler(process.db, settings.timezone,
-                            outbox_retention_days=settings.outbox_retention_days)
+                            outbox_retention_days=settings.outbox_retention_days,
+                            dossier_days=settings.dossier_days)
     clock.add_job(process_plan_imports, "interval", seconds=3,
                   args=[process.db, platform_fetchers(process)], id="process-plan-imports",
                   max_instances=1, coalesce=True)

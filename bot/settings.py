@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # process of its own, every night when its staff classified anything new, and during the
     # day as soon as they classified this many petitions since its last training.
     field_model_retrain_after: int = Field(default=20, ge=1, le=100_000)
+    # Each delegate gets their unit's dossier this many days before the round's first meeting
+    # (seed 000: documents reach delegates five days before the meetings).
+    dossier_days: int = Field(default=5, ge=0, le=60)
 
     @property
     def public_base_url(self) -> str:

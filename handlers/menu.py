@@ -61,6 +61,7 @@ async def staff_choices(turn: Turn) -> list[Choice]:
                   Choice("menu:broadcasts", _("📊 Announcements sent"))]
     if "delegate" in roles:
         staff.append(Choice("menu:mymeetings", _("🗓 My meetings")))
+        staff.append(Choice("menu:dossier", _("📁 Voter-contact dossier")))
     if roles & {"delegate", "office", "admin"}:
         staff.append(Choice("menu:collect", _("📝 Enter petitions from a meeting")))
     if "agency" in roles:
@@ -68,6 +69,9 @@ async def staff_choices(turn: Turn) -> list[Choice]:
     if "admin" in roles:
         staff += [Choice("menu:invite", _("✉️ Invite staff and delegates")),
                   Choice("menu:setup", _("🏛 Commune setup"))]
+    if roles & {"office", "admin"}:
+        # A few times a year, after each session: behind the daily work.
+        staff.append(Choice("menu:reportback", _("📣 Report back to voters")))
     return staff
 
 

@@ -17,8 +17,10 @@ from handlers.petitions.texts import status_name
 from handlers.posters import posters_ready
 from handlers.setup import SETUP_NOTICES
 from handlers.values import Choice, Reply
+from handlers.voter_contact.dossiers import DOSSIER_NOTICES
 from handlers.voter_contact.notices import MEETING_NOTICES
 from handlers.voter_contact.plan_upload import plan_failed, plan_imported, plan_refused
+from handlers.voter_contact.report_back import REPORT_BACK_NOTICES
 
 
 def _link_code(t: Translator, params: dict[str, Any]) -> Reply:
@@ -166,6 +168,8 @@ NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "my_data_ready": my_data_ready,
     "dialogue_lists_ready": hamlet_lists_ready,
     **REPORT_NOTICES,
+    **DOSSIER_NOTICES,
+    **REPORT_BACK_NOTICES,
 }
 
 

@@ -40,7 +40,7 @@ from handlers.registry import CHOICE_STEPS, CODE_STEPS, COMMANDS, STEPS, find_ac
 from handlers.text import fold, plain_label
 from handlers.turn import Turn
 from handlers.values import Inbound, Kind
-from handlers.voter_contact import meetings, plan_upload  # noqa: F401
+from handlers.voter_contact import dossiers, meetings, plan_upload, report_back  # noqa: F401
 from handlers.voter_contact import office as meetings_office  # noqa: F401
 from handlers.voter_contact import questions as meeting_questions  # noqa: F401
 from storage.people.roles import INVITE_PREFIX

@@ -15,7 +15,9 @@ from storage.files import purge_expired_files
 from storage.messaging.broadcasts import finish_broadcasts
 from storage.messaging.retention import purge_sent_payloads
 from storage.petitions.deadlines import remind_petition_deadlines
+from storage.voter_contact.dossiers import plan_dossiers
 from storage.voter_contact.reminders import fire_due_reminders
+from storage.voter_contact.report_back import send_due_report_backs
 from storage.working_days import is_working_day
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,21 @@ async def send_due_reminders(db: Database) -> None:
             fired = await fire_due_reminders(session)
         if fired < REMINDER_BATCH:
             return
+
+
+async def ask_for_dossiers(db: Database, days_before: int) -> None:
+    """Each delegate's dossier for the rounds about to begin (the worker builds them)."""
+    async with db.transaction() as session:
+        asked = await plan_dossiers(session, days_before)
+    if asked:
+        log.info("delegate dossiers asked for", extra={"outcome": asked})
+
+
+async def send_report_backs(db: Database) -> None:
+    async with db.transaction() as session:
+        sent = await send_due_report_backs(session)
+    if sent:
+        log.info("report-backs sent", extra={"outcome": sent})
 
 
 async def pass_on_dialogue_seats(db: Database) -> None:
@@ -77,7 +94,7 @@ def one_replica(name: str, job: Callable[..., Awaitable[None]]) -> Callable[...,
 
 
 def build_scheduler(
-    db: Database, timezone: str, *, outbox_retention_days: int = 30
+    db: Database, timezone: str, *, outbox_retention_days: int = 30, dossier_days: int = 5
 ) -> Clock:
     scheduler = Clock(timezone)
 
@@ -96,4 +113,9 @@ def build_scheduler(
         misfire_grace_time=12 * 3600)
     add("purge-old-payloads", purge_old_payloads, "cron", outbox_retention_days, hour=3,
         minute=30, misfire_grace_time=12 * 3600)
+    # 07:00 local, with the delegates' other morning reminders; a process down then catches up
+    # until 11:00, and the next morning's run finds what is still missing.
+    add("ask-for-dossiers", ask_for_dossiers, "cron", dossier_days, hour=7,
+        misfire_grace_time=4 * 3600)
+    add("send-report-backs", send_report_backs, "interval", seconds=60)
     return scheduler

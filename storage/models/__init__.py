@@ -40,6 +40,7 @@ from storage.models.voter_contact import (
     Reminder,
     ReminderDelivery,
 )
+from storage.models.voter_loops import DossierDelivery, ReportBack
 
 __all__ = [
     "Agency",
@@ -57,6 +58,7 @@ __all__ = [
     "Dialogue",
     "DialogueOption",
     "DocumentJob",
+    "DossierDelivery",
     "ElectoralUnit",
     "Field",
     "FieldModel",
@@ -80,6 +82,7 @@ __all__ = [
     "Registration",
     "Reminder",
     "ReminderDelivery",
+    "ReportBack",
     "RoleGrant",
     "SetupImport",
     "StoredFile",

@@ -26,6 +26,8 @@ class Petition(Base):
         Index("ix_petitions_field_inbox", "field_id", "commune_id", "status", "id"),
         # Duplicate search reads a commune's newest petitions, not everyone's.
         Index("ix_petitions_commune_recent", "commune_id", "id"),
+        # A delegate's dossier: a unit's hamlets' petitions since the last round.
+        Index("ix_petitions_hamlet_created", "hamlet_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

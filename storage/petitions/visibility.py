@@ -9,7 +9,8 @@ petitioner allowed (`Petition.show_name`):
   kilometre, never the address with its house number);
 - another petitioner of a merged group, and the readers of reports (which go to agencies and
   the Front), see the name only when it was let be shown, and never a phone, an address or a
-  point.
+  point. A delegate's dossier of their unit is such a report: it is printed and carried to a
+  public meeting (`storage.voter_contact.dossiers`).
 
 Nothing else in the code decides this: a screen that shows a petitioner asks `petitioner_view`.
 """
