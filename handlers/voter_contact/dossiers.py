@@ -15,11 +15,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.dates import format_date
-from handlers.documents.dossier import (
-    build_dossier_docx,
-    build_report_back_docx,
-    field_figures,
-)
 from handlers.documents.jobs import (
     DocumentRequest,
     ask_for_document,
@@ -109,6 +104,9 @@ async def gather_dossier(db: AsyncSession, request: DocumentRequest) -> Dossier:
 
 def dossier_summary(dossier: Dossier) -> dict[str, Any]:
     """What the chat message says: counts per field and the first overdue petitions."""
+    # The document libraries load when a document is made, not with the bot.
+    from handlers.documents.dossier import field_figures
+
     overdue = [line for line in dossier.lines if line.overdue]
     return {
         "unit": dossier.unit,
@@ -125,6 +123,8 @@ def dossier_summary(dossier: Dossier) -> dict[str, Any]:
 
 
 def build_dossier(dossier: Dossier) -> list[DocumentFile]:
+    from handlers.documents.dossier import build_dossier_docx
+
     shown = tuple(sorted({line.person_id for line in dossier.lines
                           if line.voter and line.person_id is not None}))
     name = f"ho-so-tiep-xuc-cu-tri-{dossier.unit_id}-{dossier.today:%Y%m%d}.docx"
@@ -162,6 +162,8 @@ async def gather_page(db: AsyncSession, request: DocumentRequest) -> PageToBuild
 
 
 def build_page(page: PageToBuild) -> list[DocumentFile]:
+    from handlers.documents.dossier import build_report_back_docx
+
     content = build_report_back_docx(page.facts, page.commune, page.opinions, printed_status,
                                      page.today)
     # No voter is named on it: it is read out to the whole unit.
