@@ -82,6 +82,7 @@ def build_process(settings: Settings) -> Process:
             api_url=settings.telegram_api_url,
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=_secret(settings.telegram_webhook_secret),
+            public_url=settings.public_base_url,
         )
         channels["telegram"] = Channel(process.telegram, Pacer(
             settings.telegram_rate, per_chat_rate=settings.telegram_per_chat_rate))

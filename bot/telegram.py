@@ -33,7 +33,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from bot.files import load_file
+from bot.files import load_file, with_file_link
 from bot.render import render_telegram
 from bot.waiting import sleep_or_stop, unless_stopped
 from bot.webhook_auth import UnreadableBody, carries_secret, read_json_body
@@ -123,7 +123,9 @@ class TelegramChannel:
         api_url: str,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        public_url: str = "http://127.0.0.1:8080",
     ) -> None:
+        self.public_url = public_url
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
         self.bot = Bot(token=token, session=session)
         self.runner = runner
@@ -216,8 +218,8 @@ class TelegramChannel:
     async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:
         reply = render_payload(payload, payload.get("locale"))
         try:
-            if reply.file is not None:
-                await self._send_file(int(chat_id), *reply.file)
+            if reply.file is not None and not await self._send_file(int(chat_id), *reply.file):
+                reply = with_file_link(reply, self.public_url)
             for message in render_telegram(reply):
                 await self.bot.send_message(
                     chat_id=int(chat_id),
@@ -240,23 +242,32 @@ class TelegramChannel:
         return Sent()
 
 
-    async def _send_file(self, chat_id: int, token: str, name: str) -> None:
+    async def _send_file(self, chat_id: int, token: str, name: str) -> bool:
+        """Send the file itself; False when Telegram cannot take it (then the text links it)."""
         loaded = await load_file(self.runner.db, token)
         if loaded is None:
             # Expired before it could leave: the text still goes, and says what it was.
             log.warning("file expired before sending", extra={"channel": CHANNEL})
-            return
+            return True
         document: BufferedInputFile | str
+        source = loaded.source or ""
         if loaded.content is not None:
             document = BufferedInputFile(loaded.content, filename=loaded.name)
-        elif (loaded.source or "").startswith("telegram:"):
-            document = (loaded.source or "").removeprefix("telegram:")  # re-sent by its id
+        elif source.startswith("telegram:"):
+            document = source.removeprefix("telegram:")  # re-sent by its id
+        elif loaded.mime.startswith("image/"):
+            document = source.partition(":")[2]  # a photo's URL Telegram fetches itself
         else:
-            document = (loaded.source or "").partition(":")[2]  # a URL Telegram fetches
+            # By URL Telegram takes only photos, PDF and ZIP: a Zalo voice note goes as our
+            # link, which fetches it when opened.
+            return False
         if loaded.mime.startswith("image/"):
             await self.bot.send_photo(chat_id=chat_id, photo=document)
+        elif loaded.mime.startswith("audio/") and source.startswith("telegram:"):
+            await self.bot.send_voice(chat_id=chat_id, voice=document)
         else:
             await self.bot.send_document(chat_id=chat_id, document=document)
+        return True
 
     async def download(self, file_id: str) -> bytes:
         """A user's file from Telegram (up to the Bot API's 20 MB), for channels without files."""

@@ -23,6 +23,7 @@ from storage.models import (
     PetitionAttachment,
     RoleGrant,
 )
+from storage.petitions.duplicates import find_similar_petitions
 from storage.petitions.visibility import PetitionerView, Viewer, owner_view, viewer_from
 from storage.petitions.workflow import OPEN, actor_kinds
 
@@ -49,7 +50,10 @@ class PetitionCard:
     petitioner: PetitionerView  # as much as this reader may see
     attachments: int
     overdue: bool
+    viewer: Viewer  # how the reader stands to it
     meeting: Meeting | None = None  # the meeting a voter's question was sent for
+    # Codes of open petitions that likely say the same (shown to the office, who may merge).
+    similar: tuple[str, ...] = ()
 
 
 def _filtered(commune_id: int, name: str, today: date) -> Select[tuple[int]]:
@@ -132,6 +136,10 @@ async def petition_card(
     ).scalar_one()
     overdue = petition.status == "forwarded" and petition.due_on is not None and (
         petition.due_on < today)
+    similar: tuple[str, ...] = ()
+    if viewer is Viewer.OFFICE and petition.status in OPEN:
+        similar = tuple(s.code for s in await find_similar_petitions(
+            db, petition.commune_id, petition.content, exclude_id=petition.id, limit=3))
     if viewer in (Viewer.OFFICE, Viewer.AGENCY):
         record_read(db, actor_id=reader.id, subject_type="petition", subject_id=petition.id,
                     what="card")
@@ -143,7 +151,9 @@ async def petition_card(
         petitioner=owner_view(petition, owner, viewer),
         attachments=attachments,
         overdue=overdue,
+        viewer=viewer,
         meeting=await db.get(Meeting, petition.meeting_id) if petition.meeting_id else None,
+        similar=similar,
     )
 
 
