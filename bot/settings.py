@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # days (status and times stay); links to files with personal data work once, for minutes.
     outbox_retention_days: int = Field(default=30, ge=1, le=3650)
     personal_file_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # The office's web panel: a sign-in link the bot sends works once, within these minutes;
+    # the session it opens lasts these hours (a working day) unless signed out.
+    panel_link_minutes: int = Field(default=10, ge=1, le=60)
+    panel_session_hours: int = Field(default=10, ge=1, le=24 * 7)
 
     @property
     def public_base_url(self) -> str:

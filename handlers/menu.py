@@ -68,6 +68,9 @@ async def staff_choices(turn: Turn) -> list[Choice]:
     if "admin" in roles:
         staff += [Choice("menu:invite", _("✉️ Invite staff and delegates")),
                   Choice("menu:setup", _("🏛 Commune setup"))]
+    if roles & {"office", "admin"}:
+        # Last: the same work on a computer, asked for once a day at most.
+        staff.append(Choice("menu:panel", _("🖥 Web panel on a computer")))
     return staff
 
 

@@ -17,6 +17,7 @@ from handlers import (  # noqa: F401
     free_text,
     menu,
     onboarding,
+    panel_sign_in,
     posters,
     province,
     setup,

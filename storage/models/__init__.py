@@ -8,6 +8,7 @@ from storage.models.dialogues import Dialogue, HamletQuota, Registration
 from storage.models.documents import DocumentJob
 from storage.models.files import FileSubject, StoredFile
 from storage.models.outbox import OutboxMessage, OutboxSubject
+from storage.models.panel import PanelSession, PanelSignIn
 from storage.models.people import (
     ChannelIdentity,
     Consent,
@@ -68,6 +69,8 @@ __all__ = [
     "MeetingDelegate",
     "OutboxMessage",
     "OutboxSubject",
+    "PanelSession",
+    "PanelSignIn",
     "Person",
     "Petition",
     "PetitionAttachment",

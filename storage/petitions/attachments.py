@@ -74,3 +74,28 @@ async def open_attachments(
         record_read(db, actor_id=reader.id, subject_type="petition", subject_id=petition.id,
                     what="attachments")
     return opened
+
+
+@dataclass(frozen=True)
+class AttachmentToShow:
+    kind: str
+    channel: str
+    file_ref: str
+    name: str
+
+
+async def attachment_to_show(
+    db: AsyncSession, petition: Petition, reader: Person, position: int
+) -> AttachmentToShow | None:
+    """One attachment (1-based) for the panel to show inline; None if the reader may not
+    open it or there is none. The opening is written to the audit log."""
+    if not await may_open_attachments(db, petition, reader):
+        return None
+    found = await list_attachments(db, petition)
+    if not 1 <= position <= len(found):
+        return None
+    attachment = found[position - 1]
+    record_read(db, actor_id=reader.id, subject_type="petition", subject_id=petition.id,
+                what="attachment")
+    return AttachmentToShow(attachment.kind, attachment.channel, attachment.file_ref,
+                            attachment_name(petition.code, position, attachment))
