@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -58,9 +59,12 @@ def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
     def day(value: date | None) -> str:
         return format_date(value) if value is not None else ""
 
+    def local_day(moment: datetime) -> str:
+        return format_date(moment.astimezone(ZoneInfo(panel.timezone)).date())
+
     staff = request.get(STAFF_KEY)
-    return {"_": t._, "locale": t.locale, "when": when, "day": day, "staff": staff,
-            "csrf": getattr(staff, "csrf_token", ""), **values}
+    return {"_": t._, "locale": t.locale, "when": when, "day": day, "local_day": local_day,
+            "staff": staff, "csrf": getattr(staff, "csrf_token", ""), **values}
 
 
 async def render(request: web.Request, template: str, status: int = 200,

@@ -45,12 +45,12 @@ from storage.places import get_commune, list_agencies, list_fields, list_hamlets
 PAGE_SIZE = 25
 STATUS_FILTERS = ("open", *[s.value for s in Status])
 HISTORY_NAMES = {
-    "petition.submitted": N_("Received"),
+    "petition.submitted": N_("Petition received"),
     "petition.classified": N_("Classified"),
     "petition.forwarded": N_("Forwarded to the agency"),
-    "petition.answered": N_("Answered"),
+    "petition.answered": N_("Answer sent"),
     "petition.closed": N_("Closed"),
-    "petition.reopened": N_("Reopened"),
+    "petition.reopened": N_("Opened again"),
     "petition.merged": N_("Merged with a similar petition"),
     "petition.rejected": N_("Not accepted"),
     "petition.settled_own": N_("The petitioner says it is settled"),
@@ -162,6 +162,15 @@ async def _forbidden(request: web.Request) -> web.Response:
 
 
 MIME_BY_KIND = {"photo": "image/jpeg", "voice": "audio/ogg"}
+# What a file's first bytes say it is: a platform's file id carries no name to guess from.
+MAGIC = ((b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
+         (b"OggS", "audio/ogg"), (b"%PDF", "application/pdf"), (b"ID3", "audio/mpeg"))
+
+
+def sniff_mime(content: bytes) -> str | None:
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in MAGIC if content.startswith(magic)), None)
 
 
 async def attachment(request: web.Request) -> web.StreamResponse:
@@ -181,7 +190,7 @@ async def attachment(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text=translator(panel.locale)._(
             "This file cannot be fetched now."))
     content = await fetch(shown.file_ref)
-    mime = guess_mime(shown.name)
+    mime = sniff_mime(content) or guess_mime(shown.name)
     if mime == "application/octet-stream":
         mime = MIME_BY_KIND.get(shown.kind, mime)
     inline = shown.kind in ("photo", "voice")
