@@ -54,7 +54,7 @@ async def require_staff(request: web.Request, handler: Handler) -> web.StreamRes
     if commune_id is None:
         return await render_message(request, N_("Not allowed"),
                                     N_("The web panel is for the commune office."), status=403)
-    staff = Staff(session.person.id, commune_id, session.csrf_token, token)
+    staff = Staff(session.person.id, commune_id, session.csrf_token, token, session.locale)
     if request.method == "POST":
         form = await request.post()
         sent = str(form.get("csrf", ""))

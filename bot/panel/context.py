@@ -39,6 +39,7 @@ class Staff:
     commune_id: int
     csrf_token: str
     session_token: str
+    locale: str | None = None  # as chosen in the chat; else the panel's default
 
 
 PANEL = web.AppKey("panel", Panel)
@@ -51,7 +52,8 @@ def staff_of(request: web.Request) -> Staff:
 
 def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
     panel = request.app[PANEL]
-    t = translator(panel.locale)
+    staff = request.get(STAFF_KEY)
+    t = translator(staff.locale if staff is not None and staff.locale else panel.locale)
 
     def when(moment: datetime | None) -> str:
         return format_datetime(moment, panel.timezone) if moment is not None else ""
@@ -62,7 +64,6 @@ def page_context(request: web.Request, **values: Any) -> dict[str, Any]:
     def local_day(moment: datetime) -> str:
         return format_date(moment.astimezone(ZoneInfo(panel.timezone)).date())
 
-    staff = request.get(STAFF_KEY)
     return {"_": t._, "locale": t.locale, "when": when, "day": day, "local_day": local_day,
             "staff": staff, "csrf": getattr(staff, "csrf_token", ""), **values}
 

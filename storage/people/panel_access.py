@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
-from storage.models import PanelSession, PanelSignIn, Person
+from storage.models import ChannelIdentity, PanelSession, PanelSignIn, Person
 from storage.models.base import utcnow
 from storage.permissions import OFFICE_ROLES, NotAllowed, communes_where
 
@@ -89,6 +89,7 @@ class ActiveSession:
     person: Person
     csrf_token: str
     session_id: int
+    locale: str | None  # the language they chose in the chat, if they chose one
 
 
 async def active_session(
@@ -105,7 +106,11 @@ async def active_session(
     person = await db.get(Person, found.person_id)
     if person is None or person.forgotten_at is not None:
         return None
-    return ActiveSession(person, found.csrf_token, found.id)
+    locale = (await db.execute(
+        select(ChannelIdentity.locale)
+        .where(ChannelIdentity.person_id == person.id, ChannelIdentity.locale.is_not(None))
+        .order_by(ChannelIdentity.id).limit(1))).scalar_one_or_none()
+    return ActiveSession(person, found.csrf_token, found.id, locale)
 
 
 async def end_session(db: AsyncSession, token: str, *, now: datetime | None = None) -> None:

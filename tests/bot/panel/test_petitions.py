@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Agency, AuditEntry, Field, Hamlet, Petition
+from storage.models import Agency, AuditEntry, ChannelIdentity, Field, Hamlet, Petition
 from storage.models.base import utcnow
+from storage.people.people import set_locale
 from storage.petitions.petitions import PetitionDraft, submit_petition
 from tests.bot.panel.client import PHOTO, panel_client, sign_in
 from tests.chat import texts
@@ -122,3 +123,18 @@ async def test_the_office_classifies_forwards_and_answers_in_the_panel(db: Datab
             AuditEntry.action == "personal_data.read", AuditEntry.subject_id == pid,
             AuditEntry.actor_id == (reader.id if reader else None)))).scalars().all()
     assert {"what": "card"} in reads and {"what": "attachment"} in reads
+
+
+async def test_the_panel_speaks_the_language_chosen_in_the_chat(db: Database) -> None:
+    office, _officer, _citizen = await setup(db)
+    async with panel_client(db) as client:
+        await sign_in(client, office)
+        async with client.get("/panel/petitions") as page:
+            assert "Đăng xuất" in await page.text()
+        async with db.transaction() as session:
+            identity = (await session.execute(select(ChannelIdentity).where(
+                ChannelIdentity.external_id == office.user_id))).scalar_one()
+            await set_locale(session, identity, "en")
+        async with client.get("/panel/petitions") as page:
+            body = await page.text()
+        assert '<html lang="en">' in body and "Sign out" in body and "Đăng xuất" not in body
