@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.panel import petitions
+from bot.panel import dashboard, petitions
 from bot.panel.auth import (
     clear_session_cookie,
     require_staff,
@@ -32,18 +32,14 @@ def build_panel_app(panel: Panel) -> web.Application:
     app[PANEL] = panel
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
                          autoescape=True, undefined=jinja2.StrictUndefined)
-    app.router.add_get("/", home)
     app.router.add_get("/sign-in/{token}", sign_in_page)
     app.router.add_post("/sign-in/{token}", sign_in)
     app.router.add_post("/sign-out", sign_out)
     app.router.add_post("/sign-out-everywhere", sign_out_everywhere)
     app.router.add_static("/static/", HERE / "static", name="static")
+    app.add_routes(dashboard.routes())
     app.add_routes(petitions.routes())
     return app
-
-
-async def home(_request: web.Request) -> web.Response:
-    raise web.HTTPSeeOther(f"{PREFIX}/petitions")
 
 
 async def sign_in_page(request: web.Request) -> web.Response:
@@ -62,7 +58,7 @@ async def sign_in(request: web.Request) -> web.Response:
         return await render_message(request, N_("This sign-in link no longer works"), N_(
             "A sign-in link works once, within minutes. Ask the bot for a new one."),
             status=403)
-    response = web.HTTPSeeOther(f"{PREFIX}/petitions")
+    response = web.HTTPSeeOther(f"{PREFIX}/")
     set_session_cookie(response, panel, opened.token)
     raise response
 

@@ -91,9 +91,13 @@ async def work_the_petition(bot: BotProcess, telegram: FakeTelegram, browser: Br
     await page.goto(link)
     await shoot(page, context, browser, "1-sign-in")
     await page.get_by_role("button", name="Đăng nhập").click()
+    await page.wait_for_url(re.compile(r"/panel/$"))
+    assert await page.locator(".tile strong").first.inner_text() == "1"  # one new petition
+    await shoot(page, context, browser, "2-overview")
+    await page.get_by_role("link", name="Kiến nghị", exact=True).click()
     await page.wait_for_url(re.compile(r"/panel/petitions$"))
     assert await page.get_by_role("link", name=code).count() == 1
-    await shoot(page, context, browser, "2-petitions")
+    await shoot(page, context, browser, "3-petitions")
 
     await page.get_by_role("link", name=code).click()
     await page.wait_for_url(re.compile(r"/panel/petitions/\d+$"))
@@ -103,7 +107,7 @@ async def work_the_petition(bot: BotProcess, telegram: FakeTelegram, browser: Br
     assert await photo.evaluate("img => img.naturalWidth") == 480  # the citizen's photo
     opened = await page.request.get(await photo.evaluate("img => img.src"))
     assert opened.status == 200 and opened.headers["content-type"] == "image/png"
-    await shoot(page, context, browser, "3-petition")
+    await shoot(page, context, browser, "4-petition")
 
     await page.get_by_label("Lĩnh vực").select_option(label="Giao thông, xây dựng, thủy lợi")
     await page.get_by_role("button", name="Phân loại").click()
@@ -116,7 +120,7 @@ async def work_the_petition(bot: BotProcess, telegram: FakeTelegram, browser: Br
     await page.get_by_label("Nội dung trả lời").fill(ANSWER)
     await page.get_by_role("button", name="Gửi trả lời").click()
     await page.get_by_text("Đã lưu").wait_for()
-    await shoot(page, context, browser, "4-answered")
+    await shoot(page, context, browser, "5-answered")
     await telegram.wait_for(CITIZEN, had + 1)
     await context.close()
 
