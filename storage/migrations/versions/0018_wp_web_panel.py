@@ -1,4 +1,4 @@
-"""web panel: one-time sign-in links and sessions of the office's panel
+"""web panel: one-time sign-in links and sessions of the office's panel; the overview's indexes
 
 Revision ID: 0018wp
 Revises: 0014pj
@@ -50,9 +50,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_panel_sessions_person_id"), "panel_sessions", ["person_id"],
                     unique=False)
+    op.create_index("ix_petitions_commune_created", "petitions", ["commune_id", "created_at"],
+                    unique=False)
+    op.create_index("ix_petitions_commune_answered", "petitions",
+                    ["commune_id", "answered_at", "created_at"], unique=False)
+    op.create_index("ix_petitions_commune_places", "petitions",
+                    ["commune_id", "status", "field_id", "hamlet_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_petitions_commune_places", table_name="petitions")
+    op.drop_index("ix_petitions_commune_answered", table_name="petitions")
+    op.drop_index("ix_petitions_commune_created", table_name="petitions")
     op.drop_index(op.f("ix_panel_sessions_person_id"), table_name="panel_sessions")
     op.drop_table("panel_sessions")
     op.drop_index(op.f("ix_panel_sign_ins_person_id"), table_name="panel_sign_ins")
