@@ -46,10 +46,11 @@ from storage.db import Database
 from storage.demo import COMMUNE, PROVINCE
 from storage.migrate import upgrade_database
 from storage.models import Commune, Petition
+from storage.petitions.dashboard import petition_figures
 from storage.petitions.duplicates import find_similar_petitions
 from storage.petitions.petitions import LOCAL
 from storage.petitions.report import report_lines
-from storage.petitions.views import agency_queue, list_inbox
+from storage.petitions.views import PetitionQuery, agency_queue, find_petitions, list_inbox
 
 # Never BENCH_DATABASE_URL: `make bench` points it at the test database, and this benchmark
 # drops the schema of whatever it is given.
@@ -205,6 +206,18 @@ def queries(demo: Place, today: date, busiest_agency: int, petition_ids: list[in
     async def similar(session: AsyncSession, step: int) -> int:
         return len(await find_similar_petitions(session, commune, DUPLICATE_TEXT))
 
+    def table(wanted: Callable[[int], PetitionQuery], page: int = 1) -> Run:
+        async def run(session: AsyncSession, step: int) -> int:
+            _rows, total = await find_petitions(session, commune, wanted(step), today,
+                                                offset=(page - 1) * 25, limit=25)
+            return total
+
+        return run
+
+    async def overview(session: AsyncSession, step: int) -> int:
+        figures = await petition_figures(session, commune, today)
+        return figures.open
+
     return [
         Query("baseline: petition by id", by_id),
         Query("inbox new", inbox("new")),
@@ -218,6 +231,17 @@ def queries(demo: Place, today: date, busiest_agency: int, petition_ids: list[in
         Query("inbox open, page 5 (offset 40)", inbox("open", offset=40)),
         Query(f"agency queue (agency {busiest_agency})", queue),
         Query(f'similar petitions "{DUPLICATE_TEXT}"', similar),
+        # The web panel's petitions table (25 a page) and overview.
+        Query("panel table open", table(lambda step: PetitionQuery(status="open"))),
+        Query("panel table all, page 40", table(lambda step: PetitionQuery(), page=40)),
+        Query("panel table field (9 fields)", table(lambda step: PetitionQuery(
+            status="open", field_id=demo.fields[step % len(demo.fields)]))),
+        Query("panel table hamlet (4 hamlets)", table(lambda step: PetitionQuery(
+            status="", hamlet_id=demo.hamlets[step % len(demo.hamlets)]))),
+        Query("panel table overdue", table(lambda step: PetitionQuery(overdue=True))),
+        Query(f'panel table search "{DUPLICATE_TEXT}"', table(lambda step: PetitionQuery(
+            status="", text=DUPLICATE_TEXT))),
+        Query("panel overview figures", overview),
     ]
 
 

@@ -16,6 +16,9 @@ from bot.documents import process_document_jobs
 from bot.field_training import FieldTraining
 from bot.files import Fetchers, file_route
 from bot.local_chat import LocalChat
+from bot.panel.app import PREFIX as PANEL_PREFIX
+from bot.panel.app import build_panel_app
+from bot.panel.context import Panel
 from bot.plan_imports import process_plan_imports
 from bot.settings import Settings
 from bot.setup_imports import process_setup_imports
@@ -90,6 +93,8 @@ def build_process(settings: Settings) -> Process:
             dialogue_release_hours=settings.dialogue_release_hours,
             bot_username=settings.telegram_bot_username,
             zalo_bot_url=settings.zalo_bot_url,
+            public_url=settings.public_base_url,
+            panel_link_minutes=settings.panel_link_minutes,
         ),
         limit=InboundLimit(settings.inbound_per_minute, burst=settings.inbound_burst),
     )
@@ -102,6 +107,7 @@ def build_process(settings: Settings) -> Process:
             api_url=settings.telegram_api_url,
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=_secret(settings.telegram_webhook_secret),
+            public_url=settings.public_base_url,
         )
         channels["telegram"] = Channel(process.telegram, _pace(
             process, "telegram", settings.telegram_bot_token.get_secret_value(),
@@ -165,6 +171,11 @@ def build_web_app(process: Process) -> web.Application:
         app.router.add_post(ZALO_PATH, process.zalo.webhook)
     if process.local is not None:
         app.add_routes(process.local.routes())
+    app.add_subapp(PANEL_PREFIX, build_panel_app(Panel(
+        process.db, public_url=process.settings.public_base_url,
+        session_hours=process.settings.panel_session_hours,
+        locale=process.settings.default_locale, timezone=process.settings.timezone,
+        fetchers=platform_fetchers(process), wake=process.dispatcher.wake.set)))
     return app
 
 

@@ -63,7 +63,8 @@ async def load_file(db: Database, token: str) -> FileToSend | None:
         stored = await file_by_token(session, token)
         if stored is None:
             return None
-        return FileToSend(stored.name, stored.mime, stored.content, stored.source)
+        return FileToSend(stored.name, stored.mime, stored.content, stored.source,
+                          stored.personal)
 
 
 PERSONAL_LINK = timedelta(minutes=15)

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     # Each delegate gets their unit's dossier this many days before the round's first meeting
     # (seed 000: documents reach delegates five days before the meetings).
     dossier_days: int = Field(default=5, ge=0, le=60)
+    # The office's web panel: a sign-in link the bot sends works once, within these minutes;
+    # the session it opens lasts these hours (a working day) unless signed out.
+    panel_link_minutes: int = Field(default=10, ge=1, le=60)
+    panel_session_hours: int = Field(default=10, ge=1, le=24 * 7)
 
     @property
     def public_base_url(self) -> str:

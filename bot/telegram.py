@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.files import load_file
+from bot.files import load_file, with_file_link
 from bot.render import render_telegram
 from bot.telegram_api import TelegramApi, TelegramError, TelegramUnreachable
 from bot.waiting import sleep_or_stop, unless_stopped
@@ -159,8 +159,10 @@ class TelegramChannel:
         api_url: str,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        public_url: str = "http://127.0.0.1:8080",
     ) -> None:
         self.api = TelegramApi(token, api_url)
+        self.public_url = public_url
         self.runner = runner
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
@@ -269,8 +271,8 @@ class TelegramChannel:
     async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:
         reply = render_payload(payload, payload.get("locale"))
         try:
-            if reply.file is not None:
-                await self._send_file(int(chat_id), *reply.file)
+            if reply.file is not None and not await self._send_file(int(chat_id), *reply.file):
+                reply = with_file_link(reply, self.public_url)
             for message in render_telegram(reply):
                 await self.api.call("sendMessage", {
                     "chat_id": int(chat_id),
@@ -284,24 +286,34 @@ class TelegramChannel:
             return delivery_of(error)
         return Sent()
 
-    async def _send_file(self, chat_id: int, token: str, name: str) -> None:
+    async def _send_file(self, chat_id: int, token: str, name: str) -> bool:
+        """Send the file itself; False when Telegram cannot take it (then the text links it)."""
         loaded = await load_file(self.runner.db, token)
         if loaded is None:
             # Expired before it could leave: the text still goes, and says what it was.
             log.warning("file expired before sending", extra={"channel": CHANNEL})
-            return
-        method, field = ("sendPhoto", "photo") if loaded.mime.startswith("image/") else (
-            "sendDocument", "document")
+            return True
+        source = loaded.source or ""
+        if loaded.mime.startswith("image/"):
+            method, field = "sendPhoto", "photo"
+        elif loaded.mime.startswith("audio/") and source.startswith("telegram:"):
+            method, field = "sendVoice", "voice"
+        else:
+            method, field = "sendDocument", "document"
         if loaded.content is not None:
             await self.api.upload(method, {"chat_id": chat_id}, field, loaded.content,
                                   loaded.name)
-            return
-        source = loaded.source or ""
+            return True
         if source.startswith("telegram:"):
             reference = source.removeprefix("telegram:")  # re-sent by its id
+        elif loaded.mime.startswith("image/"):
+            reference = source.partition(":")[2]  # a photo's URL Telegram fetches itself
         else:
-            reference = source.partition(":")[2]  # a URL Telegram fetches
+            # By URL Telegram takes only photos, PDF and ZIP: a Zalo voice note goes as our
+            # link, which fetches it when opened.
+            return False
         await self.api.call(method, {"chat_id": chat_id, field: reference})
+        return True
 
     async def download(self, file_id: str) -> bytes:
         """A user's file from Telegram (up to the Bot API's 20 MB), for channels without files."""

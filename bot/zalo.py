@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bot.files import file_url, with_file_link
+from bot.files import file_url, load_file, with_file_link
 from bot.render import ZALO_LIMIT, render_plain
 from bot.waiting import sleep_or_stop, unless_stopped
 from bot.webhook_auth import UnreadableBody, carries_secret, read_json_body
@@ -131,6 +131,10 @@ class ZaloChannel:
         else:
             await self.call("deleteWebhook")
 
+    async def _is_personal(self, token: str) -> bool:
+        loaded = await load_file(self.runner.db, token)
+        return loaded is not None and loaded.personal
+
     async def download(self, url: str) -> bytes:
         """A file a user sent (Zalo hands out a URL), for the plan import."""
         response = await self.client.get(url)
@@ -184,8 +188,10 @@ class ZaloChannel:
     async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:
         reply = render_payload(payload, payload.get("locale"))
         try:
-            if reply.file is not None and guess_mime(reply.file[1]).startswith("image/"):
-                # A photo Zalo can show: it fetches it from our server by the file's link.
+            if (reply.file is not None and guess_mime(reply.file[1]).startswith("image/")
+                    and not await self._is_personal(reply.file[0])):
+                # A photo Zalo can show: it fetches it from our server by the file's link
+                # (a personal file's link works once, for the person: it goes as a link).
                 await self.call("sendPhoto", chat_id=chat_id,
                                 photo=file_url(self.public_url, *reply.file))
                 reply = replace(reply, file=None)

@@ -72,6 +72,8 @@ async def staff_choices(turn: Turn) -> list[Choice]:
     if roles & {"office", "admin"}:
         # A few times a year, after each session: behind the daily work.
         staff.append(Choice("menu:reportback", _("📣 Report back to voters")))
+        # Last: the same work on a computer, asked for once a day at most.
+        staff.append(Choice("menu:panel", _("🖥 Web panel on a computer")))
     return staff
 
 

@@ -89,10 +89,13 @@ def _petition_status(t: Translator, params: dict[str, Any]) -> Reply:
 
 def _petition_new(t: Translator, params: dict[str, Any]) -> Reply:
     petition_id = params.get("id")
-    return Reply(
-        text=t._("New petition {code} has arrived.", code=params.get("code", "")),
-        choices=(Choice(f"ip:{petition_id}", t._("Open it")),),
-    )
+    text = t._("New petition {code} has arrived.", code=params.get("code", ""))
+    choices = [Choice(f"ip:{petition_id}", t._("Open it"))]
+    similar = [str(code) for code in params.get("similar") or ()]
+    if similar:
+        text += "\n" + t._("⚠️ It may be the same as {codes}.", codes=", ".join(similar))
+        choices.append(Choice(f"io:merge:{petition_id}", t._("🔗 Merge with a similar petition")))
+    return Reply(text=text, choices=tuple(choices))
 
 
 def _petition_for_agency(t: Translator, params: dict[str, Any]) -> Reply:

@@ -18,6 +18,7 @@ from handlers import (  # noqa: F401
     grouped_answers,
     menu,
     onboarding,
+    panel_sign_in,
     posters,
     province,
     setup,

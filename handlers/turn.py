@@ -31,6 +31,9 @@ class HandlerConfig:
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     dialogue_offer_hours: int = 24
     dialogue_release_hours: int = 48
+    # Where people reach this server (the office's web panel, links to files).
+    public_url: str = "http://127.0.0.1:8080"
+    panel_link_minutes: int = 10
 
 
 class Turn:

@@ -62,17 +62,23 @@ def store_file(
 
 def refer_to_platform_file(
     db: AsyncSession, name: str, source: str, *, owner_id: int | None,
-    now: datetime | None = None,
+    now: datetime | None = None, about: Iterable[int | None] = (), personal: bool = False,
 ) -> StoredFile:
     """A file that stays where it was sent (`"telegram:<file_id>"`), under a token of ours.
 
     Telegram re-sends it by its id; other channels get our link, which fetches it on demand.
+    A `personal` file, or one `about` someone (a citizen's photo shown to the office), has a
+    link that works once, for minutes; `/forget` or a day drops the reference.
     """
     now = now or utcnow()
+    people = sorted({person_id for person_id in about if person_id is not None})
+    personal = personal or bool(people)
     stored = StoredFile(
         token=secrets.token_urlsafe(16), name=name, mime=guess_mime(name), content=None,
-        source=source, owner_id=owner_id, created_at=now, expires_at=now + ANSWER_KEEP,
+        source=source, owner_id=owner_id, created_at=now,
+        expires_at=now + (PERSONAL_KEEP if personal else ANSWER_KEEP), personal=personal,
     )
+    stored.subjects = [FileSubject(person_id=person_id) for person_id in people]
     db.add(stored)
     return stored
 

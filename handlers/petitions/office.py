@@ -17,6 +17,8 @@ from handlers.working_commune import working_commune
 from storage.files import refer_to_platform_file
 from storage.models import Petition
 from storage.permissions import OFFICE_ROLES
+from storage.petitions.attachments import READERS as ATTACHMENT_READERS
+from storage.petitions.attachments import open_attachments
 from storage.petitions.duplicates import find_similar_petitions
 from storage.petitions.petitions import MAX_CONTENT, get_petition
 from storage.petitions.views import PAGE, can_open_petition, list_inbox, petition_card
@@ -127,8 +129,42 @@ async def show_petition(turn: Turn) -> None:
         await show_menu(turn, turn._("You cannot open that petition."))
         return
     turn.end()
-    turn.say(describe_card(turn, card), title=petition.code,
-             choices=await move_choices(turn, petition), about=[petition.person_id])
+    choices = await move_choices(turn, petition)
+    if card.attachments and card.viewer in ATTACHMENT_READERS:
+        choices.insert(0, Choice(f"io:files:{petition.id}", turn._(
+            "📎 Open the attachments ({count})", count=card.attachments)))
+    turn.say(describe_card(turn, card), title=petition.code, choices=choices,
+             about=[petition.person_id])
+
+
+ATTACHMENT_LABELS = {
+    "photo": N_("Photo {number} of {total}"),
+    "voice": N_("Voice message {number} of {total}"),
+    "file": N_("Document {number} of {total}"),
+}
+
+
+@action("io:files:*")
+async def send_attachments(turn: Turn) -> None:
+    """The petition's photos, documents and voice notes, each as its own message."""
+    petition = await _petition(turn, choice_number(turn.inbound.choice))
+    if petition is None or turn.person is None:
+        return
+    opened = await open_attachments(turn.db, petition, turn.person, now=turn.now)
+    if opened is None:
+        await show_menu(turn, turn._("You cannot open that petition."))
+        return
+    _ = turn._
+    for item in opened:
+        label = _(ATTACHMENT_LABELS.get(item.kind, ATTACHMENT_LABELS["file"]),
+                  number=item.position, total=len(opened))
+        turn.say(f"{petition.code} · {label}", file=(item.token, item.name),
+                 about=[petition.person_id])
+    done = (_("These are the attachments of {code}. A link opens once, within minutes.",
+              code=petition.code) if opened else
+            _("Petition {code} has no attachments.", code=petition.code))
+    turn.say(done, choices=[Choice(f"ip:{petition.id}", _("↩ Back to the petition")),
+                            Choice("menu:main", _("↩ Main menu"))])
 
 
 async def move_choices(turn: Turn, petition: Petition) -> list[Choice]:

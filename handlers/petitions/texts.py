@@ -72,6 +72,8 @@ def describe_card(turn: Turn, card: PetitionCard) -> str:
             _("Location: {lat:.5f}, {lon:.5f}", lat=who.latitude, lon=who.longitude))
     if card.attachments:
         lines.append(_("Attachments: {count}", count=card.attachments))
+    if card.similar:
+        lines.append(_("⚠️ It may be the same as {codes}.", codes=", ".join(card.similar)))
     if p.source == "meeting":
         lines.append(_("Collected at a meeting: {value}", value=p.source_note or ""))
     if p.source == "question" and card.meeting is not None:

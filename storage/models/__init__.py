@@ -9,6 +9,7 @@ from storage.models.documents import DocumentJob
 from storage.models.field_models import FieldModel
 from storage.models.files import FileSubject, StoredFile
 from storage.models.outbox import OutboxMessage, OutboxSubject
+from storage.models.panel import PanelSession, PanelSignIn
 from storage.models.people import (
     ChannelIdentity,
     Consent,
@@ -72,6 +73,8 @@ __all__ = [
     "MeetingDelegate",
     "OutboxMessage",
     "OutboxSubject",
+    "PanelSession",
+    "PanelSignIn",
     "Person",
     "Petition",
     "PetitionAttachment",

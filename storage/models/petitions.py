@@ -28,6 +28,12 @@ class Petition(Base):
         Index("ix_petitions_commune_recent", "commune_id", "id"),
         # A delegate's dossier: a unit's hamlets' petitions since the last round.
         Index("ix_petitions_hamlet_created", "hamlet_id", "created_at"),
+        # The panel's overview counts a commune's petitions received and answered per month
+        # from these alone.
+        Index("ix_petitions_commune_created", "commune_id", "created_at"),
+        Index("ix_petitions_commune_answered", "commune_id", "answered_at", "created_at"),
+        # ... and its open petitions by field and hamlet.
+        Index("ix_petitions_commune_places", "commune_id", "status", "field_id", "hamlet_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -34,6 +34,7 @@ from storage.models import (
     TopicMute,
 )
 from storage.models.base import utcnow
+from storage.people.panel_access import erase_panel_access
 from storage.petitions.field_models import drop_field_models_of
 from storage.petitions.petitions import anonymise_petitions
 
@@ -366,6 +367,7 @@ async def forget_person(db: AsyncSession, identity: ChannelIdentity) -> None:
         files = await delete_files_about(db, person.id, traces)
         # A document they asked for and that is not built yet is never built nor sent.
         await drop_document_jobs(db, [person.id])
+        await erase_panel_access(db, person.id)
         await db.execute(delete(RoleGrant).where(RoleGrant.person_id == person.id))
         await db.execute(delete(ProvinceGrant).where(ProvinceGrant.person_id == person.id))
         await db.execute(delete(TopicMute).where(TopicMute.person_id == person.id))

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.folding import fold
 from storage.models import Petition
 from storage.models.base import utcnow
-from storage.petitions.workflow import OPEN
+from storage.petitions.statuses import OPEN
 
 THRESHOLD = 70.0
 WINDOW = timedelta(days=180)

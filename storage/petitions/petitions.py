@@ -30,6 +30,7 @@ from storage.models import (
 )
 from storage.models.base import utcnow
 from storage.permissions import office_staff, require_role
+from storage.petitions.duplicates import find_similar_petitions
 from storage.refusals import Refused
 
 MAX_CONTENT = 4000
@@ -209,12 +210,18 @@ async def meeting_questions(db: AsyncSession, meeting_id: int) -> list[Petition]
 
 
 async def notify_office(db: AsyncSession, petition: Petition) -> None:
+    """Tell the office; the notice names likely duplicates, so a merge is not left to chance."""
+    similar = await find_similar_petitions(db, petition.commune_id, petition.content,
+                                           exclude_id=petition.id, limit=3)
+    params: dict[str, object] = {"id": petition.id, "code": petition.code}
+    if similar:
+        params["similar"] = [s.code for s in similar]
     for person_id in await office_staff(db, petition.commune_id):
         await notify_person(
             db,
             person_id,
             "petition_new",
-            {"id": petition.id, "code": petition.code},
+            params,
             dedupe_key=f"petition-new:{petition.id}:{person_id}",
         )
 

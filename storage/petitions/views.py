@@ -7,14 +7,16 @@ staff member's or officer's opening of it is written to the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_read
+from storage.folding import fold
 from storage.models import (
     Agency,
+    AuditEntry,
     Field,
     Hamlet,
     Meeting,
@@ -23,6 +25,7 @@ from storage.models import (
     PetitionAttachment,
     RoleGrant,
 )
+from storage.petitions.duplicates import find_similar_petitions
 from storage.petitions.visibility import PetitionerView, Viewer, owner_view, viewer_from
 from storage.petitions.workflow import OPEN, actor_kinds
 
@@ -49,7 +52,10 @@ class PetitionCard:
     petitioner: PetitionerView  # as much as this reader may see
     attachments: int
     overdue: bool
+    viewer: Viewer  # how the reader stands to it
     meeting: Meeting | None = None  # the meeting a voter's question was sent for
+    # Codes of open petitions that likely say the same (shown to the office, who may merge).
+    similar: tuple[str, ...] = ()
 
 
 def _filtered(commune_id: int, name: str, today: date) -> Select[tuple[int]]:
@@ -132,6 +138,10 @@ async def petition_card(
     ).scalar_one()
     overdue = petition.status == "forwarded" and petition.due_on is not None and (
         petition.due_on < today)
+    similar: tuple[str, ...] = ()
+    if viewer is Viewer.OFFICE and petition.status in OPEN:
+        similar = tuple(s.code for s in await find_similar_petitions(
+            db, petition.commune_id, petition.content, exclude_id=petition.id, limit=3))
     if viewer in (Viewer.OFFICE, Viewer.AGENCY):
         record_read(db, actor_id=reader.id, subject_type="petition", subject_id=petition.id,
                     what="card")
@@ -143,7 +153,9 @@ async def petition_card(
         petitioner=owner_view(petition, owner, viewer),
         attachments=attachments,
         overdue=overdue,
+        viewer=viewer,
         meeting=await db.get(Meeting, petition.meeting_id) if petition.meeting_id else None,
+        similar=similar,
     )
 
 
@@ -156,3 +168,96 @@ async def agencies_of_officer(db: AsyncSession, person: Person | None) -> list[i
         RoleGrant.agency_id.is_not(None),
     )
     return sorted({a for a in (await db.execute(query)).scalars() if a is not None})
+
+
+@dataclass(frozen=True)
+class PetitionQuery:
+    """The panel's filters of a commune's petitions; empty ones do not filter."""
+
+    status: str = ""  # a status, or "open" (every open status), or "" for all
+    field_id: int | None = None
+    hamlet_id: int | None = None
+    overdue: bool = False
+    text: str = ""  # searched without accents in the content and the code
+
+
+@dataclass(frozen=True)
+class PetitionRow:
+    id: int
+    code: str
+    status: str
+    created_at: datetime
+    hamlet: str | None
+    field: str | None
+    agency: str | None
+    content: str
+    due_on: date | None
+    overdue: bool
+
+
+def _queried(commune_id: int, wanted: PetitionQuery, today: date) -> Select[tuple[int]]:
+    query = select(Petition.id).where(Petition.commune_id == commune_id)
+    if wanted.status == "open":
+        query = query.where(Petition.status.in_([s.value for s in OPEN]))
+    elif wanted.status:
+        query = query.where(Petition.status == wanted.status)
+    if wanted.field_id is not None:
+        query = query.where(Petition.field_id == wanted.field_id)
+    if wanted.hamlet_id is not None:
+        query = query.where(Petition.hamlet_id == wanted.hamlet_id)
+    if wanted.overdue:
+        query = query.where(Petition.status == "forwarded", Petition.due_on < today)
+    needle = fold(wanted.text)[:200]
+    if needle:
+        # LIKE's own wildcards in what was typed are matched as themselves.
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(or_(Petition.content_folded.like(f"%{escaped}%", escape="\\"),
+                                func.lower(Petition.code).like(f"%{escaped}%", escape="\\")))
+    return query
+
+
+async def find_petitions(
+    db: AsyncSession, commune_id: int, wanted: PetitionQuery, today: date, *,
+    offset: int = 0, limit: int = 25,
+) -> tuple[list[PetitionRow], int]:
+    """One page of a commune's petitions under the panel's filters, newest first, and how
+    many match. Like `list_inbox`, the ids are paged before the rows are read."""
+    ids = _queried(commune_id, wanted, today)
+    total = (await db.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
+    page = ids.order_by(Petition.id.desc()).offset(offset).limit(limit).subquery()
+    query = (
+        select(Petition.id, Petition.code, Petition.status, Petition.created_at, Hamlet.name,
+               Field.name, Agency.name, Petition.content, Petition.due_on)
+        .join(page, page.c.id == Petition.id)
+        .outerjoin(Hamlet, Hamlet.id == Petition.hamlet_id)
+        .outerjoin(Field, Field.id == Petition.field_id)
+        .outerjoin(Agency, Agency.id == Petition.agency_id)
+        .order_by(Petition.id.desc())
+    )
+    rows = []
+    for pid, code, status, created, hamlet, field, agency, content, due in (
+            await db.execute(query)).all():
+        rows.append(PetitionRow(pid, code, status, created, hamlet, field, agency, content, due,
+                                status == "forwarded" and due is not None and due < today))
+    return rows, total
+
+
+@dataclass(frozen=True)
+class MoveLine:
+    at: datetime
+    action: str  # "petition.forwarded"
+    reason: str | None
+    by_staff: bool  # made by someone of the office or an agency, not by a petitioner
+
+
+async def petition_moves(db: AsyncSession, petition: Petition) -> list[MoveLine]:
+    """The petition's whole history as the office reads it: every move, with its reason."""
+    query = (
+        select(AuditEntry.at, AuditEntry.action, AuditEntry.reason, AuditEntry.actor_id)
+        .where(AuditEntry.subject_type == "petition", AuditEntry.subject_id == petition.id,
+               AuditEntry.action.like("petition.%"))
+        .order_by(AuditEntry.id)
+    )
+    petitioners = {petition.person_id}
+    return [MoveLine(at, action, reason, actor is not None and actor not in petitioners)
+            for at, action, reason, actor in (await db.execute(query)).all()]

@@ -10,7 +10,6 @@ answer settles it (`respond_to_answer`), and only the office decides for everyon
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import desc, select, update
@@ -33,20 +32,10 @@ from storage.models import (
 from storage.models.base import utcnow
 from storage.permissions import OFFICE_ROLES, communes_where, office_staff
 from storage.petitions.petitions import LOCAL, group_petitioners
+from storage.petitions.statuses import OPEN as OPEN
+from storage.petitions.statuses import Status as Status
 from storage.refusals import Refused
 from storage.working_days import add_working_days
-
-
-class Status(StrEnum):
-    RECEIVED = "received"
-    CLASSIFIED = "classified"
-    FORWARDED = "forwarded"
-    ANSWERED = "answered"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    MERGED = "merged"
-    REJECTED = "rejected"
-
 
 S = Status
 ALLOWED: dict[Status, frozenset[Status]] = {
@@ -64,7 +53,6 @@ ALLOWED: dict[Status, frozenset[Status]] = {
 NEEDS_REASON = frozenset({(S.FORWARDED, S.CLASSIFIED)}) | {
     (before, after) for before in S for after in (S.REJECTED, S.REOPENED)
 }
-OPEN = frozenset({S.RECEIVED, S.CLASSIFIED, S.FORWARDED, S.REOPENED})
 COMPETENCES = ("commune", "province", "central", "utility")
 # What each kind of actor may do; staff may do every move in the table.
 AGENCY_MOVES = frozenset({(S.FORWARDED, S.ANSWERED), (S.FORWARDED, S.CLASSIFIED)})

@@ -413,10 +413,14 @@ class FakeTelegram:
         location = {"latitude": latitude, "longitude": longitude}
         return self._user_message(user_id, {"location": location})
 
-    def send_photo(self, user_id: int, caption: str | None = None) -> Json:
+    def send_photo(self, user_id: int, caption: str | None = None,
+                   image: bytes | None = None) -> Json:
+        """The user sends a photo; `image` is what downloading its largest size then serves."""
         content: Json = {"photo": self._photo_sizes(None)}
         if caption is not None:
             content["caption"] = caption
+        if image is not None:
+            self._contents[content["photo"][-1]["file_id"]] = image
         return self._user_message(user_id, content)
 
     def send_document(self, user_id: int, file_name: str = "don.pdf",

@@ -18,7 +18,8 @@ def code_messages() -> set[str]:
     found: set[str] = set()
     for package in ("handlers", "bot"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords=DEFAULT_KEYWORDS
+            ROOT / package, keywords=DEFAULT_KEYWORDS,
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")],
         ):
             if isinstance(message, str):
                 found.add(message)
@@ -27,6 +28,7 @@ def code_messages() -> set[str]:
 
 def test_the_code_has_texts_to_translate() -> None:
     assert "What would you like to do?" in code_messages()
+    assert "Sign out on every device" in code_messages()  # the panel's templates too
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -1,0 +1,255 @@
+"""The panel's petitions: the table with its filters, a petition's page, and its moves.
+
+Each route reads the request, calls the storage operation the chat's inbox calls, and renders
+a template; who may see and do what is decided there, never here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.panel.context import PANEL, Staff, render, render_message, staff_of
+from handlers.i18n import N_, translator
+from handlers.petitions.texts import COMPETENCE_NAMES, STATUS_NAMES
+from storage.files import guess_mime
+from storage.models import Person, Petition
+from storage.models.base import utcnow
+from storage.petitions.attachments import (
+    READERS,
+    attachment_name,
+    attachment_to_show,
+    list_attachments,
+)
+from storage.petitions.duplicates import find_similar_petitions
+from storage.petitions.petitions import LOCAL, MAX_CONTENT, get_petition
+from storage.petitions.views import PetitionQuery, find_petitions, petition_card, petition_moves
+from storage.petitions.workflow import (
+    COMPETENCES,
+    BadMove,
+    NotYours,
+    Status,
+    allowed_moves,
+    answer_petition,
+    classify_petition,
+    forward_petition,
+    merge_petitions,
+    move_petition,
+)
+from storage.places import get_commune, list_agencies, list_fields, list_hamlets
+
+PAGE_SIZE = 25
+STATUS_FILTERS = ("open", *[s.value for s in Status])
+HISTORY_NAMES = {
+    "petition.submitted": N_("Petition received"),
+    "petition.classified": N_("Classified"),
+    "petition.forwarded": N_("Forwarded to the agency"),
+    "petition.answered": N_("Answer sent"),
+    "petition.closed": N_("Closed"),
+    "petition.reopened": N_("Opened again"),
+    "petition.merged": N_("Merged with a similar petition"),
+    "petition.rejected": N_("Not accepted"),
+    "petition.settled_own": N_("The petitioner says it is settled"),
+    "petition.reopened_own": N_("The petitioner says it is not settled"),
+}
+NOTICES = {
+    "done": N_("Saved. Whoever needs to know is told."),
+    "refused": N_("Nothing was changed: the petition cannot make this move now."),
+    "invalid": N_("Nothing was changed: please fill in the form."),
+}
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/petitions", petitions_table),
+        web.get(r"/petitions/{id:\d+}", petition_page),
+        web.get(r"/petitions/{id:\d+}/files/{position:\d+}", attachment),
+        web.post(r"/petitions/{id:\d+}/{move:[a-z]+}", move),
+    ]
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+async def _header(db: AsyncSession, staff: Staff) -> dict[str, Any]:
+    commune = await get_commune(db, staff.commune_id)
+    return {"commune": commune.name if commune else ""}
+
+
+async def petitions_table(request: web.Request) -> web.Response:
+    panel = request.app[PANEL]
+    staff = staff_of(request)
+    query = request.query
+    status = query.get("status", "open")
+    wanted = PetitionQuery(
+        status=status if status in STATUS_FILTERS else "",
+        field_id=_number(query.get("field")),
+        hamlet_id=_number(query.get("hamlet")),
+        overdue=query.get("overdue") == "1",
+        text=query.get("q", "")[:200],
+    )
+    page = max(1, _number(query.get("page")) or 1)
+    today = utcnow().astimezone(LOCAL).date()
+    async with panel.db.transaction() as db:
+        rows, total = await find_petitions(db, staff.commune_id, wanted, today,
+                                           offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        fields = await list_fields(db, staff.commune_id)
+        hamlets = await list_hamlets(db, staff.commune_id)
+        header = await _header(db, staff)
+    kept = {key: value for key, value in query.items() if key != "page" and value}
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+
+    def page_link(number: int) -> str:
+        return "?" + urlencode({**kept, "page": number})
+
+    return await render(
+        request, "petitions.html", rows=rows, total=total, page=page, pages=pages,
+        page_link=page_link, wanted=wanted, fields=fields, hamlets=hamlets,
+        statuses=STATUS_FILTERS, status_names=STATUS_NAMES, **header)
+
+
+async def _readable(db: AsyncSession, request: web.Request) -> tuple[Petition, Person]:
+    """The petition and the reader, if the reader works in its commune; 404/403 otherwise."""
+    staff = staff_of(request)
+    petition = await get_petition(db, int(request.match_info["id"]))
+    if petition is None:
+        raise web.HTTPNotFound()
+    person = await db.get(Person, staff.person_id)
+    if person is None or petition.commune_id != staff.commune_id:
+        raise web.HTTPForbidden()
+    return petition, person
+
+
+async def petition_page(request: web.Request) -> web.Response:
+    panel = request.app[PANEL]
+    today = utcnow().astimezone(LOCAL).date()
+    async with panel.db.transaction() as db:
+        try:
+            petition, person = await _readable(db, request)
+        except web.HTTPForbidden:
+            return await _forbidden(request)
+        card = await petition_card(db, petition, person, today)
+        if card is None:
+            return await _forbidden(request)
+        allowed = await allowed_moves(db, petition, person)
+        attachments = ([(n, a.kind, attachment_name(petition.code, n, a))
+                        for n, a in enumerate(await list_attachments(db, petition), start=1)]
+                       if card.viewer in READERS else [])
+        similar = (await find_similar_petitions(db, petition.commune_id, petition.content,
+                                                exclude_id=petition.id, limit=3)
+                   if Status.MERGED in allowed else [])
+        moves = await petition_moves(db, petition)
+        fields = await list_fields(db, petition.commune_id)
+        agencies = await list_agencies(db, petition.commune_id)
+        header = await _header(db, staff_of(request))
+    notice = NOTICES.get(request.query.get("notice", ""))
+    return await render(
+        request, "petition.html", card=card, petition=petition, allowed=allowed,
+        attachments=attachments, similar=similar, moves=moves, fields=fields,
+        agencies=agencies, competences=COMPETENCES, competence_names=COMPETENCE_NAMES,
+        status_names=STATUS_NAMES, history_names=HISTORY_NAMES, notice=notice,
+        max_content=MAX_CONTENT, Status=Status, **header)
+
+
+async def _forbidden(request: web.Request) -> web.Response:
+    return await render_message(request, N_("Not allowed"),
+                                N_("You cannot open that petition."), status=403)
+
+
+MIME_BY_KIND = {"photo": "image/jpeg", "voice": "audio/ogg"}
+# What a file's first bytes say it is: a platform's file id carries no name to guess from.
+MAGIC = ((b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
+         (b"OggS", "audio/ogg"), (b"%PDF", "application/pdf"), (b"ID3", "audio/mpeg"))
+
+
+def sniff_mime(content: bytes) -> str | None:
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in MAGIC if content.startswith(magic)), None)
+
+
+async def attachment(request: web.Request) -> web.StreamResponse:
+    """A photo, voice note or document, fetched from the platform it was sent to."""
+    panel = request.app[PANEL]
+    async with panel.db.transaction() as db:
+        try:
+            petition, person = await _readable(db, request)
+        except web.HTTPForbidden:
+            return await _forbidden(request)
+        shown = await attachment_to_show(db, petition, person,
+                                         int(request.match_info["position"]))
+    if shown is None:
+        return await _forbidden(request)
+    fetch = panel.fetchers.get(shown.channel)
+    if fetch is None:
+        raise web.HTTPNotFound(text=translator(panel.locale)._(
+            "This file cannot be fetched now."))
+    content = await fetch(shown.file_ref)
+    mime = sniff_mime(content) or guess_mime(shown.name)
+    if mime == "application/octet-stream":
+        mime = MIME_BY_KIND.get(shown.kind, mime)
+    inline = shown.kind in ("photo", "voice")
+    disposition = "inline" if inline else "attachment"
+    return web.Response(body=content, content_type=mime, headers={
+        "Content-Disposition": f'{disposition}; filename="{shown.name}"',
+        "Cache-Control": "private, no-store"})
+
+
+async def move(request: web.Request) -> web.Response:
+    """One of the chat's moves, from the petition page's forms."""
+    panel = request.app[PANEL]
+    form = await request.post()
+    name = request.match_info["move"]
+    outcome = "done"
+    async with panel.db.transaction() as db:
+        try:
+            petition, person = await _readable(db, request)
+        except web.HTTPForbidden:
+            return await _forbidden(request)
+        pid = petition.id
+        try:
+            outcome = await _make_move(db, petition, person, name, form, utcnow())
+        except (BadMove, NotYours):
+            outcome = "refused"
+    if outcome == "done":
+        panel.wake()
+    raise web.HTTPSeeOther(f"/panel/petitions/{pid}?notice={outcome}")
+
+
+async def _make_move(db: AsyncSession, petition: Petition, person: Person, name: str,
+                     form: Any, now: datetime) -> str:
+    text = str(form.get("text", "")).strip()
+    if name == "classify":
+        field_id, competence = _number(str(form.get("field", ""))), str(form.get("competence"))
+        if field_id is None:
+            return "invalid"
+        await classify_petition(db, petition, person, field_id=field_id, competence=competence)
+    elif name == "forward":
+        agency_id = _number(str(form.get("agency", "")))
+        if agency_id is None:
+            return "invalid"
+        await forward_petition(db, petition, person, agency_id=agency_id, now=now)
+    elif name == "answer":
+        if not text or len(text) > MAX_CONTENT:
+            return "invalid"
+        await answer_petition(db, petition, person, text=text, now=now)
+    elif name in ("reject", "back"):
+        if not text or len(text) > 1000:
+            return "invalid"
+        to = Status.REJECTED if name == "reject" else Status.CLASSIFIED
+        await move_petition(db, petition, to, person, reason=text, now=now)
+    elif name == "close":
+        await move_petition(db, petition, Status.CLOSED, person, now=now)
+    elif name == "merge":
+        keep = await get_petition(db, _number(str(form.get("into", ""))) or 0)
+        if keep is None:
+            return "invalid"
+        await merge_petitions(db, keep, petition, person)
+    else:
+        raise web.HTTPNotFound()
+    return "done"
