@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,8 @@ SHUTDOWN_SECONDS = 6
 JOB_GRACE_SECONDS = 4
 # 200 once every channel is up: what a container's or a load balancer's health check asks.
 HEALTH_PATH = "/health"
+WEBHOOK_PATHS = frozenset({TELEGRAM_PATH, ZALO_PATH})
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -157,9 +160,24 @@ def build_web_app(process: Process) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
 
     async def health(_request: web.Request) -> web.Response:
-        # Ready only once every channel has started (webhooks set, commands published).
+        # Ready only once every channel has started (webhooks set, commands published), and
+        # no longer once it is stopping: a load balancer sends the next updates elsewhere.
+        if process.stop.is_set():
+            return web.json_response({"ok": False, "draining": True}, status=503)
         status = 200 if process.ready.is_set() else 503
         return web.json_response({"ok": status == 200}, status=status)
+
+    @web.middleware
+    async def refuse_updates_while_draining(request: web.Request, handler: Handler,
+                                            ) -> web.StreamResponse:
+        # An update taken now might wait in this replica's inbox until it starts again, which
+        # in a rolling restart may be never: refused, the platform delivers it again, to a
+        # replica that is up.
+        if process.stop.is_set() and request.path in WEBHOOK_PATHS:
+            return web.json_response({"ok": False, "draining": True}, status=503)
+        return await handler(request)
+
+    app.middlewares.append(refuse_updates_while_draining)
 
     app.router.add_get(HEALTH_PATH, health)
     app.router.add_routes([file_route(
