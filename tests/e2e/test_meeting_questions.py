@@ -7,23 +7,11 @@ told and answers in the bot; unit 1's delegate hears nothing; the villager recei
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from storage.setup.workbook_example import MINH_TIEN
-from storage.setup.workbook_file import write_workbook
 from tests.e2e.dialogue import step
-from tests.e2e.process import BotProcess
-from tests.e2e.test_going_live import (
-    COMMUNE,
-    OFFICE,
-    onboard_in,
-    plan_file,
-    print_code,
-    send_plan,
-    told_of,
-)
+from tests.e2e.minh_tien import join_and_plan, minh_tien_bot
+from tests.e2e.test_going_live import onboard_in, told_of
 from tests.fakes.telegram import FakeTelegram
 
 UNIT_3_DELEGATE, UNIT_1_DELEGATE, VOTER = 882001, 882002, 882003
@@ -36,24 +24,10 @@ async def test_a_question_for_the_meeting_reaches_its_delegate_who_answers_the_v
     tmp_path: Path,
 ) -> None:
     async with FakeTelegram() as telegram:
-        bot = BotProcess(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token,
-                         TELEGRAM_API_URL=telegram.base_url, TELEGRAM_PER_CHAT_RATE="20")
-        workbook = tmp_path / "minh-tien.xlsx"
-        workbook.write_bytes(write_workbook(MINH_TIEN))
-        assert "Đã áp dụng" in bot.cli("commune", "import", str(workbook), "--yes")
-        bot.cli("admin", "create", "--commune", COMMUNE, "--telegram", str(OFFICE))
-        invites = {chat: print_code(bot.cli("invite", "--commune", COMMUNE, "--role",
-                                            "delegate", "--seat", name))
-                   for chat, name in SEATS.items()}
+        bot, invites = minh_tien_bot(tmp_path, telegram, SEATS)
         await bot.start()
         try:
-            for chat, invite in invites.items():
-                await step(bot, telegram, chat, text=f"/start {invite}")
-                await step(bot, telegram, chat, press="Đồng ý")
-            await onboard_in(bot, telegram, OFFICE, "Thôn Đồng Bục")
-            today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-            assert "Đã nhập kế hoạch" in await send_plan(bot, telegram, plan_file(today))
-
+            await join_and_plan(bot, telegram, invites)
             await onboard_in(bot, telegram, VOTER, "Thôn Đồng Tân")
             await step(bot, telegram, VOTER, text="menu")
             await step(bot, telegram, VOTER, press="Lịch tiếp xúc cử tri")
