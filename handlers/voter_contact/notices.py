@@ -158,7 +158,17 @@ def _question(t: Translator, params: dict[str, Any]) -> Reply:
                  place=params.get("place", ""), code=params.get("code", ""))
         + "\n\n" + str(params.get("text", "")) + "\n\n"
         + t._("Answer it here, and the voter receives your answer; or take it to the meeting."),
-        choices=(Choice(f"dq:answer:{petition_id}", t._("💬 Answer it here")),),
+        choices=(Choice(f"dq:answer:{petition_id}", t._("💬 Answer it here")),
+                 Choice(f"dq:take:{petition_id}", t._("🗣 I will answer at the meeting"))),
+    )
+
+
+def _question_taken(t: Translator, params: dict[str, Any]) -> Reply:
+    return Reply(
+        title=t._("Your question {code}", code=params.get("code", "")),
+        text=t._("The delegate will answer your question {code} at the voter-contact meeting "
+                 "at {when}, {place}. You are welcome to come and hear it.",
+                 code=params.get("code", ""), when=_when(params), place=params.get("place", "")),
     )
 
 
@@ -176,6 +186,7 @@ def _attendance_nudge(t: Translator, params: dict[str, Any]) -> Reply:
 MEETING_NOTICES: dict[str, Callable[[Translator, dict[str, Any]], Reply]] = {
     "attendance_nudge": _attendance_nudge,
     "meeting_question": _question,
+    "question_taken_to_meeting": _question_taken,
     "meeting_reminder": _reminder,
     "round_reminder": _reminder,
     "reminder_digest": _digest,

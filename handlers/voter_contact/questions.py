@@ -22,6 +22,7 @@ from storage.petitions.workflow import (
     NotYours,
     answer_petition,
     is_meeting_delegate,
+    take_question_to_meeting,
 )
 from storage.voter_contact.meetings import meetings_of_delegate
 
@@ -76,9 +77,23 @@ async def open_question(turn: Turn) -> None:
         return
     choices = [_back(turn)]
     if petition.status in OPEN:
-        choices.insert(0, Choice(f"dq:answer:{petition.id}", turn._("💬 Answer it here")))
+        choices[:0] = [Choice(f"dq:answer:{petition.id}", turn._("💬 Answer it here")),
+                       Choice(f"dq:take:{petition.id}", turn._("🗣 I will answer at the meeting"))]
     turn.end()
     turn.say(describe_card(turn, card), title=petition.code, choices=choices)
+
+
+@action("dq:take:*")
+async def take_to_meeting(turn: Turn) -> None:
+    petition = await _question(turn, choice_number(turn.inbound.choice))
+    if petition is None or turn.person is None:
+        return
+    if await take_question_to_meeting(turn.db, petition, turn.person):
+        show_result(turn, turn._("The voter is told you will answer {code} at the meeting.",
+                                 code=petition.code))
+        return
+    await show_menu(turn, turn._("This question was already answered or taken to the "
+                                 "meeting."))
 
 
 @action("dq:answer:*")

@@ -24,6 +24,7 @@ from storage.models import (
     Commune,
     Delegate,
     Field,
+    Meeting,
     MeetingDelegate,
     Person,
     Petition,
@@ -111,6 +112,34 @@ async def is_meeting_delegate(db: AsyncSession, petition: Petition, actor: Perso
         .limit(1)
     )
     return found.first() is not None
+
+
+async def take_question_to_meeting(db: AsyncSession, petition: Petition, actor: Person) -> bool:
+    """The meeting's delegate will answer this voter's question at the meeting: the voter is
+    told when and where, once. False if it was already taken, or is closed.
+
+    The question stays open as one of the meeting's opinions: the delegate's dossier and the
+    report-back after the session list it with the answer it gets there.
+    """
+    if not await is_meeting_delegate(db, petition, actor):
+        raise NotYours("not a delegate of this question's meeting")
+    meeting = await db.get(Meeting, petition.meeting_id)
+    if meeting is None or petition.status not in OPEN:
+        return False
+    taken = await db.execute(select(AuditEntry.id).where(
+        AuditEntry.action == "question.taken_to_meeting", AuditEntry.subject_type == "petition",
+        AuditEntry.subject_id == petition.id).limit(1))
+    if taken.first() is not None:
+        return False
+    record_action(db, action="question.taken_to_meeting", subject_type="petition",
+                  subject_id=petition.id, actor_id=actor.id)
+    for person_id in await group_petitioners(db, petition):
+        await notify_person(
+            db, person_id, "question_taken_to_meeting",
+            {"code": petition.code, "starts_at": meeting.starts_at.isoformat(),
+             "place": meeting.place},
+            dedupe_key=f"question-taken:{petition.id}:{person_id}", about=[person_id])
+    return True
 
 
 async def _alone_in_group(db: AsyncSession, petition: Petition, person: Person) -> bool:

@@ -89,3 +89,27 @@ async def test_the_delegates_reminder_the_day_before_counts_the_questions(db: Da
     reminder = await delegate.new_replies()
     assert "Câu hỏi của cử tri đang chờ trả lời: 1" in texts(reminder)
     assert f"dq:list:{meeting_id}" in actions(reminder)
+
+
+async def test_the_delegate_takes_it_to_the_meeting_and_the_voter_is_told_when_and_where(
+    db: Database,
+) -> None:
+    office, delegate, citizen, meeting_id = await setup(db)
+    petition_id = await ask(citizen, meeting_id)
+    await citizen.new_replies()
+    assert f"dq:take:{petition_id}" in actions(await delegate.new_replies())
+    done = texts(await delegate.press(f"dq:take:{petition_id}"))
+    assert "sẽ trả lời câu hỏi" in done
+    told = texts(await citizen.new_replies())
+    assert "tại hội nghị tiếp xúc cử tri" in told and "Nhà văn hóa ấp Tân Dân" in told
+    # Once: a second press tells the delegate, and the voter hears nothing more.
+    assert "đã hẹn trả lời tại hội nghị" in texts(await delegate.press(f"dq:take:{petition_id}"))
+    assert await citizen.new_replies() == []
+    # Still open: one of the meeting's opinions, answered there.
+    async with db.transaction() as session:
+        petition = await session.get(Petition, petition_id)
+        assert petition is not None and petition.status == "received"
+    stranger = Chat(db, user_id="7011", runner=office.runner)
+    await stranger.onboard(1)
+    await stranger.press(f"dq:take:{petition_id}")
+    assert await citizen.new_replies() == []
