@@ -19,7 +19,7 @@ from handlers.documents.jobs import (
     builder,
     preparing,
 )
-from handlers.i18n import LOCALES, N_, Translator, translator
+from handlers.i18n import LOCALES, N_, Translator, channel_name, translator
 from handlers.links import telegram_start_link, zalo_chat_link
 from handlers.menu import help_command, show_menu
 from handlers.onboarding import ask_commune, ask_phone, role_name
@@ -145,7 +145,8 @@ def summary_lines(turn: Turn, data: PersonData) -> list[str]:
         _("Phone: {value}", value=phone),
         _("Hamlet: {value}", value=data.hamlet or unknown),
         _("Commune: {value}", value=data.commune or unknown),
-        _("Chat accounts: {value}", value=", ".join(c.capitalize() for c in data.channels)),
+        _("Chat accounts: {value}",
+          value=", ".join(channel_name(turn.t, c) for c in data.channels)),
     ]
     if data.roles:
         lines.append(
@@ -269,7 +270,7 @@ def export_value(t: Translator, timezone: str, table: str, key: str, value: obje
     elif key == "role":
         return role_name(t, text)
     elif key == "channel":
-        return text.capitalize()
+        return channel_name(t, text)
     elif key == "purpose":
         names = PURPOSES
     return _(names[text]) if text in names else text

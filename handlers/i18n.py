@@ -49,3 +49,12 @@ def translator(locale: str | None) -> Translator:
 def N_(message: str) -> str:
     """Mark a text for the catalogs where it is translated later, at use."""
     return message
+
+
+# How a chat account's platform is named to a reader: brands as they are, the chat page in words.
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "local": N_("the chat page")}
+
+
+def channel_name(t: Translator, channel: str) -> str:
+    name = CHANNEL_NAMES.get(channel)
+    return t._(name) if name is not None else channel.capitalize()

@@ -11,7 +11,7 @@ from handlers.dates import format_date
 from handlers.dialogues.notices import DIALOGUE_NOTICES
 from handlers.dialogues.office import hamlet_lists_ready
 from handlers.documents.jobs import DOCUMENT_NOTICES
-from handlers.i18n import Translator, translator
+from handlers.i18n import Translator, channel_name, translator
 from handlers.petitions.report import REPORT_NOTICES
 from handlers.petitions.texts import status_name
 from handlers.posters import posters_ready
@@ -29,7 +29,7 @@ def _link_code(t: Translator, params: dict[str, Any]) -> Reply:
             "Someone is joining a {channel} account to yours. If it is you, type this code "
             "there: {code}\nIt is valid for a few minutes. If it is not you, ignore this "
             "message: nothing will be joined.",
-            channel=str(params.get("channel", "")).capitalize(),
+            channel=channel_name(t, str(params.get("channel", ""))),
             code=str(params.get("code", "")),
         ),
         title=t._("Code to join your accounts"),
