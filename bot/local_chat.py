@@ -66,7 +66,8 @@ class LocalChat:
         else:
             inbound = Inbound(channel=CHANNEL, user_id=user_id, update_id=uuid.uuid4().hex,
                               kind=Kind.TEXT, text=text[:MAX_TEXT])
-        await self.runner.submit(inbound)
+        # Recorded, then handled in the background; the page polls for the replies.
+        await self.runner.accept([inbound])
 
     async def wait_messages(
         self, user_id: str, after: int, wait_seconds: float

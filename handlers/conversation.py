@@ -114,8 +114,10 @@ class ConversationRunner:
         """Record a batch of updates as they arrive, then handle them in the background.
 
         Once this returns, the updates are safe in the database: the adapter may confirm them
-        to the platform and fetch the next ones while these are handled (each person's in
-        arrival order, as `submit` keeps it). A task per update to handle; None for one seen
+        to the platform and fetch the next ones while these are handled. Each person's keep
+        their arrival order: every task is started here, before the adapter waits on anything
+        (answering a button press, reading a file), so a later update of the same person
+        cannot overtake an earlier one. A task per update to handle; None for one seen
         before or past the person's limit (recorded only). Waits while too many recorded
         updates are still unhandled, so a burst queues in the platform, not in memory.
         """
@@ -165,23 +167,14 @@ class ConversationRunner:
         self._in_flight.discard(task)
         if len(self._in_flight) < MAX_IN_FLIGHT:
             self._room.set()
-        if not task.cancelled() and task.exception() is not None:
-            log.error("update not handled", extra={"error": type(task.exception()).__name__})
+        failure = None if task.cancelled() else task.exception()
+        if failure is not None:
+            log.error("update not handled", extra={"error": type(failure).__name__})
 
     def _judge(self, inbound: Inbound) -> Verdict:
         if self.limit is None:
             return Verdict.HANDLE
         return self.limit.judge((inbound.channel, inbound.user_id))
-
-    def submit(self, inbound: Inbound) -> asyncio.Task[Outcome]:
-        """Take an update in arrival order, before the caller waits on anything.
-
-        Called synchronously by an adapter for each update in the order the platform delivered
-        them: the task reaches the person's queue before it first waits, so whatever the
-        adapter then awaits (answering a button press, reading a file), a later update of the
-        same person cannot overtake this one.
-        """
-        return asyncio.ensure_future(self.handle(inbound))
 
     async def handle(self, inbound: Inbound, *, verdict: Verdict | None = None,
                      arrival_id: int | None = None) -> Outcome:

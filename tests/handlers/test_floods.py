@@ -31,10 +31,11 @@ async def replies_to(db: Database, user_id: str) -> list[str]:
 async def test_a_flood_gets_one_warning_and_the_neighbour_is_still_answered(db: Database) -> None:
     await demo(db)
     runner = ConversationRunner(db, HandlerConfig(), limit=InboundLimit(BURST, burst=BURST))
-    flood = [runner.submit(Inbound(channel="telegram", user_id="5001", update_id=f"f{n}",
-                                   kind=Kind.TEXT, text=f"alo alo {n}")) for n in range(200)]
-    neighbour = runner.submit(Inbound(channel="telegram", user_id="5002", update_id="n1",
-                                      kind=Kind.COMMAND, command="help"))
+    flood = [asyncio.ensure_future(runner.handle(Inbound(
+        channel="telegram", user_id="5001", update_id=f"f{n}", kind=Kind.TEXT,
+        text=f"alo alo {n}"))) for n in range(200)]
+    neighbour = asyncio.ensure_future(runner.handle(Inbound(
+        channel="telegram", user_id="5002", update_id="n1", kind=Kind.COMMAND, command="help")))
     outcomes = await asyncio.gather(*flood)
     assert outcomes[:BURST] == [Outcome.HANDLED] * BURST
     assert set(outcomes[BURST:]) == {Outcome.LIMITED}
