@@ -328,7 +328,7 @@ async def run_cutri(workdir: Path, url: str, name: str, people: int,
             out = py_spy / f"{name.replace(' ', '-')}.txt"
             spy = await asyncio.create_subprocess_exec(
                 str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(bot.pid),
-                "--format", "raw", "-o", str(out), "--nonblocking",
+                "--format", "raw", "-o", str(out), "--nonblocking", "--gil",
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )

@@ -125,7 +125,7 @@ class ConversationRunner:
         arrivals = [Arrival(inbound.channel, inbound.update_id, str(inbound.kind),
                             asdict(inbound), handled=verdict is Verdict.DROP)
                     for inbound, verdict in zip(inbounds, verdicts, strict=True)]
-        async with self.db.transaction() as db:
+        async with self.db.transaction(urgent=True) as db:
             ids = await record_arrivals(db, arrivals)
         tasks: list[asyncio.Task[Outcome] | None] = []
         for inbound, verdict, arrival_id in zip(inbounds, verdicts, ids, strict=True):
@@ -250,7 +250,9 @@ class ConversationRunner:
             for queued in group:
                 await self._settle_alone(queued)
             return
-        for queued, outcome in zip(group, outcomes, strict=True):
+        # A group cut short for an urgent writer: the rest go again, first in line.
+        self._queued[:0] = group[len(outcomes):]
+        for queued, outcome in zip(group, outcomes, strict=False):
             if not queued.outcome.done():
                 queued.outcome.set_result(outcome)
 
@@ -268,10 +270,19 @@ class ConversationRunner:
         """All the group's updates in one transaction, no SAVEPOINTs: failures are rare.
 
         A handler that raises rolls the whole group back (`_TurnFailed` says which one).
+        When an urgent writer (arrivals to record) waits for SQLite's lock, the group commits
+        what it has done so far: the outcomes may be fewer than the group.
         """
         outcomes: list[Outcome] = []
         async with self.db.transaction() as db:
             for index, queued in enumerate(group):
+                if outcomes:
+                    # SQLite's statements run on the loop's thread without a pause: let the
+                    # adapters in between turns, and commit early if arrivals wait to be
+                    # recorded.
+                    await asyncio.sleep(0)
+                    if self.db.urgent_writer_waiting:
+                        break
                 try:
                     outcomes.append(await self._turn(db, queued.inbound, queued.verdict,
                                                      queued.arrival_id))
@@ -283,11 +294,14 @@ class ConversationRunner:
 
     async def _turn(self, db: AsyncSession, inbound: Inbound, verdict: Verdict,
                     arrival_id: int | None) -> Outcome:
-        if not await self._record(db, inbound, arrival_id):
-            return Outcome.DUPLICATE
-        if verdict is not Verdict.HANDLE:
-            return await self._ask_to_slow_down(db, inbound, verdict)
-        sender = await load_sender(db, inbound.channel, inbound.user_id)
+        # What the group's earlier turns changed is written together at commit (or by a
+        # handler's first query): flushing it turn by turn cost more than the turns' own work.
+        with db.no_autoflush:
+            if not await self._record(db, inbound, arrival_id):
+                return Outcome.DUPLICATE
+            if verdict is not Verdict.HANDLE:
+                return await self._ask_to_slow_down(db, inbound, verdict)
+            sender = await load_sender(db, inbound.channel, inbound.user_id)
         identity, conversation = sender.identity, sender.conversation
         await mark_reachable(db, identity)
         step = (conversation.flow, conversation.step)
@@ -309,8 +323,6 @@ class ConversationRunner:
         conversation.updated_at = turn.now
         for reply in turn.replies:
             enqueue_message(db, identity, reply.to_payload(), about=reply.about)
-        # Written now, so that a failure shows here and not in the next person's turn.
-        await db.flush()
         return Outcome.HANDLED
 
     async def _ask_to_slow_down(self, db: AsyncSession, inbound: Inbound,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,7 +20,52 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+from storage.sqlite_inline import InlineConnection, connect_inline
+
+# How long a statement may wait for another process's write lock (a command line tool's).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class WriterQueue:
+    """SQLite's one write lock, handed out in this process first come first served, except
+    that an urgent writer (recording what just arrived) goes before every ordinary one.
+
+    Recording a batch of arrivals is what lets the platform send the next batch: behind a
+    long queue of turns and sends, one person's flood of arrivals would hold up everyone's.
+    """
+
+    def __init__(self) -> None:
+        self._held = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._ordinary: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def urgent_waiting(self) -> bool:
+        return any(not waiter.done() for waiter in self._urgent)
+
+    async def acquire(self, *, urgent: bool) -> None:
+        if not self._held and not self._urgent and not self._ordinary:
+            self._held = True
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._ordinary).append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed over just as we gave up: pass it on
+            else:
+                (self._urgent if urgent else self._ordinary).remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for waiters in (self._urgent, self._ordinary):
+            while waiters:
+                waiter = waiters.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the lock passes on, still held
+                    return
+        self._held = False
 
 
 class Database:
@@ -32,16 +77,25 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer; queueing writers here is fairer and faster than letting them
         # spin in SQLite's busy handler, which sleeps up to 100 ms between tries.
-        self._writer = asyncio.Lock() if self.is_sqlite else None
+        self._writer = WriterQueue() if self.is_sqlite else None
         self._writer_task: asyncio.Task[object] | None = None
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def urgent_writer_waiting(self) -> bool:
+        """Whether an urgent transaction waits for SQLite's write lock: a long one should end
+        soon. Never on PostgreSQL, where writers do not queue for one lock."""
+        return self._writer is not None and self._writer.urgent_waiting
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on any error."""
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on any error.
+
+        `urgent`: short, and ahead of every other writer waiting on SQLite (see `WriterQueue`).
+        """
         if self._writer is None:
             async with self.sessions() as session, session.begin():
                 yield session
@@ -50,13 +104,14 @@ class Database:
         if self._writer_task is task:
             # Waiting for ourselves would hang forever: fail loudly instead.
             raise RuntimeError("nested transaction on SQLite")
-        async with self._writer:
-            self._writer_task = task
-            try:
-                async with self.sessions() as session, session.begin():
-                    yield session
-            finally:
-                self._writer_task = None
+        await self._writer.acquire(urgent=urgent)
+        self._writer_task = task
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            self._writer_task = None
+            self._writer.release()
 
     @asynccontextmanager
     async def alone(self, name: str) -> AsyncIterator[bool]:
@@ -88,18 +143,33 @@ class Database:
 
 
 def insert_ignoring_conflicts(db: AsyncSession, model: Any, **values: Any) -> Any:
-    """`INSERT ... ON CONFLICT DO NOTHING` in the dialect of the session's engine."""
-    insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
-    return insert(model).values(**values).on_conflict_do_nothing()
+    """An INSERT that does nothing where the row would break a unique constraint."""
+    return ignoring_conflicts(db.bind.dialect.name, model).values(**values)
+
+
+def ignoring_conflicts(dialect: str, model: Any) -> Any:
+    """`INSERT ... ON CONFLICT DO NOTHING` on PostgreSQL, `INSERT OR IGNORE` on SQLite.
+
+    SQLAlchemy never caches a statement with an ON CONFLICT clause, and compiling one costs
+    more than running it; SQLite's prefix form is a plain INSERT that it does cache.
+    """
+    if dialect == "postgresql":
+        return pg_insert(model).on_conflict_do_nothing()
+    return insert(model).prefix_with("OR IGNORE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    database = parsed.database or ":memory:"
+    if database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+    async def connect() -> InlineConnection:
+        return connect_inline(database, wait_ms=SQLITE_BUSY_TIMEOUT_MS)
+
+    engine = create_async_engine(url, echo=echo, async_creator=connect)
     _tune_sqlite(engine)
     return engine
 
@@ -111,7 +181,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Never wait for a lock on the event loop: `InlineConnection` waits on a thread.
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -10,10 +10,9 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import ignoring_conflicts
 from storage.models import InboundEvent
 from storage.models.base import utcnow
 
@@ -27,10 +26,9 @@ def _events_table() -> Table:
 def _record_statement(dialect: str) -> Any:
     """`INSERT ... ON CONFLICT DO NOTHING RETURNING id`, built once per dialect (every update
     runs it, and building it cost about as much as running it)."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     events = _events_table()
     return (
-        insert(events)
+        ignoring_conflicts(dialect, events)
         .values(
             channel=bindparam("channel"),
             external_id=bindparam("external_id"),
@@ -38,7 +36,6 @@ def _record_statement(dialect: str) -> Any:
             received_at=bindparam("received_at"),
             handled_at=bindparam("received_at"),
         )
-        .on_conflict_do_nothing()
         .returning(events.c.id)
     )
 
@@ -68,14 +65,12 @@ class Arrival:
 def _arrivals_statement(dialect: str) -> Any:
     """Executed with one parameter set per update: SQLAlchemy sends them as one multi-row
     INSERT, compiled once, rather than a statement per batch size."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     events = _events_table()
     return (
-        insert(events)
+        ignoring_conflicts(dialect, events)
         .values(channel=bindparam("channel"), external_id=bindparam("external_id"),
                 kind=bindparam("kind"), received_at=bindparam("received_at"),
                 payload=bindparam("payload"), handled_at=bindparam("handled_at"))
-        .on_conflict_do_nothing()
         .returning(events.c.id, events.c.channel, events.c.external_id)
     )
 

@@ -112,3 +112,28 @@ async def test_an_update_delivered_twice_at_once_is_handled_once(db: Database) -
     async with db.transaction() as session:
         conversation = (await session.execute(select(Conversation))).scalar_one()
     assert conversation.version == 1
+
+
+async def test_arrivals_are_recorded_between_turns_of_a_long_group_not_after_it(
+    sqlite_db: Database,
+) -> None:
+    """On SQLite's one write lock, recording what just arrived is what lets the platform send
+    the next batch: a group of other people's turns commits early to let it in."""
+    async with sqlite_db.transaction() as session:
+        await seed_demo(session)
+    runner = ConversationRunner(sqlite_db, HandlerConfig())
+    turns = [asyncio.create_task(runner.handle(command(f"p{n}", f"turn-{n}", "help")))
+             for n in range(30)]
+    for _ in range(3):
+        await asyncio.sleep(0)  # the group starts its first turns
+    arrived = await runner.accept([command("newcomer", "arrival", "help")])
+    outcomes = await asyncio.gather(*turns, *(task for task in arrived if task))
+    assert outcomes == [Outcome.HANDLED] * 31
+    async with sqlite_db.transaction() as session:
+        ids = dict((await session.execute(
+            select(InboundEvent.external_id, InboundEvent.id))).tuples().all())
+    later_turns = [n for n in range(30) if ids[f"turn-{n}"] > ids["arrival"]]
+    assert later_turns, "the arrival waited for the whole group"
+    assert len(later_turns) < 30, "the arrival went before the group started"
+    texts = await outbox_texts(sqlite_db)
+    assert all(len(texts[f"p{n}"]) >= 1 for n in range(30)) and texts["newcomer"]
