@@ -333,12 +333,20 @@ async def broadcast_page(request: web.Request) -> web.Response:
                             commune=commune.name if commune else "", now=utcnow(),
                             audience_label=await _audience_label(panel, staff, audience),
                             topic_name=TOPIC_NAMES.get(broadcast.topic, broadcast.topic),
-                            notice=NOTICES.get(request.query.get("notice", "")))
+                            notice=_notice(request, broadcast))
     if broadcast.status == "queued":
         # The page follows the sending without a script: the browser reloads it until the
         # final report is in.
         response.headers["Refresh"] = str(REFRESH_SECONDS)
     return response
+
+
+def _notice(request: web.Request, broadcast: Broadcast) -> str | None:
+    """The notice the page was opened with; "queued" no longer once it has all gone."""
+    notice = request.query.get("notice", "")
+    if notice == "queued" and broadcast.status != "queued":
+        return None
+    return NOTICES.get(notice)
 
 
 async def stop(request: web.Request) -> web.Response:

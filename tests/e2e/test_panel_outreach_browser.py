@@ -127,6 +127,10 @@ async def announce_and_check_in(telegram: FakeTelegram, browser: Browser, link: 
     await report.wait_for(timeout=90_000)
     assert await page.locator(".final-report .reach strong").inner_text() == "3"
     await shoot(page, context, browser, "outreach-3-report")
+    await page.get_by_role("link", name="Thông báo", exact=True).click()
+    await page.wait_for_url(re.compile(r"/panel/broadcasts$"))
+    assert await page.get_by_text("đã gửi xong").count() == 1
+    await shoot(page, context, browser, "outreach-3-sent")
 
     await page.get_by_role("link", name="Đối thoại", exact=True).click()
     await page.wait_for_url(re.compile(r"/panel/dialogues$"))
