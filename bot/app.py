@@ -157,7 +157,9 @@ def platform_fetchers(process: Process) -> Fetchers:
 
 
 def build_web_app(process: Process) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
+    # The largest body taken is a photo for an announcement, uploaded in the panel (5 MB);
+    # webhooks' updates are a few kilobytes.
+    app = web.Application(client_max_size=6 * 1024 * 1024)
 
     async def health(_request: web.Request) -> web.Response:
         # Ready only once every channel has started (webhooks set, commands published), and
@@ -193,7 +195,8 @@ def build_web_app(process: Process) -> web.Application:
         process.db, public_url=process.settings.public_base_url,
         session_hours=process.settings.panel_session_hours,
         locale=process.settings.default_locale, timezone=process.settings.timezone,
-        fetchers=platform_fetchers(process), wake=process.dispatcher.wake.set)))
+        fetchers=platform_fetchers(process), wake=process.dispatcher.wake.set,
+        quiet_hours=QuietHours.parse(process.settings.quiet_hours, process.settings.timezone))))
     return app
 
 

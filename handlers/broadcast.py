@@ -6,7 +6,6 @@ number of people it reaches. Routine announcements wait out quiet hours; urgent 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from handlers.dates import example_datetime, format_datetime, parse_local_datetime
@@ -29,13 +28,13 @@ from storage.messaging.broadcasts import (
     cancel_broadcast,
     count_audience,
     list_broadcasts,
+    may_schedule,
     queue_broadcast,
 )
 from storage.permissions import BROADCASTERS, NotAllowed
 from storage.places import get_commune, list_hamlets
 
 FLOW = "broadcast"
-LATEST_SCHEDULE = timedelta(days=60)
 
 
 async def _commune_of_staff(turn: Turn) -> int | None:
@@ -265,7 +264,7 @@ async def on_when(turn: Turn) -> None:
 @step(FLOW, "time")
 async def on_time(turn: Turn) -> None:
     moment = parse_local_datetime(turn.inbound.text, turn.config.timezone, turn.now)
-    if moment is None or not turn.now < moment <= turn.now + LATEST_SCHEDULE:
+    if moment is None or not may_schedule(moment, turn.now):
         turn.say(
             turn._("Please type a date and time within the next 60 days, for example {example} "
                    "or 7h sáng mai.",
@@ -321,7 +320,7 @@ async def show_broadcasts(turn: Turn) -> None:
             )
             + "\n" + broadcast.text[:80]
         )
-        if progress.waiting and broadcast.status != "cancelled":
+        if progress.stoppable:
             choices.append(Choice(f"bx:{broadcast.id}", _("✖ Stop #{id}", id=broadcast.id)))
     choices.append(Choice("menu:broadcasts", _("🔄 Refresh")))
     turn.go("broadcasts", "list")

@@ -44,15 +44,17 @@ def guess_mime(name: str) -> str:
 def store_file(
     db: AsyncSession, name: str, content: bytes, *, owner_id: int | None,
     now: datetime | None = None, about: Iterable[int | None] = (), personal: bool = False,
+    keep: timedelta = KEEP,
 ) -> StoredFile:
     """Keep a generated file. `about`: the people whose data it holds (for /forget); a file
-    about someone, or marked `personal`, gets a short-lived link that works once."""
+    about someone, or marked `personal`, gets a short-lived link that works once. `keep`: how
+    long a file about nobody stays (a scheduled announcement's photo, until it has gone)."""
     now = now or utcnow()
     people = sorted({person_id for person_id in about if person_id is not None})
     personal = personal or bool(people)
     stored = StoredFile(
         token=secrets.token_urlsafe(16), name=name, mime=guess_mime(name), content=content,
-        owner_id=owner_id, created_at=now, expires_at=now + (PERSONAL_KEEP if personal else KEEP),
+        owner_id=owner_id, created_at=now, expires_at=now + (PERSONAL_KEEP if personal else keep),
         personal=personal,
     )
     stored.subjects = [FileSubject(person_id=person_id) for person_id in people]

@@ -15,6 +15,7 @@ from bot.files import Fetchers
 from handlers.dates import format_date, format_datetime
 from handlers.i18n import translator
 from storage.db import Database
+from storage.messaging.quiet_hours import QuietHours
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Panel:
     wake: Callable[[], None] = lambda: None
     # Reads a commune's name for the header; set by the app.
     commune_name: Callable[[int], Awaitable[str]] | None = None
+    # When routine announcements composed in the panel may go out (QUIET_HOURS).
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,12 @@ async def on_check_in(turn: Turn) -> None:
                         "person with it.", code=code, when=when),
                  choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
         return
-    except (RegistrationRefused, NotAllowed):
+    except (RegistrationRefused, NotAllowed) as refused:
+        if isinstance(refused, RegistrationRefused) and refused.reason == "no_seat":
+            turn.say(turn._("The code {code} belongs to a household on the waiting list: it "
+                            "has no seat.", code=code),
+                     choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
+            return
         turn.say(turn._("No registered household has the code {code}.", code=code or "—"),
                  choices=[Choice(f"dlo:{dialogue.id}", turn._("Finished"))])
         return

@@ -477,11 +477,18 @@ async def dialogue_fill(db: AsyncSession, actor: Person, dialogue: Dialogue) -> 
 
 async def check_in(db: AsyncSession, actor: Person, dialogue: Dialogue, checkin_code: str,
                    *, now: datetime | None = None) -> Registration:
-    """Mark attendance by the code the household shows at the door."""
+    """Mark attendance by the code the household shows at the door.
+
+    Refused with "unknown_code" for a code no household of this dialogue holds (or one that
+    gave up its place), "no_seat" for a household still on the waiting list or only offered a
+    seat, and `CodeAlreadyUsed` for a code shown before.
+    """
     await require_role(db, actor, dialogue.commune_id, OFFICE_ROLES)
     registration = (await db.execute(select(Registration).where(
         Registration.dialogue_id == dialogue.id,
         Registration.checkin_code == checkin_code.strip()))).scalar_one_or_none()
+    if registration is not None and registration.status in ("waiting", "offered"):
+        raise RegistrationRefused("no_seat")
     if registration is None or registration.status not in SEATED:
         raise RegistrationRefused("unknown_code")
     if registration.status == "attended":
@@ -590,6 +597,9 @@ class ListRow:
     topics: list[str]
     questions: str
     status: str
+    # The code that opens the door (None without a seat): staff check in a household who
+    # forgot it by picking them from the list.
+    door_code: str | None = None
 
 
 async def hamlet_lists(db: AsyncSession, actor: Person, dialogue: Dialogue) -> list[ListRow]:
@@ -605,7 +615,7 @@ async def hamlet_lists(db: AsyncSession, actor: Person, dialogue: Dialogue) -> l
     record_read(db, actor_id=actor.id, subject_type="dialogue", subject_id=dialogue.id,
                 what="hamlet_lists")
     return [ListRow(name, r.code, r.representative or "", r.category or "", list(r.topics),
-                    r.questions, r.status)
+                    r.questions, r.status, door_code(r))
             for r, name in (await db.execute(query)).tuples().all()]
 
 

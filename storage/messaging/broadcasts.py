@@ -9,7 +9,7 @@ hours, urgent ones (a flood warning) do neither.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Select, func, insert, or_, select, update
@@ -35,16 +35,25 @@ from storage.models import (
 from storage.models.base import utcnow
 from storage.people.people import PERSONAL_DATA
 from storage.permissions import BROADCASTERS, STAFF_ROLES, require_role
+from storage.refusals import Refused
 
 TOPICS = ("general", "voter_contact", "dialogue", "agriculture", "health_education", "security")
 AUDIENCE_KINDS = ("commune", "hamlets", "delegates", "dialogue")
 # Households of a dialogue who hold or are offered a seat (not the waiting list).
 DIALOGUE_AUDIENCE = ("registered", "attended", "offered")
 MAX_TEXT = 3000
+# How far ahead an announcement may be scheduled: past that, it is a plan, not a notice.
+LATEST_SCHEDULE = timedelta(days=60)
 
 
-class BadBroadcast(ValueError):
-    """The broadcast cannot be sent as asked (empty text, unknown audience...)."""
+class BadBroadcast(Refused):
+    """The broadcast cannot be sent as asked. `reason`: no_text, too_long, bad_topic,
+    bad_audience, no_hamlet, bad_dialogue, too_late, unknown."""
+
+
+def may_schedule(send_at: datetime, now: datetime) -> bool:
+    """A chosen sending time is in the future and within `LATEST_SCHEDULE`."""
+    return now < send_at <= now + LATEST_SCHEDULE
 
 
 def audience_people(commune_id: int, audience: dict[str, Any]) -> Select[tuple[int]]:
@@ -65,6 +74,8 @@ def audience_people(commune_id: int, audience: dict[str, Any]) -> Select[tuple[i
         )
     if kind == "hamlets":
         hamlet_ids = [int(h) for h in audience.get("hamlet_ids", [])]
+        if not hamlet_ids:
+            raise BadBroadcast("no_hamlet")
         return select(Person.id).join(Hamlet, Hamlet.id == Person.hamlet_id).where(
             Hamlet.commune_id == commune_id, Hamlet.id.in_(hamlet_ids)
         )
@@ -81,7 +92,7 @@ def audience_people(commune_id: int, audience: dict[str, Any]) -> Select[tuple[i
                    Dialogue.id == int(audience.get("dialogue_id", 0)),
                    Registration.status.in_(DIALOGUE_AUDIENCE))
         ))
-    raise BadBroadcast(f"unknown audience {kind!r}")
+    raise BadBroadcast("bad_audience")
 
 
 def audience_recipients(
@@ -130,18 +141,33 @@ class BroadcastDraft:
     photo: tuple[str, str] | None = None
 
 
+async def check_broadcast(db: AsyncSession, draft: BroadcastDraft, now: datetime) -> None:
+    """Every rule a draft must meet to be queued, the author's role aside: what the chat and
+    the panel check before showing a preview, and `queue_broadcast` again before queueing."""
+    text = draft.text.strip()
+    if not text:
+        raise BadBroadcast("no_text")
+    if len(text) > MAX_TEXT:
+        raise BadBroadcast("too_long")
+    if draft.topic not in TOPICS:
+        raise BadBroadcast("bad_topic")
+    audience_people(draft.commune_id, draft.audience)  # an unknown kind, no hamlet chosen
+    if draft.audience.get("kind") == "dialogue":
+        dialogue = await db.get(Dialogue, int(draft.audience.get("dialogue_id") or 0))
+        if dialogue is None or dialogue.commune_id != draft.commune_id:
+            raise BadBroadcast("bad_dialogue")
+    if draft.send_at is not None and draft.send_at > now + LATEST_SCHEDULE:
+        raise BadBroadcast("too_late")
+
+
 async def queue_broadcast(
     db: AsyncSession, author: Person | None, draft: BroadcastDraft, quiet: QuietHours
 ) -> Broadcast:
     """Check the author may, then queue one message per recipient; returns the broadcast."""
     await require_role(db, author, draft.commune_id, BROADCASTERS)
-    text = draft.text.strip()
-    if not text or len(text) > MAX_TEXT:
-        raise BadBroadcast("text must be 1 to 3000 characters")
-    if draft.topic not in TOPICS:
-        raise BadBroadcast(f"unknown topic {draft.topic!r}")
-    audience_people(draft.commune_id, draft.audience)  # refuses an unknown kind early
     now = utcnow()
+    await check_broadcast(db, draft, now)
+    text = draft.text.strip()
     send_at = max(draft.send_at or now, now)
     if not draft.urgent:
         send_at = quiet.next_allowed(send_at)
@@ -248,6 +274,11 @@ class Progress:
     def cancelled(self) -> int:
         return self.counts.get("cancelled", 0)
 
+    @property
+    def stoppable(self) -> bool:
+        """Messages still wait, and nobody stopped it yet."""
+        return bool(self.waiting) and self.broadcast.status != "cancelled"
+
 
 async def broadcast_progress(db: AsyncSession, broadcast_id: int) -> Progress | None:
     broadcast = await db.get(Broadcast, broadcast_id)
@@ -284,7 +315,7 @@ async def cancel_broadcast(db: AsyncSession, actor: Person | None, broadcast_id:
     """Stop what has not left yet; returns how many messages were withheld."""
     broadcast = await db.get(Broadcast, broadcast_id)
     if broadcast is None:
-        raise BadBroadcast("no such broadcast")
+        raise BadBroadcast("unknown")
     await require_role(db, actor, broadcast.commune_id, BROADCASTERS)
     result = await db.execute(
         update(OutboxMessage)
@@ -307,7 +338,7 @@ async def cancel_broadcast(db: AsyncSession, actor: Person | None, broadcast_id:
 
 async def mute_topic(db: AsyncSession, person: Person, topic: str, muted: bool) -> None:
     if topic not in TOPICS:
-        raise BadBroadcast(f"unknown topic {topic!r}")
+        raise BadBroadcast("bad_topic")
     existing = (
         await db.execute(
             select(TopicMute).where(TopicMute.person_id == person.id, TopicMute.topic == topic)

@@ -203,3 +203,17 @@ async def test_every_read_of_households_by_the_office_is_in_the_audit_log(db: Da
     # The log says who read what, never the data itself.
     assert all(r.before is None and r.reason is None for r in reads)
     assert all("Chín" not in str(r.after) and "bò" not in str(r.after) for r in reads)
+
+
+async def test_the_chat_door_tells_a_waiting_household_from_an_unknown_code(
+    db: Database,
+) -> None:
+    # Imported here: the panel's test module imports this one for its setup.
+    from tests.bot.panel.test_dialogues import small_dialogue
+
+    office, (delegate, _officer, citizen) = await office_and_others(db)
+    dialogue_id, _seated, waiting = await small_dialogue(db, [citizen, delegate])
+    await office.press(f"dlc:{dialogue_id}")
+    assert "danh sách chờ" in texts(await office.send(waiting))
+    unknown = "999999" if waiting != "999999" else "111111"
+    assert "Không có hộ đã đăng ký nào" in texts(await office.send(unknown))

@@ -16,6 +16,7 @@ from storage.messaging.broadcasts import (
     cancel_broadcast,
     count_audience,
     finish_broadcasts,
+    may_schedule,
     mute_topic,
     queue_broadcast,
 )
@@ -166,6 +167,28 @@ async def test_an_empty_or_overlong_text_or_unknown_audience_is_refused(db: Data
         with pytest.raises(BadBroadcast):
             async with db.transaction() as session:
                 await queue_broadcast(session, office, draft, NEVER_QUIET)
+
+
+async def test_the_chat_and_the_panel_hear_the_same_reason_for_a_refused_draft(
+    db: Database,
+) -> None:
+    commune_id = await demo(db)
+    office = await staff(db, "1")
+    other = BroadcastDraft(commune_id, "ok", {"kind": "dialogue", "dialogue_id": 999})
+    for draft, reason in (
+        (BroadcastDraft(commune_id, " ", {"kind": "commune"}), "no_text"),
+        (BroadcastDraft(commune_id, "x" * 3001, {"kind": "commune"}), "too_long"),
+        (BroadcastDraft(commune_id, "ok", {"kind": "hamlets", "hamlet_ids": []}), "no_hamlet"),
+        (other, "bad_dialogue"),
+        (BroadcastDraft(commune_id, "ok", {"kind": "commune"},
+                        send_at=utcnow() + timedelta(days=61)), "too_late"),
+    ):
+        with pytest.raises(BadBroadcast) as refused:
+            async with db.transaction() as session:
+                await queue_broadcast(session, office, draft, NEVER_QUIET)
+        assert refused.value.reason == reason
+    assert may_schedule(utcnow() + timedelta(days=59), utcnow())
+    assert not may_schedule(utcnow() - timedelta(minutes=1), utcnow())
 
 
 
