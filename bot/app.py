@@ -157,9 +157,8 @@ def platform_fetchers(process: Process) -> Fetchers:
 
 
 def build_web_app(process: Process) -> web.Application:
-    # The largest body taken is a photo for an announcement, uploaded in the panel (5 MB);
-    # webhooks' updates are a few kilobytes.
-    app = web.Application(client_max_size=6 * 1024 * 1024)
+    # Webhooks' updates are a few kilobytes; the panel allows a photo to its signed-in staff.
+    app = web.Application(client_max_size=1024 * 1024)
 
     async def health(_request: web.Request) -> web.Response:
         # Ready only once every channel has started (webhooks set, commands published), and

@@ -22,6 +22,8 @@ from storage.permissions import working_commune
 COOKIE = "cutri_panel"
 # Paths that need no session: the sign-in link itself, and the stylesheet.
 OPEN_PREFIXES = ("/panel/sign-in/", "/panel/static/")
+# A phone's photo is 2-4 MB; the form around it is small.
+PANEL_UPLOAD_BYTES = 6 * 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -56,6 +58,9 @@ async def require_staff(request: web.Request, handler: Handler) -> web.StreamRes
                                     N_("The web panel is for the commune office."), status=403)
     staff = Staff(session.person.id, commune_id, session.csrf_token, token, session.locale)
     if request.method == "POST":
+        # Only a signed-in office may send a large body (a photo for an announcement); the
+        # rest of the server, webhooks included, keeps the small limit.
+        request = request.clone(client_max_size=PANEL_UPLOAD_BYTES)
         form = await request.post()
         sent = str(form.get("csrf", ""))
         if not hmac.compare_digest(sent.encode(), staff.csrf_token.encode()):
