@@ -11,6 +11,12 @@ A failing handler must not cost the others their updates: the group is rolled ba
 again without it, and the failing update is handled alone (and apologised for) in a
 transaction of its own. A group that cannot commit (say, a PostgreSQL deadlock with another
 replica's group) is done again one update per transaction.
+
+Across replicas on PostgreSQL the order is the database's: every transaction that handles
+updates first locks their senders (`lock_senders`), and an update is taken only after the
+same person's earlier ones; earlier ones another replica recorded and has not handled yet are
+handled first, here (`_take_in_order`). Updates a dead replica left waiting are taken over by
+a living one (`resume_stale`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ import logging
 from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +39,16 @@ from handlers.turn import HandlerConfig, Turn
 from handlers.values import Inbound, Kind, Reply
 from storage.conversations import ensure_identity, load_sender
 from storage.db import Database
-from storage.inbound import Arrival, record_arrivals, record_inbound, take_arrival, waiting_arrivals
+from storage.inbound import (
+    Arrival,
+    claim_stale_arrivals,
+    earlier_arrivals,
+    lock_senders,
+    record_arrivals,
+    record_inbound,
+    take_arrival,
+    waiting_arrivals,
+)
 from storage.messaging.outbox import enqueue_message
 from storage.models.base import utcnow
 from storage.people.people import mark_reachable
@@ -141,9 +158,19 @@ class ConversationRunner:
         async with self.db.transaction() as db:
             waiting = await waiting_arrivals(db)
         for arrival_id, payload in waiting:
-            inbound = Inbound(**{**payload, "kind": Kind(payload["kind"])})
-            self._start(inbound, Verdict.HANDLE, arrival_id)
+            self._start(_inbound_from(payload), Verdict.HANDLE, arrival_id)
         return len(waiting)
+
+    async def resume_stale(self, older_than: timedelta) -> int:
+        """Take over updates waiting longer than `older_than`: another replica recorded them
+        and died (PostgreSQL; on SQLite this process is the only one, and `resume` did it)."""
+        if not self._room.is_set():
+            return 0
+        async with self.db.transaction() as db:
+            stale = await claim_stale_arrivals(db, older_than)
+        for arrival_id, payload in stale:
+            self._start(_inbound_from(payload), Verdict.HANDLE, arrival_id)
+        return len(stale)
 
     async def stop(self, seconds: float) -> None:
         """Give the updates in hand `seconds` to finish; the rest roll back, still recorded."""
@@ -201,14 +228,17 @@ class ConversationRunner:
 
     async def _alone(self, inbound: Inbound, verdict: Verdict,
                      arrival_id: int | None = None) -> Outcome:
+        sender = [(inbound.channel, inbound.user_id)]
         try:
             async with self.db.transaction() as db:
+                await lock_senders(db, sender)
                 return await self._turn(db, inbound, verdict, arrival_id)
         except Exception:
             log.exception(
                 "handler failed", extra={"channel": inbound.channel, "kind": str(inbound.kind)}
             )
             async with self.db.transaction() as db:
+                await lock_senders(db, sender)
                 return await self._apologise(db, inbound, arrival_id)
 
     # -- group commit --------------------------------------------------------------------------
@@ -271,6 +301,8 @@ class ConversationRunner:
         """
         outcomes: list[Outcome] = []
         async with self.db.transaction() as db:
+            await lock_senders(db, [(queued.inbound.channel, queued.inbound.user_id)
+                                    for queued in group])
             for index, queued in enumerate(group):
                 try:
                     outcomes.append(await self._turn(db, queued.inbound, queued.verdict,
@@ -341,9 +373,35 @@ class ConversationRunner:
         enqueue_message(db, identity, reply.to_payload())
         return Outcome.FAILED
 
-    @staticmethod
-    async def _record(db: AsyncSession, inbound: Inbound, arrival_id: int | None) -> bool:
+    async def _record(self, db: AsyncSession, inbound: Inbound, arrival_id: int | None) -> bool:
         """False for an update handled before (a redelivery, or another replica's)."""
         if arrival_id is not None:
-            return await take_arrival(db, arrival_id)
+            return await self._take_in_order(db, arrival_id)
         return await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind)
+
+    async def _take_in_order(self, db: AsyncSession, arrival_id: int) -> bool:
+        """Take a recorded update, after the same person's earlier ones (PostgreSQL, several
+        replicas): those recorded by another replica and still waiting are handled here first,
+        each in a savepoint, so that a failing one gets its apology and the rest go on.
+
+        The common case is one statement (`take_arrival`); the rest runs only when it refuses.
+        The sender is locked (`lock_senders`) for the whole transaction.
+        """
+        if await take_arrival(db, arrival_id):
+            return True
+        earlier = await earlier_arrivals(db, arrival_id)
+        for earlier_id, payload in earlier:
+            inbound = _inbound_from(payload)
+            try:
+                async with db.begin_nested():
+                    await self._turn(db, inbound, Verdict.HANDLE, earlier_id)
+            except Exception:
+                log.exception("handler failed",
+                              extra={"channel": inbound.channel, "kind": str(inbound.kind)})
+                await self._apologise(db, inbound, earlier_id)
+        return bool(earlier) and await take_arrival(db, arrival_id)
+
+
+def _inbound_from(payload: dict[str, Any]) -> Inbound:
+    """An update as `accept` recorded it."""
+    return Inbound(**{**payload, "kind": Kind(payload["kind"])})
