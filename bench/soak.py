@@ -397,13 +397,16 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
 
             troubles = asyncio.create_task(make_trouble(
                 soak, replicas, own_redis, db, all_done, figures, log, chance))
+            progress = asyncio.create_task(report_progress(
+                telegram, residents, conversations, before, began, log))
             try:
                 await asyncio.gather(*conversations)
                 await poll_until(all_done, STEP_PATIENCE)
             finally:
-                troubles.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await troubles
+                for task in (troubles, progress):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             # The last messages recorded as sent, then a clean stop.
             await poll_until(lambda: unsent_rows(db), 60, until=0)
             for bot in replicas:
@@ -442,6 +445,17 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
     await db.dispose()
     log(f"done in {time.monotonic() - started:.0f} s")
     return figures
+
+
+async def report_progress(telegram: FakeTelegram, residents: list[Resident],
+                          conversations: list[asyncio.Task[None]], before: int, began: float,
+                          log: Callable[[str], None]) -> None:
+    """A line every 30 s: a long run shows it is moving."""
+    while True:
+        await asyncio.sleep(30)
+        done = sum(1 for task in conversations if task.done())
+        log(f"{time.monotonic() - began:.0f} s: {len(telegram.sent) - before} sent, "
+            f"{done}/{len(residents)} residents done, {telegram.rate_limited_count} × 429")
 
 
 def replica(workdir: Path, port: int, telegram: FakeTelegram, balancer: RoundRobin,
