@@ -474,7 +474,7 @@ def replica(workdir: Path, port: int, telegram: FakeTelegram, balancer: RoundRob
         TELEGRAM_PER_CHAT_RATE=str(PER_CHAT_RATE),
         OUTBOX_WINDOW=str(WINDOW),
         OUTBOX_LEASE_SECONDS="10",
-        INBOX_STALE_SECONDS="10",
+        INBOX_STALE_SECONDS="30",
         LOG_LEVEL="WARNING",
     )
     bot.port = port

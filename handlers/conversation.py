@@ -13,10 +13,11 @@ transaction of its own. A group that cannot commit (say, a PostgreSQL deadlock w
 replica's group) is done again one update per transaction.
 
 Across replicas on PostgreSQL the order is the database's: every transaction that handles
-updates first locks their senders (`lock_senders`), and an update is taken only after the
-same person's earlier ones; earlier ones another replica recorded and has not handled yet are
-handled first, here (`_take_in_order`). Updates a dead replica left waiting are taken over by
-a living one (`resume_stale`).
+updates first locks their senders (a group takes the senders that are free, `lock_free_senders`,
+and leaves each busy one to wait in a transaction of its own, `_wait_alone`), and an update is
+taken only after the same person's earlier ones; earlier ones another replica recorded and
+has not handled yet are handled first, here (`_take_in_order`). Updates a dead replica left
+waiting are taken over by a living one (`resume_stale`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from storage.inbound import (
     Arrival,
     claim_stale_arrivals,
     earlier_arrivals,
+    lock_free_senders,
     lock_senders,
     record_arrivals,
     record_inbound,
@@ -124,6 +126,7 @@ class ConversationRunner:
         self._queued: list[_Queued] = []
         self._worker: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[Outcome]] = set()
+        self._waiting_alone: set[asyncio.Task[None]] = set()
         self._room = asyncio.Event()
         self._room.set()
 
@@ -180,7 +183,9 @@ class ConversationRunner:
             task.cancel()
         if self._worker is not None:
             self._worker.cancel()
-        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        for waiting in set(self._waiting_alone):
+            waiting.cancel()
+        await asyncio.gather(*self._in_flight, *self._waiting_alone, return_exceptions=True)
 
     def _start(self, inbound: Inbound, verdict: Verdict, arrival_id: int) -> asyncio.Task[Outcome]:
         task = asyncio.ensure_future(self.handle(inbound, verdict=verdict, arrival_id=arrival_id))
@@ -281,8 +286,17 @@ class ConversationRunner:
                 await self._settle_alone(queued)
             return
         for queued, outcome in zip(group, outcomes, strict=True):
-            if not queued.outcome.done():
+            if outcome is None:
+                self._wait_alone(queued)
+            elif not queued.outcome.done():
                 queued.outcome.set_result(outcome)
+
+    def _wait_alone(self, queued: _Queued) -> None:
+        """A person another replica is handling (PostgreSQL): their update waits for them in
+        a transaction of its own, beside the groups, not in front of them."""
+        task = asyncio.create_task(self._settle_alone(queued))
+        self._waiting_alone.add(task)
+        task.add_done_callback(self._waiting_alone.discard)
 
     async def _settle_alone(self, queued: _Queued) -> None:
         try:
@@ -294,16 +308,19 @@ class ConversationRunner:
         if not queued.outcome.done():
             queued.outcome.set_result(outcome)
 
-    async def _group(self, group: list[_Queued]) -> list[Outcome]:
+    async def _group(self, group: list[_Queued]) -> list[Outcome | None]:
         """All the group's updates in one transaction, no SAVEPOINTs: failures are rare.
 
         A handler that raises rolls the whole group back (`_TurnFailed` says which one).
         """
-        outcomes: list[Outcome] = []
+        outcomes: list[Outcome | None] = []
         async with self.db.transaction() as db:
-            await lock_senders(db, [(queued.inbound.channel, queued.inbound.user_id)
-                                    for queued in group])
+            busy = await lock_free_senders(db, [(queued.inbound.channel, queued.inbound.user_id)
+                                                for queued in group])
             for index, queued in enumerate(group):
+                if (queued.inbound.channel, queued.inbound.user_id) in busy:
+                    outcomes.append(None)  # not handled here: see `_wait_alone`
+                    continue
                 try:
                     outcomes.append(await self._turn(db, queued.inbound, queued.verdict,
                                                      queued.arrival_id))

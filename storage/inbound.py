@@ -172,6 +172,27 @@ async def lock_senders(db: AsyncSession, senders: Iterable[tuple[str, str]]) -> 
         await db.execute(_LOCK, {"keys": keys})
 
 
+_TRY_LOCK = text("SELECT key FROM unnest(:keys) AS key WHERE NOT pg_try_advisory_xact_lock(key)"
+                 ).bindparams(_KEYS)
+
+
+async def lock_free_senders(db: AsyncSession, senders: Iterable[tuple[str, str]],
+                            ) -> set[tuple[str, str]]:
+    """Hold those of these accounts that no other transaction holds, without waiting; the
+    others (another replica is handling them) are returned. Nothing to hold on SQLite.
+
+    A group of people handled together takes what is free and leaves the rest to wait on
+    their own: a group that waited for each of fifty people in turn would hold up, meanwhile,
+    every update of the people it holds already, on every replica."""
+    if db.bind.dialect.name != "postgresql":
+        return set()
+    by_key = {sender_key(channel, user_id): (channel, user_id) for channel, user_id in senders}
+    if not by_key:
+        return set()
+    busy = (await db.execute(_TRY_LOCK, {"keys": sorted(by_key)})).scalars().all()
+    return {by_key[key] for key in busy}
+
+
 def _decoded(rows: Iterable[tuple[int, str | None]]) -> list[tuple[int, dict[str, Any]]]:
     return [(row_id, json.loads(payload)) for row_id, payload in rows if payload]
 
