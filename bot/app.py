@@ -227,6 +227,8 @@ async def run_process(settings: Settings) -> None:
                   max_instances=1, coalesce=True)
     add_field_training(clock, FieldTraining(process.db,
                                             retrain_after=settings.field_model_retrain_after))
+    if not process.db.is_sqlite:
+        add_stale_sweep(clock, process.runner, settings.inbox_stale_seconds)
     clock.start()
     if process.telegram is not None:
         await process.telegram.start()
@@ -267,6 +269,19 @@ def add_field_training(clock: Clock, training: FieldTraining) -> None:
     clock.add_job(one_replica("retrain-field-models-night", at_night), "cron", hour=1,
                   minute=30, args=[training.db], id="retrain-field-models-night",
                   max_instances=1, coalesce=True, misfire_grace_time=4 * 3600)
+
+
+def add_stale_sweep(clock: Clock, runner: ConversationRunner, stale_seconds: int) -> None:
+    """Updates a dead replica recorded and left waiting, taken over by this one. Every replica
+    sweeps: rows are claimed with SKIP LOCKED, and each sweep helps the others' backlog."""
+
+    async def sweep() -> None:
+        resumed = await runner.resume_stale(timedelta(seconds=stale_seconds))
+        if resumed:
+            log.info("taking over updates left waiting", extra={"row": resumed})
+
+    clock.add_job(sweep, "interval", seconds=max(2, stale_seconds // 3),
+                  id="resume-stale-updates", max_instances=1, coalesce=True)
 
 
 async def shut_down(process: Process, clock: Clock, tasks: list[asyncio.Task[None]],

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # With several replicas: each bot token's pace (overall, per chat, a 429's pause) is kept
     # in this Redis, shared by all of them. Empty: this process paces alone.
     redis_url: SecretStr | None = None
+    # With several replicas on PostgreSQL: updates another replica recorded and left waiting
+    # this long (it died, and was not started again) are taken over by a living one.
+    inbox_stale_seconds: int = Field(default=30, ge=5, le=3600)
     # One person's messages: this many a minute on average, up to `inbound_burst` at once.
     # Past it they get one "please slow down"; further messages are recorded, not handled.
     inbound_per_minute: float = Field(default=20.0, gt=0, le=100_000)

@@ -11,6 +11,13 @@ A failing handler must not cost the others their updates: the group is rolled ba
 again without it, and the failing update is handled alone (and apologised for) in a
 transaction of its own. A group that cannot commit (say, a PostgreSQL deadlock with another
 replica's group) is done again one update per transaction.
+
+Across replicas on PostgreSQL the order is the database's: every transaction that handles
+updates first locks their senders (a group takes the senders that are free, `lock_free_senders`,
+and leaves each busy one to wait in a transaction of its own, `_wait_alone`), and an update is
+taken only after the same person's earlier ones; earlier ones another replica recorded and
+has not handled yet are handled first, here (`_take_in_order`). Updates a dead replica left
+waiting are taken over by a living one (`resume_stale`).
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ import logging
 from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +40,17 @@ from handlers.turn import HandlerConfig, Turn
 from handlers.values import Inbound, Kind, Reply
 from storage.conversations import ensure_identity, load_sender
 from storage.db import Database
-from storage.inbound import Arrival, record_arrivals, record_inbound, take_arrival, waiting_arrivals
+from storage.inbound import (
+    Arrival,
+    claim_stale_arrivals,
+    earlier_arrivals,
+    lock_free_senders,
+    lock_senders,
+    record_arrivals,
+    record_inbound,
+    take_arrival,
+    waiting_arrivals,
+)
 from storage.messaging.outbox import enqueue_message
 from storage.models.base import utcnow
 from storage.people.people import mark_reachable
@@ -107,6 +126,7 @@ class ConversationRunner:
         self._queued: list[_Queued] = []
         self._worker: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[Outcome]] = set()
+        self._waiting_alone: set[asyncio.Task[None]] = set()
         self._room = asyncio.Event()
         self._room.set()
 
@@ -141,9 +161,19 @@ class ConversationRunner:
         async with self.db.transaction() as db:
             waiting = await waiting_arrivals(db)
         for arrival_id, payload in waiting:
-            inbound = Inbound(**{**payload, "kind": Kind(payload["kind"])})
-            self._start(inbound, Verdict.HANDLE, arrival_id)
+            self._start(_inbound_from(payload), Verdict.HANDLE, arrival_id)
         return len(waiting)
+
+    async def resume_stale(self, older_than: timedelta) -> int:
+        """Take over updates waiting longer than `older_than`: another replica recorded them
+        and died (PostgreSQL; on SQLite this process is the only one, and `resume` did it)."""
+        if not self._room.is_set():
+            return 0
+        async with self.db.transaction() as db:
+            stale = await claim_stale_arrivals(db, older_than)
+        for arrival_id, payload in stale:
+            self._start(_inbound_from(payload), Verdict.HANDLE, arrival_id)
+        return len(stale)
 
     async def stop(self, seconds: float) -> None:
         """Give the updates in hand `seconds` to finish; the rest roll back, still recorded."""
@@ -153,7 +183,9 @@ class ConversationRunner:
             task.cancel()
         if self._worker is not None:
             self._worker.cancel()
-        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        for waiting in set(self._waiting_alone):
+            waiting.cancel()
+        await asyncio.gather(*self._in_flight, *self._waiting_alone, return_exceptions=True)
 
     def _start(self, inbound: Inbound, verdict: Verdict, arrival_id: int) -> asyncio.Task[Outcome]:
         task = asyncio.ensure_future(self.handle(inbound, verdict=verdict, arrival_id=arrival_id))
@@ -201,14 +233,17 @@ class ConversationRunner:
 
     async def _alone(self, inbound: Inbound, verdict: Verdict,
                      arrival_id: int | None = None) -> Outcome:
+        sender = [(inbound.channel, inbound.user_id)]
         try:
             async with self.db.transaction() as db:
+                await lock_senders(db, sender)
                 return await self._turn(db, inbound, verdict, arrival_id)
         except Exception:
             log.exception(
                 "handler failed", extra={"channel": inbound.channel, "kind": str(inbound.kind)}
             )
             async with self.db.transaction() as db:
+                await lock_senders(db, sender)
                 return await self._apologise(db, inbound, arrival_id)
 
     # -- group commit --------------------------------------------------------------------------
@@ -253,8 +288,17 @@ class ConversationRunner:
         # A group cut short for an urgent writer: the rest go again, first in line.
         self._queued[:0] = group[len(outcomes):]
         for queued, outcome in zip(group, outcomes, strict=False):
-            if not queued.outcome.done():
+            if outcome is None:
+                self._wait_alone(queued)
+            elif not queued.outcome.done():
                 queued.outcome.set_result(outcome)
+
+    def _wait_alone(self, queued: _Queued) -> None:
+        """A person another replica is handling (PostgreSQL): their update waits for them in
+        a transaction of its own, beside the groups, not in front of them."""
+        task = asyncio.create_task(self._settle_alone(queued))
+        self._waiting_alone.add(task)
+        task.add_done_callback(self._waiting_alone.discard)
 
     async def _settle_alone(self, queued: _Queued) -> None:
         try:
@@ -266,15 +310,17 @@ class ConversationRunner:
         if not queued.outcome.done():
             queued.outcome.set_result(outcome)
 
-    async def _group(self, group: list[_Queued]) -> list[Outcome]:
+    async def _group(self, group: list[_Queued]) -> list[Outcome | None]:
         """All the group's updates in one transaction, no SAVEPOINTs: failures are rare.
 
         A handler that raises rolls the whole group back (`_TurnFailed` says which one).
         When an urgent writer (arrivals to record) waits for SQLite's lock, the group commits
         what it has done so far: the outcomes may be fewer than the group.
         """
-        outcomes: list[Outcome] = []
+        outcomes: list[Outcome | None] = []
         async with self.db.transaction() as db:
+            busy = await lock_free_senders(db, [(queued.inbound.channel, queued.inbound.user_id)
+                                                for queued in group])
             for index, queued in enumerate(group):
                 if outcomes:
                     # SQLite's statements run on the loop's thread without a pause: let the
@@ -283,6 +329,9 @@ class ConversationRunner:
                     await asyncio.sleep(0)
                     if self.db.urgent_writer_waiting:
                         break
+                if (queued.inbound.channel, queued.inbound.user_id) in busy:
+                    outcomes.append(None)  # not handled here: see `_wait_alone`
+                    continue
                 try:
                     outcomes.append(await self._turn(db, queued.inbound, queued.verdict,
                                                      queued.arrival_id))
@@ -294,13 +343,13 @@ class ConversationRunner:
 
     async def _turn(self, db: AsyncSession, inbound: Inbound, verdict: Verdict,
                     arrival_id: int | None) -> Outcome:
+        if not await self._record(db, inbound, arrival_id):
+            return Outcome.DUPLICATE
+        if verdict is not Verdict.HANDLE:
+            return await self._ask_to_slow_down(db, inbound, verdict)
         # What the group's earlier turns changed is written together at commit (or by a
         # handler's first query): flushing it turn by turn cost more than the turns' own work.
         with db.no_autoflush:
-            if not await self._record(db, inbound, arrival_id):
-                return Outcome.DUPLICATE
-            if verdict is not Verdict.HANDLE:
-                return await self._ask_to_slow_down(db, inbound, verdict)
             sender = await load_sender(db, inbound.channel, inbound.user_id)
         identity, conversation = sender.identity, sender.conversation
         await mark_reachable(db, identity)
@@ -353,9 +402,35 @@ class ConversationRunner:
         enqueue_message(db, identity, reply.to_payload())
         return Outcome.FAILED
 
-    @staticmethod
-    async def _record(db: AsyncSession, inbound: Inbound, arrival_id: int | None) -> bool:
+    async def _record(self, db: AsyncSession, inbound: Inbound, arrival_id: int | None) -> bool:
         """False for an update handled before (a redelivery, or another replica's)."""
         if arrival_id is not None:
-            return await take_arrival(db, arrival_id)
+            return await self._take_in_order(db, arrival_id)
         return await record_inbound(db, inbound.channel, inbound.update_id, inbound.kind)
+
+    async def _take_in_order(self, db: AsyncSession, arrival_id: int) -> bool:
+        """Take a recorded update, after the same person's earlier ones (PostgreSQL, several
+        replicas): those recorded by another replica and still waiting are handled here first,
+        each in a savepoint, so that a failing one gets its apology and the rest go on.
+
+        The common case is one statement (`take_arrival`); the rest runs only when it refuses.
+        The sender is locked (`lock_senders`) for the whole transaction.
+        """
+        if await take_arrival(db, arrival_id):
+            return True
+        earlier = await earlier_arrivals(db, arrival_id)
+        for earlier_id, payload in earlier:
+            inbound = _inbound_from(payload)
+            try:
+                async with db.begin_nested():
+                    await self._turn(db, inbound, Verdict.HANDLE, earlier_id)
+            except Exception:
+                log.exception("handler failed",
+                              extra={"channel": inbound.channel, "kind": str(inbound.kind)})
+                await self._apologise(db, inbound, earlier_id)
+        return bool(earlier) and await take_arrival(db, arrival_id)
+
+
+def _inbound_from(payload: dict[str, Any]) -> Inbound:
+    """An update as `accept` recorded it."""
+    return Inbound(**{**payload, "kind": Kind(payload["kind"])})

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.encryption import EncryptedText
@@ -34,12 +34,19 @@ class InboundEvent(Base):
     An update is recorded as it arrives (`payload` holds it, encrypted) and marked handled in
     the transaction that handles it (`payload` emptied): what was received but not yet
     handled when the process stopped is handled after the restart.
+
+    `sender_key` (a hash of channel and account, kept only while the row waits) lets any
+    replica find a person's earlier waiting updates; `resumed_at`: when a replica took over
+    an update left waiting, by a dead replica as a rule.
     """
 
     __tablename__ = "inbound_events"
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         Index("ix_inbound_events_waiting", "id", sqlite_where=text("handled_at IS NULL"),
+              postgresql_where=text("handled_at IS NULL")),
+        Index("ix_inbound_events_sender_waiting", "sender_key", "id",
+              sqlite_where=text("handled_at IS NULL"),
               postgresql_where=text("handled_at IS NULL")),
     )
 
@@ -50,3 +57,5 @@ class InboundEvent(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     payload: Mapped[str | None] = mapped_column(EncryptedText("inbound_events.payload"))
     handled_at: Mapped[datetime | None]
+    sender_key: Mapped[int | None] = mapped_column(BigInteger)
+    resumed_at: Mapped[datetime | None]

@@ -42,8 +42,8 @@ DEPLOY = ROOT / "deploy"
 KEY = re.compile(r"^([\w.-]+):(?: (.*))?$")
 
 
-def read_compose() -> Any:
-    text = (DEPLOY / "compose.yaml").read_text("utf-8")
+def read_compose(name: str = "compose.yaml") -> Any:
+    text = (DEPLOY / name).read_text("utf-8")
     try:
         import yaml
     except ImportError:  # not a dependency: the subset compose files use is read here
@@ -172,6 +172,51 @@ def test_compose_runs_cutri_beside_postgresql_15_with_named_volumes() -> None:
     assert [entry["path"] for entry in cutri["env_file"]] == [".env"]
     assert env["HTTP_HOST"] == "0.0.0.0"
     assert all(port.startswith("127.0.0.1:") for port in cutri["ports"])
+
+
+def test_a_province_runs_three_webhook_replicas_behind_nginx_on_postgresql_and_redis(
+) -> None:
+    compose = read_compose("province.yaml")
+    services, volumes = compose["services"], compose["volumes"]
+    assert services["db"]["image"] == "postgres:15" and "healthcheck" in services["db"]
+    assert services["redis"]["image"].startswith("redis:") and "healthcheck" in services["redis"]
+    migrate, cutri, proxy = services["migrate"], services["cutri"], services["proxy"]
+    assert (DEPLOY / migrate["build"]["context"] / "Dockerfile").exists()
+    assert migrate["image"] == cutri["image"]
+    # The schema and the key file once, before the replicas; then each replica only runs.
+    assert real_command(migrate["command"][1:]) and migrate["command"][1:] == ["db", "upgrade"]
+    assert cutri["command"] == ["cutri", "run"]
+    assert cutri["deploy"]["replicas"] == 3
+    assert cutri["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert {cutri["depends_on"][name]["condition"] for name in ("db", "redis")} == {
+        "service_healthy"}
+    env, migrate_env = cutri["environment"], migrate["environment"]
+    assert env["DATABASE_URL"] == migrate_env["DATABASE_URL"]
+    assert "@db:5432/" in env["DATABASE_URL"]
+    assert env["REDIS_URL"].startswith("redis://redis:")
+    assert env["TELEGRAM_WEBHOOK_URL"].startswith("${TELEGRAM_WEBHOOK_URL:?")  # no polling
+    # Every replica reads the key file the migration made, on the one volume.
+    assert env["ENCRYPTION_KEY_FILE"] == migrate_env["ENCRYPTION_KEY_FILE"]
+    key_dir = str(Path(env["ENCRYPTION_KEY_FILE"]).parent)
+    for service in (migrate, cutri):
+        mounts = dict(mount.split(":")[:2] for mount in service["volumes"])
+        assert {target: source for source, target in mounts.items()}[key_dir] in volumes
+    assert "ports" not in cutri  # reached through the proxy only
+    assert int(cutri["stop_grace_period"].rstrip("s")) > 10
+    # nginx: its configuration is the file in deploy/, forwarding to the replicas' port.
+    assert proxy["image"].startswith("nginx:")
+    assert all(port.startswith("127.0.0.1:") for port in proxy["ports"])
+    assert proxy["depends_on"]["cutri"]["condition"] == "service_healthy"
+    [mount] = proxy["volumes"]
+    source, target = mount.split(":")[:2]
+    assert target == "/etc/nginx/conf.d/default.conf"
+    conf = (DEPLOY / source).read_text("utf-8")
+    assert f"server cutri:{env['HTTP_PORT']} resolve" in conf
+    assert re.search(r"^\s*listen " + proxy["ports"][0].rsplit(":", 1)[1] + ";", conf, re.M)
+    # Down or draining (503 after SIGTERM): passed over; webhook POSTs may be sent again.
+    assert len(re.findall(r"proxy_next_upstream error timeout http_502 http_503", conf)) == 2
+    assert "location /webhook/ {" in conf and "non_idempotent" in conf
+    assert conf.count("{") == conf.count("}")
 
 
 def test_the_image_runs_real_cutri_commands_as_a_user_and_checks_health() -> None:
