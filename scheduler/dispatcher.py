@@ -244,6 +244,11 @@ class Dispatcher:
         # A person's next message may be seconds away at their pace: stopping cuts it short.
         await self._wait_unless_stopping(await channel.pacer.chat_slot(row.chat_id))
         await self._wait_unless_stopping(await channel.pacer.overall_slot())
+        # A 429 that came while this send waited for its slot (to this replica or another)
+        # holds it too: it books a slot again, behind the pause, rather than add to the storm.
+        while (not self._stopping.is_set()
+               and await channel.pacer.clear_to_send(row.chat_id) > 0):
+            await self._wait_unless_stopping(await channel.pacer.overall_slot())
         while self._open >= self.window:
             # The window is full of sends not yet recorded: record them before sending more.
             self._results_ready.set()

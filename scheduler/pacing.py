@@ -75,6 +75,16 @@ class Pacer:
     async def pause_for(self, seconds: float) -> None:
         self.pause(seconds)
 
+    async def clear_to_send(self, chat_id: str) -> float:
+        now = self.clock()
+        if self._paused_until > now:
+            return self._paused_until - now
+        # The chat's pace counts from when its message really goes: booked early and sent
+        # late (behind a broadcast's overall queue), it must not leave room for a burst after.
+        chat_next = self._chat_next.get(chat_id, 0.0)
+        self._chat_next[chat_id] = max(chat_next, now + self.chat_interval)
+        return 0.0
+
 
 class Pace(Protocol):
     """What the dispatcher asks of a channel's pace: this process's `Pacer`, or the
@@ -87,3 +97,8 @@ class Pace(Protocol):
     async def overall_slot(self) -> float: ...
 
     async def pause_for(self, seconds: float) -> None: ...
+
+    async def clear_to_send(self, chat_id: str) -> float:
+        """Just before a message to `chat_id` goes: the seconds a 429's pause still holds (a
+        slot booked before it; book again), or 0, and the chat's pace counts from now."""
+        ...

@@ -53,6 +53,24 @@ end
 return 1
 """
 
+# KEYS[1]: a chat's slot; KEYS[2]: the pause; ARGV[1]: the chat's interval. Returns the
+# seconds the pause still lasts, as a string; if none, the chat's pace restarts from now.
+_CLEAR = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
+if paused > now then
+  return string.format('%.6f', paused - now)
+end
+local interval = tonumber(ARGV[1])
+local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now + interval > next_free then
+  redis.call('SET', KEYS[1], string.format('%.6f', now + interval),
+             'PX', math.ceil(interval * 1000) + 1000)
+end
+return '0'
+"""
+
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
 
@@ -75,6 +93,7 @@ class SharedPacer:
         self.chat_tolerance = self.chat_interval * max(0, per_chat_burst - 1)
         self._book = redis.register_script(_BOOK)
         self._pause = redis.register_script(_PAUSE)
+        self._clear = redis.register_script(_CLEAR)
         self._unreachable = False
 
     async def chat_slot(self, chat_id: str) -> float:
@@ -89,6 +108,11 @@ class SharedPacer:
 
     async def pause_for(self, seconds: float) -> None:
         await self._call(self._pause, [f"{self.prefix}:paused"], [seconds])
+
+    async def clear_to_send(self, chat_id: str) -> float:
+        return float(await self._call(self._clear, [f"{self.prefix}:chat:{chat_id}",
+                                                    f"{self.prefix}:paused"],
+                                      [self.chat_interval]))
 
     async def _call(self, script: Any, keys: list[str], args: list[float]) -> Any:
         attempt = 0

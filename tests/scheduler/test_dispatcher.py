@@ -156,3 +156,25 @@ async def test_long_texts_are_split_never_cut(db: Database, telegram: FakeTelegr
     assert len(received) > 1
     assert "\n".join(received).split() == text.split()
     assert telegram.violations == []
+
+
+async def test_a_send_booked_before_a_429_waits_for_the_pause_instead_of_adding_to_it(
+    db: Database,
+) -> None:
+    # The platform allows one message a second overall; the bot paces at one per 0.6 s, so
+    # its second send earns a 429 and its third, booked before that answer, falls inside the
+    # retry window unless it books again behind the pause.
+    chats = [CHAT + n for n in range(3)]
+    async with FakeTelegram(rate_limits=True, global_rate=1.0) as telegram:
+        for chat in chats:
+            telegram.text(chat, "xin chào")
+            await queue(db, f"tin {chat}", chat=chat)
+        runner = ConversationRunner(db, HandlerConfig())
+        channel = TelegramChannel(telegram.token, runner, api_url=telegram.base_url)
+        pacer = Pacer(1 / 0.6, per_chat_rate=100, burst=1)
+        dispatcher = Dispatcher(db, {"telegram": Channel(channel, pacer)}, max_attempts=3)
+        await dispatcher.dispatch_once()
+        await channel.close()
+    assert telegram.rate_limited_count >= 1
+    assert telegram.retry_window_violations == 0
+    assert len(telegram.sent) >= 2

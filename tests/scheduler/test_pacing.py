@@ -1,5 +1,6 @@
 """Pacing: slots keep the overall rate and the per-chat rate, and a 429 pauses the channel."""
 
+import asyncio
 import itertools
 
 from scheduler.pacing import Pacer
@@ -56,3 +57,25 @@ def test_a_chat_waiting_for_its_own_pace_does_not_hold_up_other_chats() -> None:
     flooder = [pacer.reserve_chat("flooder") for _ in range(5)]
     assert flooder[4] > 1.9
     assert reserve(pacer, "neighbour") < 0.1
+
+
+async def test_the_pause_tells_a_send_booked_before_it_to_book_again() -> None:
+    clock = FrozenClock()
+    pacer = Pacer(30, per_chat_rate=1, clock=clock)
+    assert await pacer.clear_to_send("a") == 0
+    await pacer.pause_for(7)
+    clock.now += 2
+    assert await pacer.clear_to_send("a") == 5
+    clock.now += 6
+    assert await pacer.clear_to_send("a") == 0
+
+
+def test_a_chats_pace_counts_from_when_its_message_really_went() -> None:
+    clock = FrozenClock()
+    pacer = Pacer(1000, per_chat_rate=1, per_chat_burst=3, clock=clock)
+    assert pacer.reserve_chat("same") == 0
+    clock.now += 5  # the message waited five seconds behind a broadcast
+    asyncio.run(pacer.clear_to_send("same"))
+    # Its burst is spent from now: two more at once, the fourth a second after the first.
+    waits = [pacer.reserve_chat("same") for _ in range(3)]
+    assert max(waits[:2]) < 0.01 and 0.99 < waits[2] < 1.01

@@ -57,6 +57,27 @@ async def test_a_429_seen_by_one_replica_pauses_the_other(redis: Redis) -> None:
     assert await first.overall_slot() >= 4.0
 
 
+async def test_a_send_booked_before_a_429_on_another_replica_sees_the_pause(
+    redis: Redis,
+) -> None:
+    first, second = replicas(redis, 2)
+    assert await second.clear_to_send("c") == 0
+    await first.pause_for(5)
+    assert 4.0 <= await second.clear_to_send("c") <= 5.0
+
+
+async def test_a_chats_shared_pace_counts_from_when_its_message_really_went(
+    redis: Redis,
+) -> None:
+    (pacer,) = replicas(redis, 1)
+    assert await pacer.chat_slot("late") < 0.2
+    await asyncio.sleep(1.5)  # the message waited behind a broadcast
+    assert await pacer.clear_to_send("late") == 0
+    waits = [await pacer.chat_slot("late") for _ in range(3)]
+    # Without the restart the burst would be whole again: three at once.
+    assert waits[2] >= 0.5
+
+
 async def test_one_chats_pace_is_shared_too(redis: Redis) -> None:
     first, second = replicas(redis, 2)
     assert [await first.chat_slot("42") for _ in range(3)] == pytest.approx([0, 0, 0], abs=0.05)
