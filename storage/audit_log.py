@@ -64,7 +64,8 @@ class AuditLine:
     # The staff member who acted, by name; None for a citizen or the system.
     actor_name: str | None
     actor_role: str | None
-    actor_label: str  # "person", or the system's part that acted
+    # Who acted, in a word: "staff", "citizen", "system", or "" (someone since erased).
+    by: str
     what: str | None  # for a read: which screen or file ("card", "petition_report")
 
 
@@ -154,7 +155,9 @@ async def find_audit_entries(
             subject_id=entry.subject_id, petition_code=code,
             # Only a staff member is named: a citizen who acted stays "a citizen".
             actor_name=(name or "") if staff_role else None, actor_role=staff_role,
-            actor_label=entry.actor_label, what=str(what) if what else None,
+            by=("staff" if staff_role else "system" if entry.actor_label != "person"
+                else "citizen" if entry.actor_id is not None else ""),
+            what=str(what) if what else None,
         ))
     return lines, total
 
