@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage.db import Database
 from storage.dialogues.dialogues import (
@@ -46,6 +46,8 @@ async def people_of_tan_thuan_tay(db: Database) -> Village:
         hamlets = {h.name: h for h in (await session.execute(select(Hamlet))).scalars()}
         hamlets["Ấp Tân Hậu"].households = 200
         hamlets["Ấp Tân Hùng"].households = 150
+        hamlets["Ấp Tân Chủ"].households = None  # this one's figure was not given
+        hamlets["Ấp Tân Dân"].households = None
         field = (await session.execute(select(Field.id).where(Field.code == "transport"))
                  ).scalar_one()
         hau_id, chu_id = hamlets["Ấp Tân Hậu"].id, hamlets["Ấp Tân Chủ"].id
@@ -111,6 +113,7 @@ async def test_without_household_figures_there_is_no_ratio(db: Database) -> None
     await citizen(db, "t1", "Ấp Tân Hậu")
     today = utcnow().astimezone(LOCAL).date()
     async with db.transaction() as session:
+        await session.execute(update(Hamlet).values(households=None))
         reach = await commune_reach(session, commune_id, today, today)
     assert not reach.households_known
     assert all(h.reach is None for h in reach.hamlets)
