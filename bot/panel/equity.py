@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.panel.context import PANEL, render, staff_of
 from bot.panel.reports import read_day
+from bot.panel.words import first_upper
 from handlers.dialogues.register import CATEGORY_NAMES
 from handlers.i18n import CHANNEL_NAMES, N_
 from handlers.petitions.report import LONGEST
@@ -38,6 +39,13 @@ def behind(hamlets: list[HamletReach]) -> set[int | None]:
                              and h.reach < average / 2))}
 
 
+def _per_hundred(share: float, locale: str) -> str:
+    """People per 100 households, with a decimal while it is small ("0,5" in Vietnamese)."""
+    value = 100 * share
+    shown = f"{value:.1f}" if value < 10 else f"{value:.0f}"
+    return shown.replace(".", ",") if locale == "vi" else shown
+
+
 async def equity_page(request: web.Request) -> web.Response:
     panel = request.app[PANEL]
     staff = staff_of(request)
@@ -53,6 +61,9 @@ async def equity_page(request: web.Request) -> web.Response:
     return await render(
         request, "equity.html", reach=reach, first=first, last=last, behind=behind(hamlets),
         widest_residents=max([h.residents for h in hamlets] + [1]),
+        widest_reach=max([h.reach or 0 for h in hamlets] + [0.001]),
+        per_hundred=lambda share: _per_hundred(share, staff.locale or panel.locale),
+        first_upper=first_upper,
         widest_channel=max([max(c.residents, c.petitions) for c in reach.channels] + [1]),
         widest_category=max([c.registered for c in reach.categories] + [1]),
         widest_voters=max([u.voters_present for u in reach.units] + [1]),

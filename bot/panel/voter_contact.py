@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from bot.panel.context import PANEL, render, render_message, staff_of
+from bot.panel.words import first_upper
 from handlers.i18n import N_, translator
 from handlers.voter_contact.notices import TIMING
 from handlers.voter_contact.plan_upload import ACCEPTED, PROBLEMS, describe_problem
@@ -113,7 +114,7 @@ async def meetings_page(request: web.Request) -> web.Response:
         request, "meetings.html", month=month, weeks=month_grid(month, meetings, today),
         meetings=meetings, rounds=rounds, timing=TIMING, status_names=STATUS_NAMES,
         previous=f"{_shift(month, -1):%Y-%m}", following=f"{_shift(month, 1):%Y-%m}",
-        this_month=f"{today:%Y-%m}", zone=ZoneInfo(panel.timezone),
+        this_month=f"{today:%Y-%m}", zone=ZoneInfo(panel.timezone), first_upper=first_upper,
         commune=await _commune_name(request))
 
 

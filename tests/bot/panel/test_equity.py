@@ -40,7 +40,7 @@ async def test_the_office_sees_each_hamlets_reach_against_its_households(db: Dat
     hung = body.split(">Ấp Tân Hùng", 1)[1].split("</tr>", 1)[0]
     assert "ít người tham gia" in hung  # under half the commune's share of households
     assert "ít người tham gia" not in body.split(">Ấp Tân Hậu", 1)[1].split("</tr>", 1)[0]
-    assert '<span class="pct">2</span>' in body  # 4 people for 200 households: 2 in 100
+    assert '<span class="pct">2,0</span>' in body  # 4 people for 200 households
     assert "Hộ nghèo" in body and "Hộ cận nghèo" in body and "<svg" in body
     assert "Trực tiếp, do cán bộ hoặc đại biểu nhập giúp" in body
     for private in ("Đại diện hộ", "Cử tri ấp Tân Chủ", "Đường ấp Tân Hậu lầy lội"):

@@ -147,7 +147,7 @@ async def test_a_bad_plan_shows_its_problems_by_row_and_column_and_a_clean_one_i
                                data=plan_form(csrf, BAD, "ke-hoach-loi.csv")) as refused:
             assert refused.status == 422
             body = await refused.text()
-        assert "Chưa nhập gì từ ke-hoach-loi.csv: có 2 lỗi cần sửa." in body
+        assert "Chưa nhập gì từ ke-hoach-loi.csv: có 3 lỗi cần sửa." in body
         assert "<td data-label=\"Dòng\">2</td><td data-label=\"Cột\">Ngày</td>" in body
         assert "31/02/2027" in body and "25:00" in body
         assert await meeting_count(db) == before  # nothing until the file is clean
