@@ -143,7 +143,8 @@ async def find_audit_entries(
                                   Petition.id == AuditEntry.subject_id))
         .outerjoin(actor, actor.id == AuditEntry.actor_id)
         .where(*conditions)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        # Newest first by id (written in time order): the key's own index, read backwards.
+        .order_by(AuditEntry.id.desc())
         .offset(offset)
         .limit(limit)
     )

@@ -34,6 +34,7 @@ from storage.voter_contact.meetings import (
     get_commune_meeting,
     rounds_of_commune,
     unit_name,
+    upcoming_meetings_of_commune,
 )
 from storage.voter_contact.plan_import import import_plan, plan_references
 from storage.voter_contact.schedule import ScheduledMeeting, meetings_between
@@ -110,9 +111,11 @@ async def meetings_page(request: web.Request) -> web.Response:
         meetings = await meetings_between(db, staff.commune_id, month,
                                           date.fromordinal(last.toordinal() - 1))
         rounds = await rounds_of_commune(db, staff.commune_id)
+        coming = await upcoming_meetings_of_commune(db, staff.commune_id, utcnow(), limit=1)
     return await render(
         request, "meetings.html", month=month, weeks=month_grid(month, meetings, today),
-        meetings=meetings, rounds=rounds, timing=TIMING, status_names=STATUS_NAMES,
+        meetings=meetings, rounds=rounds, coming=coming[0] if coming else None,
+        timing=TIMING, status_names=STATUS_NAMES,
         previous=f"{_shift(month, -1):%Y-%m}", following=f"{_shift(month, 1):%Y-%m}",
         this_month=f"{today:%Y-%m}", zone=ZoneInfo(panel.timezone), first_upper=first_upper,
         commune=await _commune_name(request))

@@ -66,6 +66,10 @@ async def test_the_month_shows_each_meeting_in_the_calendar_and_the_list(db: Dat
         for nonsense in ("month=abc", "month=1999-13", "month=-1"):
             async with client.get(f"/panel/meetings?{nonsense}") as page:
                 assert page.status == 200
+        async with client.get("/panel/meetings?month=2001-01") as page:
+            empty = await page.text()
+        assert "Tháng này không có hội nghị nào." in empty
+        assert f"Hội nghị sắp tới: ngày {local:%d/%m/%Y}" in empty
     assert f'href="/panel/meetings/{meeting_id}"' in body
     assert f"{local:%d/%m/%Y}" in body and "07:30–09:30" in body
     assert "Nhà văn hóa ấp Tân Dân" in body and "Đơn vị bầu cử" in body
