@@ -20,6 +20,7 @@ from aiohttp.web_request import FileField
 
 from bot.panel.context import PANEL, render, render_message, staff_of
 from bot.panel.words import first_upper
+from handlers.dates import example_span, read_when
 from handlers.i18n import N_, translator
 from handlers.voter_contact.notices import TIMING
 from handlers.voter_contact.plan_upload import ACCEPTED, PROBLEMS, describe_problem
@@ -31,7 +32,9 @@ from storage.places import get_commune
 from storage.voter_contact.attendance import meeting_attendance, nudge_silent_delegates
 from storage.voter_contact.meetings import (
     BadPlan,
+    cancel_meeting,
     get_commune_meeting,
+    move_meeting,
     rounds_of_commune,
     unit_name,
     upcoming_meetings_of_commune,
@@ -43,10 +46,25 @@ from storage.voter_contact.schedule import ScheduledMeeting, meetings_between
 # thousand rows is well under it.
 MAX_PLAN_BYTES = 1024 * 1024
 STATUS_NAMES = {"planned": N_("Planned"), "held": N_("Held"), "cancelled": N_("Cancelled")}
+MAX_REASON = 500
+# What the meeting's page says after a change: (text, whether it is a warning).
 NOTICES = {
-    "nudged": N_("The delegates who have not answered were reminded."),
-    "none": N_("Every delegate has answered already: nobody to remind."),
-    "refused": N_("Nothing was changed: the meeting is no longer planned."),
+    "nudged": (N_("The delegates who have not answered were reminded."), False),
+    "none": (N_("Every delegate has answered already: nobody to remind."), False),
+    "refused": (N_("Nothing was changed: the meeting is no longer planned."), True),
+    "moved": (N_("Moved. Reminders are planned again and those who had been told are told."),
+              False),
+    "moved_wide": (N_("Moved. The new day is outside the round's window, so the round now "
+                      "runs to include it: check that this still suits the session and the "
+                      "Front's report. Those who had been told are told."), True),
+    "cancelled": (N_("The meeting is cancelled; no reminder will go out for it and those who "
+                     "had been told are told."), False),
+    "bad_when": (N_("Nothing was changed: please write a coming day and time, e.g. "
+                    "15/07/2027 8:00-10:00."), True),
+    "bad_end": (N_("The meeting would end before it starts or last over 12 hours; nothing "
+                   "was changed."), True),
+    "no_reason": (N_("Nothing was changed: please write the reason; the delegates and voters "
+                     "who were told will read it."), True),
 }
 
 
@@ -55,6 +73,8 @@ def routes() -> list[web.RouteDef]:
         web.get("/meetings", meetings_page),
         web.get(r"/meetings/{id:\d+}", meeting_page),
         web.post(r"/meetings/{id:\d+}/remind", remind_silent),
+        web.post(r"/meetings/{id:\d+}/move", move),
+        web.post(r"/meetings/{id:\d+}/cancel", cancel),
         web.get("/plan", plan_page),
         web.post("/plan", upload_plan),
         web.get("/plan/template.xlsx", plan_template),
@@ -147,6 +167,7 @@ async def meeting_page(request: web.Request) -> web.Response:
                         attendance=attendance, scheduled=listed[0] if listed else None,
                         status_names=STATUS_NAMES, timing=TIMING, notice=notice,
                         zone=ZoneInfo(panel.timezone), back_month=f"{day:%Y-%m}",
+                        example=example_span(utcnow(), panel.timezone),
                         commune=await _commune_name(request))
 
 
@@ -168,6 +189,68 @@ async def remind_silent(request: web.Request) -> web.Response:
         except NotAllowed:
             return await _forbidden(request)
     if outcome == "nudged":
+        panel.wake()
+    raise web.HTTPSeeOther(f"/panel/meetings/{meeting_id}?notice={outcome}")
+
+
+async def move(request: web.Request) -> web.Response:
+    """The chat's "move it": a new day and time (and place), with the reason people will read."""
+    panel = request.app[PANEL]
+    staff = staff_of(request)
+    form = await request.post()
+    now = utcnow()
+    when = read_when(str(form.get("when", ""))[:200], panel.timezone, now)
+    place = str(form.get("place", "")).strip()[:300]
+    reason = str(form.get("reason", "")).strip()
+    async with panel.db.transaction() as db:
+        meeting = await get_commune_meeting(db, staff.commune_id, int(request.match_info["id"]))
+        person = await db.get(Person, staff.person_id)
+        if meeting is None or person is None:
+            return await _forbidden(request)
+        meeting_id = meeting.id
+        if when is None or when.moment <= now:
+            outcome = "bad_when"
+        elif not reason or len(reason) > MAX_REASON:
+            outcome = "no_reason"
+        else:
+            try:
+                moved = await move_meeting(db, person, meeting, starts_at=when.moment,
+                                           ends_at=when.ends_at, place=place or when.rest or None,
+                                           reason=reason, now=now)
+                outcome = "moved" if moved.stretched_from is None else "moved_wide"
+            except BadPlan as error:
+                outcome = {"bad_end": "bad_end", "in_the_past": "bad_when"}.get(
+                    error.reason, "refused")
+            except NotAllowed:
+                return await _forbidden(request)
+    if outcome.startswith("moved"):
+        panel.wake()
+    raise web.HTTPSeeOther(f"/panel/meetings/{meeting_id}?notice={outcome}")
+
+
+async def cancel(request: web.Request) -> web.Response:
+    """The chat's "cancel it", with the reason the delegates and voters told will read."""
+    panel = request.app[PANEL]
+    staff = staff_of(request)
+    form = await request.post()
+    reason = str(form.get("reason", "")).strip()
+    async with panel.db.transaction() as db:
+        meeting = await get_commune_meeting(db, staff.commune_id, int(request.match_info["id"]))
+        person = await db.get(Person, staff.person_id)
+        if meeting is None or person is None:
+            return await _forbidden(request)
+        meeting_id = meeting.id
+        if not reason or len(reason) > MAX_REASON:
+            outcome = "no_reason"
+        else:
+            try:
+                await cancel_meeting(db, person, meeting, reason=reason)
+                outcome = "cancelled"
+            except BadPlan:
+                outcome = "refused"
+            except NotAllowed:
+                return await _forbidden(request)
+    if outcome == "cancelled":
         panel.wake()
     raise web.HTTPSeeOther(f"/panel/meetings/{meeting_id}?notice={outcome}")
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import ContactRound, ElectoralUnit, Meeting, Person
+from storage.models import AuditEntry, ContactRound, ElectoralUnit, Meeting, Person
 from storage.petitions.petitions import LOCAL
 from storage.voter_contact.meetings import (
     MeetingDraft,
@@ -171,3 +171,49 @@ async def test_a_bad_plan_shows_its_problems_by_row_and_column_and_a_clean_one_i
         assert await meeting_count(db) == before + 4  # the same file twice adds nothing
         async with client.get("/panel/meetings?month=2027-06") as june:
             assert (await june.text()).count('class="event') >= 4
+
+
+async def test_the_office_moves_and_cancels_a_meeting_with_a_reason(db: Database) -> None:
+    office, _delegate, _citizen, meeting_id = await setup(db)
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        day = meeting.starts_at.astimezone(LOCAL).date() + timedelta(days=1)
+        contact_round = await session.get(ContactRound, meeting.round_id)
+        assert contact_round is not None
+        round_end = contact_round.window_end
+    path = f"/panel/meetings/{meeting_id}"
+    async with panel_client(db) as client:
+        csrf = await sign_in(client, office)
+        async with client.post(f"{path}/move", data={
+                "when": f"{day:%d/%m/%Y} 14h-16h", "reason": "Trùng lịch"}) as forged:
+            assert forged.status == 403
+        for form, notice in (({"when": "hôm qua", "reason": "Trùng lịch"}, "xin ghi ngày giờ"),
+                             ({"when": f"{day:%d/%m/%Y} 14h-16h", "reason": " "}, "xin ghi lý do")):
+            async with client.post(f"{path}/move", data={"csrf": csrf, **form}) as refused:
+                assert notice in await refused.text()
+        async with client.post(f"{path}/move", data={
+                "csrf": csrf, "when": f"{day:%d/%m/%Y} 14h-16h", "place": "Hội trường UBND xã",
+                "reason": "Nhà văn hóa đang sửa mái"}) as moved:
+            body = await moved.text()
+        assert "Đã dời lịch. Lời nhắc được đặt lại" in body
+        assert f"{day:%d/%m/%Y}" in body and "14:00–16:00" in body
+        assert "Hội trường UBND xã" in body
+        late = round_end + timedelta(days=3)
+        async with client.post(f"{path}/move", data={
+                "csrf": csrf, "when": f"{late:%d/%m/%Y} 8h", "reason": "Mưa bão"}) as wide:
+            assert "nằm ngoài thời gian của đợt" in await wide.text()
+        async with client.post(f"{path}/cancel", data={"csrf": csrf, "reason": ""}) as refused:
+            assert "xin ghi lý do" in await refused.text()
+        async with client.post(f"{path}/cancel", data={
+                "csrf": csrf, "reason": "Dời sang đợt sau"}) as cancelled:
+            body = await cancelled.text()
+        assert "Đã hủy hội nghị; sẽ không có lời nhắc nào" in body
+        assert "Dời lịch hội nghị" not in body  # a cancelled meeting moves no more
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None and meeting.status == "cancelled"
+        reasons = (await session.execute(select(AuditEntry.reason).where(
+            AuditEntry.subject_type == "meeting", AuditEntry.subject_id == meeting_id,
+            AuditEntry.reason.is_not(None)).order_by(AuditEntry.id))).scalars().all()
+    assert reasons == ["Nhà văn hóa đang sửa mái", "Mưa bão", "Dời sang đợt sau"]
