@@ -19,12 +19,20 @@ from bot.panel.context import PANEL, render, staff_of
 from bot.panel.petitions import HISTORY_NAMES
 from handlers.documents.jobs import DocumentRequest
 from handlers.i18n import N_
-from handlers.petitions.report import LONGEST, ReportToBuild, gather_report, to_row
+from handlers.petitions.report import (
+    LONGEST,
+    ReportToBuild,
+    gather_report,
+    round_label,
+    to_row,
+)
+from handlers.voter_contact.notices import TIMING
 from storage.audit_log import KINDS, AuditQuery, commune_staff, find_audit_entries
 from storage.models import Person
 from storage.models.base import utcnow
 from storage.petitions.petitions import LOCAL
 from storage.places import get_commune
+from storage.voter_contact.meetings import rounds_of_commune
 
 PAGE_SIZE = 50
 _DAY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
@@ -142,8 +150,11 @@ async def reports_page(request: web.Request, *, first: str | None = None,
                        last: str | None = None, error: str | None = None,
                        status: int = 200) -> web.Response:
     today = _today()
+    async with request.app[PANEL].db.transaction() as db:
+        rounds = await rounds_of_commune(db, staff_of(request).commune_id)
     return await render(
         request, "reports.html", status=status, periods=_periods(today),
+        rounds=list(reversed(rounds)), timing=TIMING,
         first=first or request.query.get("from") or f"{today.replace(day=1):%d/%m/%Y}",
         last=last or request.query.get("to") or f"{today:%d/%m/%Y}", error=error,
         commune=await _commune_name(request))
@@ -160,12 +171,14 @@ def _build(gathered: ReportToBuild, kind: str) -> bytes:
 
 async def petition_report(request: web.Request) -> web.StreamResponse:
     """The Decree-30 DOCX or the XLSX of the petitions received in the chosen period."""
-    panel = request.app[PANEL]
-    staff = staff_of(request)
     form = await request.post()
+    kind = str(form.get("format", ""))
+    if kind not in MIME:
+        raise web.HTTPBadRequest()
+    if "round" in form:
+        return await _round_report(request, str(form.get("round", "")), kind)
     written_first, written_last = str(form.get("from", "")), str(form.get("to", ""))
     first, last = read_day(written_first), read_day(written_last)
-    kind = str(form.get("format", ""))
     if first is None or last is None:
         return await reports_page(request, first=written_first[:20], last=written_last[:20],
                                   error=N_("Please write both days as dd/mm/yyyy, e.g. "
@@ -174,9 +187,25 @@ async def petition_report(request: web.Request) -> web.StreamResponse:
         return await reports_page(request, first=written_first, last=written_last,
                                   error=N_("The period must run forward and be at most three "
                                            "years."), status=400)
-    if kind not in MIME:
-        raise web.HTTPBadRequest()
-    today = _today()
+    return await _report(request, kind, first, last)
+
+
+async def _round_report(request: web.Request, chosen: str, kind: str) -> web.StreamResponse:
+    """A voter-contact round's report: what its meetings collected and what came in meanwhile."""
+    async with request.app[PANEL].db.transaction() as db:
+        rounds = await rounds_of_commune(db, staff_of(request).commune_id)
+    found = next(((r, s) for r, s in rounds if str(r.id) == chosen), None)
+    if found is None:
+        return await reports_page(request, error=N_("Please choose a round."), status=400)
+    contact_round, session = found
+    return await _report(request, kind, contact_round.window_start, contact_round.window_end,
+                         round_id=contact_round.id, label=round_label(contact_round, session))
+
+
+async def _report(request: web.Request, kind: str, first: date, last: date, *,
+                  round_id: int | None = None, label: str | None = None) -> web.StreamResponse:
+    panel = request.app[PANEL]
+    staff = staff_of(request)
     async with panel.db.transaction() as db:
         person = await db.get(Person, staff.person_id)
         assert person is not None
@@ -184,7 +213,8 @@ async def petition_report(request: web.Request) -> web.StreamResponse:
             job_id=0, kind="petition_report", person=person,
             locale=staff.locale or panel.locale, params={
                 "commune_id": staff.commune_id, "first": first.isoformat(),
-                "last": last.isoformat(), "today": today.isoformat()}))
+                "last": last.isoformat(), "today": _today().isoformat(),
+                "round_id": round_id, "label": label}))
     content = await asyncio.to_thread(_build, gathered, kind)
     name = f"bao-cao-kien-nghi-{first:%Y%m%d}-{last:%Y%m%d}.{kind}"
     return web.Response(body=content, content_type=MIME[kind], headers={

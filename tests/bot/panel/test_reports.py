@@ -12,13 +12,15 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import AuditEntry, Person, Petition
+from storage.models import AuditEntry, Meeting, Person, Petition
 from storage.models.base import utcnow
 from storage.petitions.petitions import LOCAL
+from storage.voter_contact.meetings import report_meeting
 from tests.bot.panel.client import panel_client, sign_in
 from tests.bot.panel.desk import assert_refused, other_communes_office, sign_in_as_citizen
 from tests.bot.panel.test_petitions import add_petitions
 from tests.handlers.petitions.test_submit import VOTER, petition_id, send_petition, setup
+from tests.handlers.voter_contact.test_meetings import setup as meeting_setup
 
 OFFICER_NAME = "Lê Thị Thu"
 ROW = re.compile(r"<tr>\s*<td class=\"code\">")
@@ -161,3 +163,31 @@ async def test_a_citizen_or_another_communes_office_sees_no_report_and_no_log(
                 "csrf": csrf, "from": "01/01/2026", "to": "31/12/2027",
                 "format": "docx"}) as refused:
             assert refused.status == 403
+
+
+async def test_a_rounds_report_holds_what_its_meetings_collected(db: Database) -> None:
+    office, delegate, _citizen, meeting_id = await meeting_setup(db)
+    speaker = await delegate.person()
+    assert speaker is not None
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        person = await session.get(Person, speaker.id)
+        assert meeting is not None and person is not None
+        await report_meeting(session, person, meeting, voters_present=42,
+                             opinions=["Đề nghị làm lại cống thoát nước ấp Tân Dân"])
+        round_id = meeting.round_id
+    async with panel_client(db) as client:
+        csrf = await sign_in(client, office)
+        async with client.get("/panel/reports") as page:
+            assert f'<option value="{round_id}">' in await page.text()
+        async with client.post("/panel/reports/petitions", data={
+                "csrf": csrf, "round": str(round_id), "format": "xlsx"}) as excel:
+            assert excel.status == 200
+            book = load_workbook(BytesIO(await excel.read()))
+        async with client.post("/panel/reports/petitions", data={
+                "csrf": csrf, "round": "999999", "format": "docx"}) as unknown:
+            assert unknown.status == 400 and "Xin chọn một đợt." in await unknown.text()
+    cells = " ".join(str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows()
+                     for cell in row if cell.value is not None)
+    assert "Đề nghị làm lại cống thoát nước ấp Tân Dân" in cells
+    assert "đợt tiếp xúc cử tri trước kỳ họp Kỳ họp thường lệ cuối năm" in cells
