@@ -99,7 +99,7 @@ async def work_at_the_desk(browser: Browser, link: str, files: Path, code: str) 
     await page.wait_for_url(re.compile(r"/panel/reports$"))
     await shoot(page, context, browser, "desk-5-reports")
     async with page.expect_download() as asked:
-        await page.get_by_role("button", name="Tải báo cáo (Word)").click()
+        await page.get_by_role("button", name="Tải báo cáo (Word)").first.click()
     download = await asked.value
     assert download.suggested_filename.endswith(".docx")
     saved = await download.path()
