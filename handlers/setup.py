@@ -80,6 +80,7 @@ ATTRIBUTES = {
     "opening_hours": N_("opening hours"),
     "reception_schedule": N_("citizen reception"),
     "answer_days": N_("days to answer"),
+    "households": N_("households"),
     "unit": N_("electoral unit"),
     "position": N_("place in the list"),
     "title": N_("title"),

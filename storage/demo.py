@@ -84,6 +84,8 @@ HAMLETS = [  # (code, name, electoral unit number)
     ("ttt-tan-chu", "Ấp Tân Chủ", 3),
     ("ttt-tan-hau", "Ấp Tân Hậu", 4),
 ]
+# Households per hamlet, as the commune counts them (the panel's reach is measured by them).
+HOUSEHOLDS = {"ttt-tan-dan": 412, "ttt-tan-hung": 356, "ttt-tan-chu": 298, "ttt-tan-hau": 505}
 FIELDS = [
     ("land", "Đất đai, tài nguyên, môi trường"),
     ("transport", "Giao thông, xây dựng, thủy lợi"),
@@ -209,6 +211,7 @@ async def seed_demo(db: AsyncSession) -> Commune:
                 name=name,
                 electoral_unit_id=units[unit_number].id,
                 position=position,
+                households=HOUSEHOLDS.get(code),
             )
         )
     for position, (code, name) in enumerate(FIELDS):

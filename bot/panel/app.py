@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.panel import broadcasts, dashboard, dialogues, petitions
+from bot.panel import broadcasts, dashboard, dialogues, equity, petitions, reports, voter_contact
 from bot.panel.auth import (
     clear_session_cookie,
     require_staff,
@@ -41,6 +41,9 @@ def build_panel_app(panel: Panel) -> web.Application:
     app.add_routes(petitions.routes())
     app.add_routes(broadcasts.routes())
     app.add_routes(dialogues.routes())
+    app.add_routes(voter_contact.routes())
+    app.add_routes(reports.routes())
+    app.add_routes(equity.routes())
     return app
 
 

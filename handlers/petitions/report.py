@@ -32,6 +32,7 @@ from handlers.values import Choice, Kind, Reply
 from handlers.voter_contact.notices import TIMING
 from handlers.working_commune import working_commune
 from storage.documents import DocumentFile
+from storage.models import ContactRound, CouncilSession
 from storage.permissions import OFFICE_ROLES
 from storage.petitions.report import ReportLine, report_lines
 from storage.places import get_commune, province_of
@@ -126,11 +127,16 @@ async def on_round(turn: Turn) -> None:
         await ask_period(turn)
         return
     contact_round, session = chosen
-    label = "đợt tiếp xúc cử tri {timing} {session}".format(
-        timing=translator("vi")._(TIMING[contact_round.timing]), session=session.title)
+    label = round_label(contact_round, session)
     await send_report(turn, int(turn.data["commune_id"]), contact_round.window_start,
                       contact_round.window_end, turn.today,
                       round_id=contact_round.id, label=label)
+
+
+def round_label(contact_round: ContactRound, session: CouncilSession) -> str:
+    """How the report names a voter-contact round (in Vietnamese, as the document is)."""
+    return "đợt tiếp xúc cử tri {timing} {session}".format(
+        timing=translator("vi")._(TIMING[contact_round.timing]), session=session.title)
 
 
 def to_row(line: ReportLine, today: date) -> ReportRow:

@@ -60,6 +60,9 @@ class Hamlet(Base):
     name: Mapped[str] = mapped_column(String(200))
     electoral_unit_id: Mapped[int | None] = mapped_column(ForeignKey("electoral_units.id"))
     position: Mapped[int] = mapped_column(default=0)
+    # How many households live there, where the commune gave the figure: what the panel's
+    # reach is measured against.
+    households: Mapped[int | None]
 
 
 class Field(Base):

@@ -31,6 +31,7 @@ class HamletRow:
     commune_code: str
     code: str  # what QR posters carry: lowercase letters, digits and dashes
     name: str
+    households: int | None = None  # as the commune counts them; None if not given
 
 
 @dataclass(frozen=True)

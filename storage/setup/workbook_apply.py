@@ -343,7 +343,8 @@ def _compare(work: _CommuneWork) -> None:
                 ("name", hamlet.name, h.name),
                 ("unit", numbers.get(hamlet.electoral_unit_id or 0),
                  unit_of_hamlet.get(h.code)),
-                ("position", hamlet.position + 1, p + 1)])
+                ("position", hamlet.position + 1, p + 1),
+                ("households", hamlet.households, h.households)])
     _match_seats(work)
     for seat_row, seat in zip(work.seats, work.seat_matches, strict=True):
         key = _seat_key(seat_row.unit_number, seat_row.name)
@@ -794,7 +795,8 @@ async def _upsert_hamlets_and_holders(
                           for unit in work.units for code in unit.hamlet_codes}
         for position, hamlet_row in enumerate(work.hamlets):
             values = {"name": hamlet_row.name, "position": position,
-                      "electoral_unit_id": unit_of_hamlet.get(hamlet_row.code)}
+                      "electoral_unit_id": unit_of_hamlet.get(hamlet_row.code),
+                      "households": hamlet_row.households}
             hamlet = existing.hamlets.get(hamlet_row.code)
             if hamlet is None:
                 new_hamlets.append({"commune_id": existing.commune.id, "code": hamlet_row.code,
@@ -802,6 +804,7 @@ async def _upsert_hamlets_and_holders(
                 continue
             hamlet.name, hamlet.position = hamlet_row.name, position
             hamlet.electoral_unit_id = unit_of_hamlet.get(hamlet_row.code)
+            hamlet.households = hamlet_row.households
         for index, (row, seat) in enumerate(zip(work.seats, work.seat_matches, strict=True)):
             if seat is None:
                 placeholders[(work.row.code, index)] = Person(full_name=row.name,
@@ -912,7 +915,7 @@ async def export_workbook(db: AsyncSession, commune_codes: list[str] | None) -> 
             office_phone=commune.office_phone, address=commune.address,
             opening_hours=commune.opening_hours, reception_schedule=commune.reception_schedule,
             answer_days=commune.answer_days))
-        hamlets += [HamletRow(code, hamlet.code, hamlet.name)
+        hamlets += [HamletRow(code, hamlet.code, hamlet.name, hamlet.households)
                     for hamlet in existing.hamlets.values()]
         members: dict[int, list[str]] = defaultdict(list)
         for hamlet in existing.hamlets.values():

@@ -20,13 +20,13 @@ from storage.setup.workbook import (
 
 _COMMUNE = "minh-tien"
 
-_HAMLETS = (  # (code, name, electoral unit)
-    ("minh-tien-dong-buc", "Thôn Đồng Bục", 1),
-    ("minh-tien-na-lua", "Thôn Nà Lừa", 1),
-    ("minh-tien-khuon-pinh", "Thôn Khuôn Pinh", 2),
-    ("minh-tien-ban-hau", "Thôn Bản Hấu", 2),
-    ("minh-tien-lang-ca", "Thôn Làng Cà", 3),
-    ("minh-tien-dong-tan", "Thôn Đồng Tân", 3),
+_HAMLETS = (  # (code, name, electoral unit, households)
+    ("minh-tien-dong-buc", "Thôn Đồng Bục", 1, 212),
+    ("minh-tien-na-lua", "Thôn Nà Lừa", 1, 148),
+    ("minh-tien-khuon-pinh", "Thôn Khuôn Pinh", 2, 175),
+    ("minh-tien-ban-hau", "Thôn Bản Hấu", 2, 96),
+    ("minh-tien-lang-ca", "Thôn Làng Cà", 3, 131),
+    ("minh-tien-dong-tan", "Thôn Đồng Tân", 3, 164),
 )
 
 _SEATS = (  # (name, unit, phone, title)
@@ -82,10 +82,11 @@ MINH_TIEN = Workbook(
             "Chủ tịch UBND xã tiếp công dân định kỳ ngày 10 hằng tháng."),
         answer_days=15,
     ),),
-    hamlets=tuple(HamletRow(_COMMUNE, code, name) for code, name, _unit in _HAMLETS),
+    hamlets=tuple(HamletRow(_COMMUNE, code, name, households)
+                  for code, name, _unit, households in _HAMLETS),
     units=tuple(
         UnitRow(_COMMUNE, number, f"Đơn vị bầu cử số {number}",
-                tuple(code for code, _name, unit in _HAMLETS if unit == number))
+                tuple(code for code, _name, unit, _households in _HAMLETS if unit == number))
         for number in (1, 2, 3)),
     seats=tuple(SeatRow(_COMMUNE, name, unit, phone, title)
                 for name, unit, phone, title in _SEATS),

@@ -44,6 +44,7 @@ from storage.setup.workbook_sheets import (
     LENGTHS,
     MAX_ANSWER_DAYS,
     MAX_BYTES,
+    MAX_HOUSEHOLDS,
     MAX_ROWS,
     MAX_UNIT_NUMBER,
     SHEETS,
@@ -597,9 +598,10 @@ class _Checker:
             else:
                 place[1].hamlet_names.setdefault(fold(row.written("name")), row.number)
                 place[1].unsure_hamlets.add(row.written("code"), row.written("name"))
+            households = row.get("households", _whole(1, MAX_HOUSEHOLDS))
             if not row.troubled and code is not None and name is not None:
                 assert commune and code
-                yield HamletRow(commune, code, name)
+                yield HamletRow(commune, code, name, households)
 
     def _units(self, rows: list[_Row]) -> Iterator[UnitRow]:
         for row in rows:

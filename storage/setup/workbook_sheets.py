@@ -18,6 +18,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_ANSWER_DAYS = 60
 MAX_UNIT_NUMBER = 999
+MAX_HOUSEHOLDS = 100_000
 DEFAULT_ANSWER_DAYS = 15
 
 GUIDE_SHEET = "Hướng dẫn"
@@ -128,6 +129,10 @@ HAMLETS = Sheet("hamlets", "Thôn, ấp", True,
     Column("name", "Tên", True, 26,
            "Tên như người dân vẫn gọi, ví dụ: Thôn Nà Lừa; không trùng trong một xã.",
            aliases=("Tên thôn", "Tên thôn, ấp", "Tên ấp")),
+    Column("households", "Số hộ", False, 10,
+           f"Số hộ gia đình đang sống ở thôn, từ 1 đến {MAX_HOUSEHOLDS}; để trống nếu chưa "
+           "có. Văn phòng xã dùng số này để xem thôn nào còn ít người dân tham gia.",
+           aliases=("Số hộ gia đình", "Tổng số hộ")),
 ), aliases=("Thôn", "Ấp", "Thôn ấp", "Thôn, ấp, bản", "Thôn, tổ dân phố"))
 
 UNITS = Sheet("units", "Đơn vị bầu cử", True,

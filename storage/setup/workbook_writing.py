@@ -212,7 +212,7 @@ def _cells(sheet: Sheet, values: Workbook) -> Iterator[Sequence[object]]:
                    commune.reception_schedule, commune.answer_days)
     elif sheet.kind == "hamlets":
         for hamlet in values.hamlets:
-            yield hamlet.commune_code, hamlet.code, hamlet.name
+            yield hamlet.commune_code, hamlet.code, hamlet.name, hamlet.households
     elif sheet.kind == "units":
         written = _hamlets_as_written(values)
         for unit in values.units:

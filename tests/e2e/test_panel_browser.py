@@ -54,8 +54,10 @@ async def send_petition_with_photo(bot: BotProcess, telegram: FakeTelegram) -> s
 async def test_the_office_signs_in_by_the_bots_link_and_answers_a_petition_in_chromium(
     tmp_path: Path,
 ) -> None:
-    # Other browser tests write their own screenshots beside these, maybe at the same time.
+    # Only this test's own shots: other browser tests write theirs beside them.
     SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("[0-9]-*.png"):
+        old.unlink()
     async with FakeTelegram() as telegram:
         bot = new_bot(tmp_path, telegram)
         bot.cli("admin", "create", "--commune", "tan-thuan-tay", "--telegram", str(OFFICE))

@@ -299,3 +299,24 @@ async def test_a_removed_placeholder_seat_goes_with_its_placeholder(db: Database
     assert await count(db, Delegate) == 3
     assert await count(db, Person) == 3
     assert await count(db, RoleGrant) == 3
+
+
+async def test_a_hamlets_households_come_with_the_workbook_and_a_new_count_is_an_update(
+    db: Database,
+) -> None:
+    workbook = commune_workbook()
+    counted = replace(workbook, hamlets=tuple(
+        replace(h, households=120 + n) if n < 3 else h for n, h in enumerate(workbook.hamlets)))
+    await plan_and_apply(db, counted)
+    async with db.transaction() as session:
+        found = await session.execute(select(Hamlet.code, Hamlet.households))
+        figures = {code: households for code, households in found.tuples().all()}
+    assert figures == {"mt-1": 120, "mt-2": 121, "mt-3": 122, "mt-4": None}
+    recounted = replace(counted, hamlets=tuple(
+        replace(h, households=130) if h.code == "mt-1" else h for h in counted.hamlets))
+    plan = await plan_and_apply(db, recounted)
+    (commune,) = plan.communes
+    assert [(c.kind, c.key, c.attributes) for c in commune.updated] == [
+        ("hamlet", "mt-1", (("households", "120", "130"),))]
+    async with db.transaction() as session:
+        assert (await export_workbook(session, ["minh-tien"])).hamlets == recounted.hamlets
