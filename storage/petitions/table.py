@@ -1,0 +1,160 @@
+"""The panel's table of a commune's petitions: its filters, its sort orders and its pages.
+
+A commune keeps every petition for years, so the table is read the way a large one must be
+(bench/petitions, 1,000,000 petitions): the ids of one page are found first and only then its
+rows are read; the count stops at `COUNT_CAP` ("more than 10,000"), and so do the pages, which
+asks the office to narrow the filter rather than page through a year; a text search reads the
+trigram index on the folded text (migration 0023pt) on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.folding import fold
+from storage.models import Agency, Field, Hamlet, Petition
+from storage.petitions.petitions import LOCAL
+from storage.petitions.statuses import OPEN, Status
+
+# The table's sort orders; `received` is the default, newest first.
+SORTS = ("received", "due", "status", "field", "hamlet")
+# Counting stops here: the office does not page through ten thousand petitions, it filters.
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class PetitionQuery:
+    """The panel's filters of a commune's petitions and their order; empty ones do not filter."""
+
+    status: str = ""  # a status, or "open" (every open status), or "" for all
+    field_id: int | None = None
+    hamlet_id: int | None = None
+    agency_id: int | None = None
+    overdue: bool = False
+    text: str = ""  # searched without accents in the content and the code
+    received_from: date | None = None  # local days, both included
+    received_to: date | None = None
+    sort: str = "received"  # one of SORTS
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class PetitionRow:
+    id: int
+    code: str
+    status: str
+    created_at: datetime
+    hamlet: str | None
+    field: str | None
+    agency: str | None
+    content: str
+    due_on: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class PetitionPage:
+    rows: list[PetitionRow]
+    total: int  # how many match, up to COUNT_CAP
+    more: bool  # more than COUNT_CAP match
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), LOCAL).astimezone(UTC)
+
+
+def _conditions(commune_id: int, wanted: PetitionQuery, today: date) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Petition.commune_id == commune_id]
+    if wanted.status == "open":
+        where.append(Petition.status.in_([s.value for s in OPEN]))
+    elif wanted.status:
+        where.append(Petition.status == wanted.status)
+    if wanted.field_id is not None:
+        where.append(Petition.field_id == wanted.field_id)
+    if wanted.hamlet_id is not None:
+        where.append(Petition.hamlet_id == wanted.hamlet_id)
+    if wanted.agency_id is not None:
+        where.append(Petition.agency_id == wanted.agency_id)
+    if wanted.overdue:
+        where += [Petition.status == "forwarded", Petition.due_on < today]
+    if wanted.received_from is not None:
+        where.append(Petition.created_at >= _local_midnight(wanted.received_from))
+    if wanted.received_to is not None:
+        where.append(Petition.created_at < _local_midnight(wanted.received_to + timedelta(1)))
+    needle = fold(wanted.text)[:200]
+    if needle:
+        # LIKE's own wildcards in what was typed are matched as themselves.
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(or_(Petition.content_folded.like(f"%{escaped}%", escape="\\"),
+                         func.lower(Petition.code).like(f"%{escaped}%", escape="\\")))
+    return where
+
+
+def _rank(column: Any, ids_in_order: list[int | None] | list[str]) -> ColumnElement[int]:
+    """A column's values as their place in the order the office reads them (the filters'
+    lists), the missing ones last."""
+    return case({value: n for n, value in enumerate(ids_in_order) if value is not None},
+                value=column, else_=len(ids_in_order))
+
+
+async def _order(db: AsyncSession, commune_id: int, wanted: PetitionQuery
+                 ) -> list[ColumnElement[Any]]:
+    newest = [Petition.created_at.desc(), Petition.id.desc()]
+    descending = wanted.descending
+    if wanted.sort == "due":
+        due = Petition.due_on.desc() if descending else Petition.due_on.asc()
+        return [due.nulls_last(), *newest]
+    if wanted.sort in ("status", "field", "hamlet"):
+        if wanted.sort == "status":
+            rank = _rank(Petition.status, [s.value for s in Status])
+        else:
+            table = Field if wanted.sort == "field" else Hamlet
+            column = Petition.field_id if wanted.sort == "field" else Petition.hamlet_id
+            ids = list((await db.execute(
+                select(table.id).where(table.commune_id == commune_id)
+                .order_by(table.position, table.name, table.id))).scalars())
+            rank = _rank(column, ids)
+        return [rank.desc() if descending else rank.asc(), *newest]
+    if descending:
+        return newest
+    return [Petition.created_at.asc(), Petition.id.asc()]
+
+
+async def find_petitions(
+    db: AsyncSession, commune_id: int, wanted: PetitionQuery, today: date, *,
+    offset: int = 0, limit: int = 25,
+) -> PetitionPage:
+    """One page of a commune's petitions under the panel's filters and order, and how many
+    match (up to COUNT_CAP). A page past COUNT_CAP is empty."""
+    where = _conditions(commune_id, wanted, today)
+    matching = select(Petition.id).where(*where)
+    counted = (await db.execute(
+        select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())
+    )).scalar_one()
+    if offset >= min(counted, COUNT_CAP):
+        return PetitionPage([], min(counted, COUNT_CAP), counted > COUNT_CAP)
+    order = await _order(db, commune_id, wanted)
+    page = matching.order_by(*order).offset(offset).limit(limit)
+    ids = list((await db.execute(page)).scalars())
+    position = {pid: n for n, pid in enumerate(ids)}
+    query = (
+        select(Petition.id, Petition.code, Petition.status, Petition.created_at, Hamlet.name,
+               Field.name, Agency.name, Petition.content, Petition.due_on)
+        .outerjoin(Hamlet, Hamlet.id == Petition.hamlet_id)
+        .outerjoin(Field, Field.id == Petition.field_id)
+        .outerjoin(Agency, Agency.id == Petition.agency_id)
+        .where(Petition.id.in_(ids))
+    )
+    rows = [
+        PetitionRow(pid, code, status, created, hamlet, field, agency, content, due,
+                    status == "forwarded" and due is not None and due < today)
+        for pid, code, status, created, hamlet, field, agency, content, due in (
+            await db.execute(query)).all()
+    ]
+    rows.sort(key=lambda row: position[row.id])
+    return PetitionPage(rows, min(counted, COUNT_CAP), counted > COUNT_CAP)
