@@ -48,6 +48,8 @@ from storage.places import get_commune, list_agencies, list_fields, list_hamlets
 PAGE_SIZE = 25
 STATUS_FILTERS = ("open", *[s.value for s in Status])
 # Column headers that sort the table, and the order a first click gives.
+# What the table's links carry from one page to the next, in this order.
+KEPT = ("status", "field", "hamlet", "agency", "overdue", "q", "from", "to", "sort", "dir")
 SORT_FIRST_DESCENDING = {"received": True, "due": False, "status": False, "field": False,
                          "hamlet": False}
 HISTORY_NAMES = {
@@ -141,10 +143,9 @@ async def petitions_table(request: web.Request) -> web.Response:
         hamlets = await list_hamlets(db, staff.commune_id)
         agencies = await list_agencies(db, staff.commune_id)
         header = await _header(db, staff)
-    kept = {key: value for key, value in query.items()
-            if key in ("status", "field", "hamlet", "agency", "overdue", "q", "from", "to",
-                       "sort", "dir") and value}
-    kept.setdefault("status", wanted.status)  # "" (all) differs from no status (open)
+    # "status" is always kept: "" (all) differs from no status at all (open ones).
+    kept = {key: query.get(key, "") for key in KEPT if key == "status" or query.get(key)}
+    kept["status"] = wanted.status
     pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
 
     def page_link(number: int) -> str:
