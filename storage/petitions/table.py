@@ -9,6 +9,7 @@ trigram index on the folded text (migration 0023pt) on PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -95,7 +96,7 @@ def _conditions(commune_id: int, wanted: PetitionQuery, today: date) -> list[Col
     return where
 
 
-def _rank(column: Any, ids_in_order: list[int | None] | list[str]) -> ColumnElement[int]:
+def _rank(column: Any, ids_in_order: Sequence[object]) -> ColumnElement[int]:
     """A column's values as their place in the order the office reads them (the filters'
     lists), the missing ones last."""
     return case({value: n for n, value in enumerate(ids_in_order) if value is not None},
@@ -104,7 +105,7 @@ def _rank(column: Any, ids_in_order: list[int | None] | list[str]) -> ColumnElem
 
 async def _order(db: AsyncSession, commune_id: int, wanted: PetitionQuery
                  ) -> list[ColumnElement[Any]]:
-    newest = [Petition.created_at.desc(), Petition.id.desc()]
+    newest: list[ColumnElement[Any]] = [Petition.created_at.desc(), Petition.id.desc()]
     descending = wanted.descending
     if wanted.sort == "due":
         due = Petition.due_on.desc() if descending else Petition.due_on.asc()
