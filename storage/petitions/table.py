@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.folding import fold
@@ -26,6 +26,8 @@ from storage.petitions.statuses import OPEN, Status
 SORTS = ("received", "due", "status", "field", "hamlet")
 # Counting stops here: the office does not page through ten thousand petitions, it filters.
 COUNT_CAP = 10_000
+# A search's matches are counted by reading them: common words stop sooner.
+SEARCH_COUNT_CAP = 500
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,8 @@ class PetitionRow:
 @dataclass(frozen=True)
 class PetitionPage:
     rows: list[PetitionRow]
-    total: int  # how many match, up to COUNT_CAP
-    more: bool  # more than COUNT_CAP match
+    total: int  # how many match, up to the cap
+    more: bool  # more than the cap match
 
 
 def _local_midnight(day: date) -> datetime:
@@ -103,27 +105,95 @@ def _rank(column: Any, ids_in_order: Sequence[object]) -> ColumnElement[int]:
                 value=column, else_=len(ids_in_order))
 
 
+@dataclass(frozen=True)
+class Segment:
+    """Part of the table in its order: the petitions of one status, field or hamlet, say."""
+
+    where: ColumnElement[bool] | None
+    order: list[ColumnElement[Any]]
+
+
+def _newest(descending: bool = True) -> list[ColumnElement[Any]]:
+    if descending:
+        return [Petition.created_at.desc(), Petition.id.desc()]
+    return [Petition.created_at.asc(), Petition.id.asc()]
+
+
+async def _groups(db: AsyncSession, commune_id: int, sort: str) -> tuple[Any, list[Any]]:
+    """The column a grouping order sorts by and its values in the office's order."""
+    if sort == "status":
+        return Petition.status, [s.value for s in Status]
+    table = Field if sort == "field" else Hamlet
+    ids = list((await db.execute(
+        select(table.id).where(table.commune_id == commune_id)
+        .order_by(table.position, table.name, table.id))).scalars())
+    return (Petition.field_id if sort == "field" else Petition.hamlet_id), [*ids, None]
+
+
+async def _segments(db: AsyncSession, commune_id: int, wanted: PetitionQuery) -> list[Segment]:
+    """The table's order as segments read one after the other, each in the order of an index
+    (migration 0023pt), so that a page is found without sorting the whole commune."""
+    if wanted.sort == "due":
+        due = Petition.due_on.desc() if wanted.descending else Petition.due_on.asc()
+        return [Segment(Petition.due_on.is_not(None), [due, *_newest()]),
+                Segment(Petition.due_on.is_(None), _newest())]
+    if wanted.sort in ("status", "field", "hamlet"):
+        column, values = await _groups(db, commune_id, wanted.sort)
+        if wanted.descending:
+            values.reverse()
+        return [Segment(column.is_(None) if value is None else column == value, _newest())
+                for value in values]
+    return [Segment(None, _newest(wanted.descending))]
+
+
 async def _order(db: AsyncSession, commune_id: int, wanted: PetitionQuery
                  ) -> list[ColumnElement[Any]]:
-    newest: list[ColumnElement[Any]] = [Petition.created_at.desc(), Petition.id.desc()]
-    descending = wanted.descending
+    """The table's order as one ORDER BY, for a text search: its matches are few enough to
+    sort, and the trigram index is read once rather than once a segment."""
     if wanted.sort == "due":
-        due = Petition.due_on.desc() if descending else Petition.due_on.asc()
-        return [due.nulls_last(), *newest]
+        due = Petition.due_on.desc() if wanted.descending else Petition.due_on.asc()
+        return [due.nulls_last(), *_newest()]
     if wanted.sort in ("status", "field", "hamlet"):
-        if wanted.sort == "status":
-            rank = _rank(Petition.status, [s.value for s in Status])
-        else:
-            table = Field if wanted.sort == "field" else Hamlet
-            column = Petition.field_id if wanted.sort == "field" else Petition.hamlet_id
-            ids = list((await db.execute(
-                select(table.id).where(table.commune_id == commune_id)
-                .order_by(table.position, table.name, table.id))).scalars())
-            rank = _rank(column, ids)
-        return [rank.desc() if descending else rank.asc(), *newest]
-    if descending:
-        return newest
-    return [Petition.created_at.asc(), Petition.id.asc()]
+        column, values = await _groups(db, commune_id, wanted.sort)
+        rank = _rank(column, values)
+        return [rank.desc() if wanted.descending else rank.asc(), *_newest()]
+    return _newest(wanted.descending)
+
+
+async def _count(db: AsyncSession, where: list[ColumnElement[bool]], cap: int) -> int:
+    query = select(Petition.id).where(*where).limit(cap)
+    return (await db.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+
+
+async def _page_ids(db: AsyncSession, commune_id: int, wanted: PetitionQuery,
+                    where: list[ColumnElement[bool]], offset: int, limit: int) -> list[int]:
+    if wanted.text.strip():
+        order = await _order(db, commune_id, wanted)
+        query = select(Petition.id).where(*where).order_by(*order).offset(offset).limit(limit)
+        return list((await db.execute(query)).scalars())
+    ids: list[int] = []
+    for segment in await _segments(db, commune_id, wanted):
+        if len(ids) == limit:
+            break
+        part = where if segment.where is None else [*where, segment.where]
+        if offset:
+            # Segments wholly before the page are only counted, up to where the page starts.
+            before = await _count(db, part, offset)
+            if before < offset:
+                offset -= before
+                continue
+        query = (select(Petition.id).where(*part).order_by(*segment.order)
+                 .offset(offset).limit(limit - len(ids)))
+        ids += (await db.execute(query)).scalars()
+        offset = 0
+    return ids
+
+
+async def _plan_for_these_words(db: AsyncSession) -> None:
+    """A text search is planned for the words typed, not once for any words: whether to read
+    the trigram index or the commune's newest petitions depends on how common they are."""
+    if (await db.connection()).dialect.name == "postgresql":
+        await db.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 async def find_petitions(
@@ -131,17 +201,18 @@ async def find_petitions(
     offset: int = 0, limit: int = 25,
 ) -> PetitionPage:
     """One page of a commune's petitions under the panel's filters and order, and how many
-    match (up to COUNT_CAP). A page past COUNT_CAP is empty."""
+    match (up to COUNT_CAP, or SEARCH_COUNT_CAP for a text search). A page past the cap is
+    empty."""
     where = _conditions(commune_id, wanted, today)
-    matching = select(Petition.id).where(*where)
-    counted = (await db.execute(
-        select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())
-    )).scalar_one()
-    if offset >= min(counted, COUNT_CAP):
-        return PetitionPage([], min(counted, COUNT_CAP), counted > COUNT_CAP)
-    order = await _order(db, commune_id, wanted)
-    page = matching.order_by(*order).offset(offset).limit(limit)
-    ids = list((await db.execute(page)).scalars())
+    searching = bool(fold(wanted.text).strip())
+    if searching:
+        await _plan_for_these_words(db)
+    cap = SEARCH_COUNT_CAP if searching else COUNT_CAP
+    counted = await _count(db, where, cap + 1)
+    total = min(counted, cap)
+    if offset >= total:
+        return PetitionPage([], total, counted > cap)
+    ids = await _page_ids(db, commune_id, wanted, where, offset, limit)
     position = {pid: n for n, pid in enumerate(ids)}
     query = (
         select(Petition.id, Petition.code, Petition.status, Petition.created_at, Hamlet.name,
@@ -158,4 +229,4 @@ async def find_petitions(
             await db.execute(query)).all()
     ]
     rows.sort(key=lambda row: position[row.id])
-    return PetitionPage(rows, min(counted, COUNT_CAP), counted > COUNT_CAP)
+    return PetitionPage(rows, total, counted > cap)
