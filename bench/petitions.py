@@ -328,7 +328,8 @@ async def explain(db: Database, query: Query) -> list[str]:
 
     def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any,
                  _context: Any, _executemany: bool) -> None:
-        sent.append((statement, parameters))
+        if statement.lstrip().upper().startswith("SELECT"):  # not a SET, say
+            sent.append((statement, parameters))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", remember)
     try:
