@@ -26,10 +26,12 @@ from storage.petitions.statuses import OPEN, Status
 SORTS = ("received", "due", "status", "field", "hamlet")
 # Counting stops here: the office does not page through ten thousand petitions, it filters.
 COUNT_CAP = 10_000
-# A search's matches are counted by reading them: common words stop sooner.
+# A search counts its matches up to here (a common word is found in thousands).
 SEARCH_COUNT_CAP = 500
 # How many of the newest petitions (under the other filters) a search first reads.
 SEARCH_WINDOW = 5_000
+# Found this often among them, words are common: a page of them is found there.
+COMMON_HITS = 25
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,8 @@ class PetitionRow:
 @dataclass(frozen=True)
 class PetitionPage:
     rows: list[PetitionRow]
-    total: int  # how many match, up to the cap
-    more: bool  # more than the cap match
+    total: int  # how many match, up to a cap
+    more: bool  # more than `total` match
 
 
 def _local_midnight(day: date) -> datetime:
@@ -209,24 +211,43 @@ async def _plan_for_these_words(db: AsyncSession) -> None:
         await db.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
-async def _count_matches(db: AsyncSession, where: list[ColumnElement[bool]], pattern: str
-                         ) -> int:
-    """How many petitions the search finds, up to SEARCH_COUNT_CAP + 1.
+@dataclass(frozen=True)
+class Counted:
+    count: int
+    more: bool  # there are more than `count`
+    rare: bool  # too rare among the newest petitions to look for them there
 
-    Common words are counted among the newest petitions, read in index order: the trigram
-    index would read a posting list as long as the whole country's petitions (half a second
-    at 1,000,000, bench/petitions). Only rarer words, found too seldom there, are counted
-    with the trigram index, which reads them quickly."""
+
+async def _count_matches(db: AsyncSession, where: list[ColumnElement[bool]], pattern: str
+                         ) -> Counted:
+    """How many petitions the search finds, or at least how many.
+
+    The newest SEARCH_WINDOW petitions under the other filters are read first, in index
+    order. Words found there often enough are common: the trigram index would read posting
+    lists as long as the whole country's petitions (half a second at 1,000,000,
+    bench/petitions), so the count says "more than" what the newest ones hold, and the pages,
+    newest first, are found among them. Rarer words are counted with the trigram index, which
+    finds them quickly."""
     newest = (select(Petition.content_folded, Petition.code).where(*where)
               .order_by(*_newest()).limit(SEARCH_WINDOW).subquery())
     matched = _matching(newest.c.content_folded, newest.c.code, pattern)
     seen, hits = (await db.execute(select(
         func.count(), func.coalesce(func.sum(case((matched, 1), else_=0)), 0)
     ).select_from(newest))).one()
-    if hits > SEARCH_COUNT_CAP or seen < SEARCH_WINDOW:
-        return int(hits)
-    return await _count(db, [*where, _matching(Petition.content_folded, Petition.code, pattern)],
-                        SEARCH_COUNT_CAP + 1)
+    if seen < SEARCH_WINDOW:
+        return Counted(min(hits, SEARCH_COUNT_CAP), hits > SEARCH_COUNT_CAP, rare=False)
+    if hits >= COMMON_HITS:
+        return Counted(min(hits, SEARCH_COUNT_CAP), True, rare=False)
+    found = await _count(db, [*where, _matching(Petition.content_folded, Petition.code,
+                                                 pattern)], SEARCH_COUNT_CAP + 1)
+    return Counted(min(found, SEARCH_COUNT_CAP), found > SEARCH_COUNT_CAP, rare=True)
+
+
+async def _read_rare_words_from_their_index(db: AsyncSession) -> None:
+    """Rare words are looked up in the trigram index and their few matches sorted, never
+    looked for by reading the whole commune in the table's order."""
+    if (await db.connection()).dialect.name == "postgresql":
+        await db.execute(text("SET LOCAL enable_indexscan = off"))
 
 
 async def find_petitions(
@@ -234,21 +255,22 @@ async def find_petitions(
     offset: int = 0, limit: int = 25,
 ) -> PetitionPage:
     """One page of a commune's petitions under the panel's filters and order, and how many
-    match (up to COUNT_CAP, or SEARCH_COUNT_CAP for a text search). A page past the cap is
-    empty."""
+    match: up to COUNT_CAP, or for a text search up to SEARCH_COUNT_CAP or what the newest
+    petitions hold (`_count_matches`). A page past that count is empty."""
     where = _conditions(commune_id, wanted, today)
     pattern = _pattern(wanted)
     if pattern is None:
-        cap = COUNT_CAP
-        counted = await _count(db, where, cap + 1)
+        counted = await _count(db, where, COUNT_CAP + 1)
+        total, more = min(counted, COUNT_CAP), counted > COUNT_CAP
     else:
         await _plan_for_these_words(db)
-        cap = SEARCH_COUNT_CAP
-        counted = await _count_matches(db, where, pattern)
+        matches = await _count_matches(db, where, pattern)
+        total, more = matches.count, matches.more
+        if matches.rare:
+            await _read_rare_words_from_their_index(db)
         where = [*where, _matching(Petition.content_folded, Petition.code, pattern)]
-    total = min(counted, cap)
     if offset >= total:
-        return PetitionPage([], total, counted > cap)
+        return PetitionPage([], total, more)
     ids = await _page_ids(db, commune_id, wanted, where, offset, limit)
     position = {pid: n for n, pid in enumerate(ids)}
     query = (
@@ -266,4 +288,4 @@ async def find_petitions(
             await db.execute(query)).all()
     ]
     rows.sort(key=lambda row: position[row.id])
-    return PetitionPage(rows, total, counted > cap)
+    return PetitionPage(rows, total, more)

@@ -7,7 +7,6 @@ Create Date: 2026-12-07 20:00:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023pt"
