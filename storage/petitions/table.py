@@ -9,6 +9,7 @@ trigram index on the folded text (migration 0023pt) on PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,6 +29,7 @@ SORTS = ("received", "due", "status", "field", "hamlet")
 COUNT_CAP = 10_000
 # A search counts its matches up to here (a common word is found in thousands).
 SEARCH_COUNT_CAP = 500
+WHOLE_CODE = re.compile(r"kn-\d{4}-\d{5}")
 # How many of the newest petitions (under the other filters) a search first reads.
 SEARCH_WINDOW = 5_000
 # Found this often among them, words are common: a page of them is found there.
@@ -75,10 +77,16 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), LOCAL).astimezone(UTC)
 
 
+def _whole_code(wanted: PetitionQuery) -> str | None:
+    """The code searched for, when a whole one was typed: found by its unique index."""
+    needle = fold(wanted.text).strip()
+    return needle.upper() if WHOLE_CODE.fullmatch(needle) else None
+
+
 def _pattern(wanted: PetitionQuery) -> str | None:
-    """The text search as a LIKE pattern, or None when nothing was typed."""
+    """The text search as a LIKE pattern, or None when nothing (or a whole code) was typed."""
     needle = fold(wanted.text)[:200]
-    if not needle.strip():
+    if not needle.strip() or _whole_code(wanted) is not None:
         return None
     # LIKE's own wildcards in what was typed are matched as themselves.
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -110,6 +118,9 @@ def _conditions(commune_id: int, wanted: PetitionQuery, today: date) -> list[Col
         where.append(Petition.created_at >= _local_midnight(wanted.received_from))
     if wanted.received_to is not None:
         where.append(Petition.created_at < _local_midnight(wanted.received_to + timedelta(1)))
+    code = _whole_code(wanted)
+    if code is not None:
+        where.append(Petition.code == code)
     return where
 
 
@@ -181,8 +192,9 @@ async def _count(db: AsyncSession, where: list[ColumnElement[bool]], cap: int) -
 
 
 async def _page_ids(db: AsyncSession, commune_id: int, wanted: PetitionQuery,
-                    where: list[ColumnElement[bool]], offset: int, limit: int) -> list[int]:
-    if _pattern(wanted) is not None:
+                    where: list[ColumnElement[bool]], offset: int, limit: int, *,
+                    sort_matches: bool = False) -> list[int]:
+    if sort_matches:
         order = await _order(db, commune_id, wanted)
         query = select(Petition.id).where(*where).order_by(*order).offset(offset).limit(limit)
         return list((await db.execute(query)).scalars())
@@ -216,6 +228,8 @@ class Counted:
     count: int
     more: bool  # there are more than `count`
     rare: bool  # too rare among the newest petitions to look for them there
+    # Common: a page is found reading the table's order; else the matches are sorted.
+    common: bool = False
 
 
 async def _count_matches(db: AsyncSession, where: list[ColumnElement[bool]], pattern: str
@@ -237,17 +251,19 @@ async def _count_matches(db: AsyncSession, where: list[ColumnElement[bool]], pat
     if seen < SEARCH_WINDOW:
         return Counted(min(hits, SEARCH_COUNT_CAP), hits > SEARCH_COUNT_CAP, rare=False)
     if hits >= COMMON_HITS:
-        return Counted(min(hits, SEARCH_COUNT_CAP), True, rare=False)
+        return Counted(min(hits, SEARCH_COUNT_CAP), True, rare=False, common=True)
     found = await _count(db, [*where, _matching(Petition.content_folded, Petition.code,
                                                  pattern)], SEARCH_COUNT_CAP + 1)
     return Counted(min(found, SEARCH_COUNT_CAP), found > SEARCH_COUNT_CAP, rare=True)
 
 
-async def _read_rare_words_from_their_index(db: AsyncSession) -> None:
-    """Rare words are looked up in the trigram index and their few matches sorted, never
-    looked for by reading the whole commune in the table's order."""
+async def _read_words(db: AsyncSession, common: bool) -> None:
+    """Common words are found reading the table's order, never through the trigram index
+    (its estimates of them are far too low); rare words are looked up in the trigram index
+    and their few matches sorted, never by reading the whole commune in order."""
     if (await db.connection()).dialect.name == "postgresql":
-        await db.execute(text("SET LOCAL enable_indexscan = off"))
+        setting = "enable_bitmapscan" if common else "enable_indexscan"
+        await db.execute(text(f"SET LOCAL {setting} = off"))
 
 
 async def find_petitions(
@@ -259,6 +275,7 @@ async def find_petitions(
     petitions hold (`_count_matches`). A page past that count is empty."""
     where = _conditions(commune_id, wanted, today)
     pattern = _pattern(wanted)
+    sort_matches = False
     if pattern is None:
         counted = await _count(db, where, COUNT_CAP + 1)
         total, more = min(counted, COUNT_CAP), counted > COUNT_CAP
@@ -266,12 +283,14 @@ async def find_petitions(
         await _plan_for_these_words(db)
         matches = await _count_matches(db, where, pattern)
         total, more = matches.count, matches.more
-        if matches.rare:
-            await _read_rare_words_from_their_index(db)
+        if matches.rare or matches.common:
+            await _read_words(db, matches.common)
+        sort_matches = not matches.common
         where = [*where, _matching(Petition.content_folded, Petition.code, pattern)]
     if offset >= total:
         return PetitionPage([], total, more)
-    ids = await _page_ids(db, commune_id, wanted, where, offset, limit)
+    ids = await _page_ids(db, commune_id, wanted, where, offset, limit,
+                          sort_matches=sort_matches)
     position = {pid: n for n, pid in enumerate(ids)}
     query = (
         select(Petition.id, Petition.code, Petition.status, Petition.created_at, Hamlet.name,
