@@ -257,6 +257,17 @@ async def _count_matches(db: AsyncSession, where: list[ColumnElement[bool]], pat
     return Counted(min(found, SEARCH_COUNT_CAP), found > SEARCH_COUNT_CAP, rare=True)
 
 
+async def _newest_matches(db: AsyncSession, where: list[ColumnElement[bool]], pattern: str,
+                          offset: int, limit: int) -> list[int]:
+    newest = (select(Petition.id, Petition.created_at, Petition.content_folded, Petition.code)
+              .where(*where).order_by(*_newest()).limit(SEARCH_WINDOW).subquery())
+    query = (select(newest.c.id)
+             .where(_matching(newest.c.content_folded, newest.c.code, pattern))
+             .order_by(newest.c.created_at.desc(), newest.c.id.desc())
+             .offset(offset).limit(limit))
+    return list((await db.execute(query)).scalars())
+
+
 async def _read_words(db: AsyncSession, common: bool) -> None:
     """Common words are found reading the table's order, never through the trigram index
     (its estimates of them are far too low); rare words are looked up in the trigram index
@@ -289,8 +300,13 @@ async def find_petitions(
         where = [*where, _matching(Petition.content_folded, Petition.code, pattern)]
     if offset >= total:
         return PetitionPage([], total, more)
-    ids = await _page_ids(db, commune_id, wanted, where, offset, limit,
-                          sort_matches=sort_matches)
+    if pattern is not None and not sort_matches and wanted.sort == "received" and (
+            wanted.descending):
+        # Newest first, every page the count allows lies among the newest petitions read.
+        ids = await _newest_matches(db, where[:-1], pattern, offset, limit)
+    else:
+        ids = await _page_ids(db, commune_id, wanted, where, offset, limit,
+                              sort_matches=sort_matches)
     position = {pid: n for n, pid in enumerate(ids)}
     query = (
         select(Petition.id, Petition.code, Petition.status, Petition.created_at, Hamlet.name,

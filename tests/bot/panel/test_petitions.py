@@ -75,6 +75,8 @@ async def test_the_table_filters_by_status_field_hamlet_overdue_and_words_withou
         assert await codes(client, "q=100%25") == []  # a wildcard typed is just a character
         number = code["Cầu ấp Tân Hùng xuống cấp"][-5:]
         assert await codes(client, f"q={number}") == [code["Cầu ấp Tân Hùng xuống cấp"]]
+        whole = code["Cầu ấp Tân Hùng xuống cấp"]
+        assert await codes(client, f"q={whole.lower()}") == [whole]  # by its unique index
         for nonsense in ("page=-3", "page=abc", "field=x", "hamlet=99999999999", "status=<b>"):
             async with client.get(f"/panel/petitions?{nonsense}") as page:
                 assert page.status == 200
