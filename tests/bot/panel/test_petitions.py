@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Agency, AuditEntry, ChannelIdentity, Field, Hamlet, Petition
 from storage.models.base import utcnow
 from storage.people.people import set_locale
+from storage.petitions import table
 from storage.petitions.petitions import PetitionDraft, submit_petition
 from tests.bot.panel.client import PHOTO, panel_client, sign_in
 from tests.chat import texts
@@ -362,3 +364,30 @@ async def test_a_bulk_form_without_its_token_or_with_another_communes_petitions_
     rows = await stored(db)
     assert rows["Cây đổ chắn đường"].status == "classified"
     assert rows["Kiến nghị của xã khác"].status == "received"
+
+
+async def test_common_words_are_counted_among_the_newest_petitions_and_paged_there(
+    db: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # At a million petitions the newest 5,000 are read first; here the newest 6.
+    monkeypatch.setattr(table, "SEARCH_WINDOW", 6)
+    monkeypatch.setattr(table, "COMMON_HITS", 2)
+    office, _officer, _citizen = await setup(db)
+    await add_petitions(db, [("Ấp Tân Dân", "transport", f"Đường số {n} bị ngập")
+                             for n in range(8)] + [("Ấp Tân Hùng", "land", "Khói lò gạch")])
+    async with db.transaction() as session:
+        for n, petition in enumerate((await session.execute(
+                select(Petition).order_by(Petition.id))).scalars()):
+            petition.created_at = utcnow() - timedelta(days=30 - n)
+    rows = await stored(db)
+    async with panel_client(db) as client:
+        await sign_in(client, office)
+        async with client.get("/panel/petitions?q=duong+so") as page:
+            body = await page.text()
+        # The newest six hold five of the eight: "more than 5", newest first, all of them.
+        assert "hơn 5 kiến nghị" in body
+        assert await contents_in_order(client, "q=duong+so", rows) == [
+            f"Đường số {n} bị ngập" for n in (7, 6, 5, 4, 3)]
+        # Rare words are looked for everywhere, and counted exactly.
+        assert await contents_in_order(client, "q=lo+gach", rows) == ["Khói lò gạch"]
+        assert await contents_in_order(client, "q=so+1+bi", rows) == ["Đường số 1 bị ngập"]
