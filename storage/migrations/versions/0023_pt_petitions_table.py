@@ -16,7 +16,7 @@ depends_on: str | Sequence[str] | None = None
 
 # Searching "%words%" in a million folded texts needs trigrams, which SQLite has not: there
 # the search reads the commune's rows, which a commune's own database holds few enough of.
-TRIGRAM_INDEXES = {
+TRIGRAM_INDEXES = {  # storage.models.petitions.POSTGRESQL_ONLY_INDEXES
     "ix_petitions_folded_trigrams": "content_folded gin_trgm_ops",
     "ix_petitions_code_trigrams": "lower(code) gin_trgm_ops",
 }
