@@ -419,7 +419,10 @@ class PetitionWriter:
             latitude = rng.uniform(10.3, 10.9) if located else None
             longitude = rng.uniform(105.4, 106.0) if located else None
 
-            forwarded_at = due_on = answered_at = answer = None
+            forwarded_at: datetime | None = None
+            answered_at: datetime | None = None
+            due_on: date | None = None
+            answer: str | None = None
             status_at = created
             if status in ("forwarded", "answered", "closed"):
                 if s.forwarded_age is not None:
@@ -432,14 +435,16 @@ class PetitionWriter:
                 # Most answers come in time; some late, some very late.
                 late = rng.random() < 0.15
                 days = rng.uniform(21, 60) if late else rng.uniform(0.5, 20)
-                answered_at = min(forwarded_at + timedelta(days=days), now)  # type: ignore[operator]
-                month = local_day(answered_at)
+                assert forwarded_at is not None  # answered and closed ones were forwarded
+                answered = min(forwarded_at + timedelta(days=days), now)
+                answered_at = answered
+                month = local_day(answered)
                 answer = rng.choice(ANSWERS).format(month=f"{month.month:02d}/{month.year}",
                                                     year=month.year + 1)
-                status_at = answered_at
-            if status == "closed":
-                status_at = min(answered_at + timedelta(days=rng.uniform(0, 10)), now)  # type: ignore[operator]
-            elif status in ("classified", "rejected", "merged"):
+                status_at = answered
+                if status == "closed":
+                    status_at = min(answered + timedelta(days=rng.uniform(0, 10)), now)
+            if status in ("classified", "rejected", "merged"):
                 status_at = min(created + timedelta(days=rng.uniform(0.05, 5)), now)
 
             yield (

@@ -13,8 +13,9 @@ database has been vacuumed, so its index-only scans do not visit the heap.
 Every query is the bot's own storage function, each call in a transaction of its own, 10
 warm-up calls then `--repeat` measured ones. The baseline, measured the same way in the same
 run, is reading one petition by primary key: the ratios to it hold whatever the machine's
-speed today. The aim is p95 < 50 ms. `--explain` prints EXPLAIN (ANALYZE, BUFFERS) of the SQL
-the two slowest queries send.
+speed today. The aim is p95 < 50 ms; for the panel's table, timed for each filter, order,
+search and deep page alone, 100 ms (issue 15). `--explain` prints EXPLAIN (ANALYZE,
+BUFFERS) of the SQL the two slowest queries send.
 
 Then the consolidated report: `report_lines` for a period of the demo commune covering about
 `--report-size` petitions, and the DOCX and XLSX built from those rows.
@@ -30,7 +31,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -50,7 +51,8 @@ from storage.petitions.dashboard import petition_figures
 from storage.petitions.duplicates import find_similar_petitions
 from storage.petitions.petitions import LOCAL
 from storage.petitions.report import report_lines
-from storage.petitions.views import PetitionQuery, agency_queue, find_petitions, list_inbox
+from storage.petitions.table import COUNT_CAP, PetitionQuery, find_petitions
+from storage.petitions.views import agency_queue, list_inbox
 
 # Never BENCH_DATABASE_URL: `make bench` points it at the test database, and this benchmark
 # drops the schema of whatever it is given.
@@ -59,6 +61,9 @@ DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/cutri_bench"
 UNTOUCHABLE = frozenset({"test", "test_lead", "postgres", "template0", "template1"})
 WARMUP = 10
 AIM_MS = 50.0
+# The panel's table is a whole page the office waits for: its goal is each filter's p95
+# server time under 100 ms (issue 15).
+TABLE_AIM_MS = 100.0
 DUPLICATE_TEXT = "duong lang bi hong"
 
 Run = Callable[[AsyncSession, int], Awaitable[int]]
@@ -68,6 +73,7 @@ Run = Callable[[AsyncSession, int], Awaitable[int]]
 class Query:
     label: str
     run: Run  # (session, step) → a size to show: rows matched or returned
+    aim_ms: float = AIM_MS
 
 
 @dataclass(frozen=True)
@@ -76,13 +82,14 @@ class Timing:
     p50: float  # seconds
     p95: float
     size: int
+    aim_ms: float = AIM_MS
 
     def ratio(self, baseline: Timing) -> float:
         return self.p50 / baseline.p50
 
     @property
     def verdict(self) -> str:
-        return "ok" if self.p95 * 1000 < AIM_MS else "SLOW"
+        return "ok" if self.p95 * 1000 < self.aim_ms else "SLOW"
 
 
 @dataclass(frozen=True)
@@ -208,9 +215,9 @@ def queries(demo: Place, today: date, busiest_agency: int, petition_ids: list[in
 
     def table(wanted: Callable[[int], PetitionQuery], page: int = 1) -> Run:
         async def run(session: AsyncSession, step: int) -> int:
-            _rows, total = await find_petitions(session, commune, wanted(step), today,
-                                                offset=(page - 1) * 25, limit=25)
-            return total
+            found = await find_petitions(session, commune, wanted(step), today,
+                                         offset=(page - 1) * 25, limit=25)
+            return found.total
 
         return run
 
@@ -231,18 +238,58 @@ def queries(demo: Place, today: date, busiest_agency: int, petition_ids: list[in
         Query("inbox open, page 5 (offset 40)", inbox("open", offset=40)),
         Query(f"agency queue (agency {busiest_agency})", queue),
         Query(f'similar petitions "{DUPLICATE_TEXT}"', similar),
-        # The web panel's petitions table (25 a page) and overview.
-        Query("panel table open", table(lambda step: PetitionQuery(status="open"))),
-        Query("panel table all, page 40", table(lambda step: PetitionQuery(), page=40)),
-        Query("panel table field (9 fields)", table(lambda step: PetitionQuery(
-            status="open", field_id=demo.fields[step % len(demo.fields)]))),
-        Query("panel table hamlet (4 hamlets)", table(lambda step: PetitionQuery(
-            status="", hamlet_id=demo.hamlets[step % len(demo.hamlets)]))),
-        Query("panel table overdue", table(lambda step: PetitionQuery(overdue=True))),
-        Query(f'panel table search "{DUPLICATE_TEXT}"', table(lambda step: PetitionQuery(
-            status="", text=DUPLICATE_TEXT))),
+        # The web panel's petitions table (25 a page), every filter and order, and overview.
+        *table_queries(demo, today, busiest_agency, table),
         Query("panel overview figures", overview),
     ]
+
+
+def table_queries(demo: Place, today: date, agency: int,
+                  table: Callable[..., Run]) -> list[Query]:
+    """The panel's table: each filter alone, each order, deep pages. Callables pick among
+    the demo's fields and hamlets in turn."""
+    last_month = (today - timedelta(days=30), today)
+    year_ago = (today - timedelta(days=395), today - timedelta(days=365))
+
+    def field(step: int) -> int:
+        return demo.fields[step % len(demo.fields)]
+
+    def hamlet(step: int) -> int:
+        return demo.hamlets[step % len(demo.hamlets)]
+
+    def q(**values: Any) -> Callable[[int], PetitionQuery]:
+        return lambda step: PetitionQuery(**{
+            key: value(step) if callable(value) else value for key, value in values.items()})
+
+    shown: list[tuple[str, Callable[[int], PetitionQuery], int]] = [
+        ("open (the default)", q(status="open"), 1),
+        ("all, page 40", q(), 40),
+        (f"all, page {COUNT_CAP // 25} (the last served)", q(), COUNT_CAP // 25),
+        ("status closed", q(status="closed"), 1),
+        ("field (9 fields), open", q(status="open", field_id=field), 1),
+        ("hamlet (4 hamlets), all", q(hamlet_id=hamlet), 1),
+        (f"agency {agency}, all", q(agency_id=agency), 1),
+        ("overdue", q(overdue=True), 1),
+        ("received in the last 30 days, all", q(received_from=last_month[0],
+                                                received_to=last_month[1]), 1),
+        ("received a year ago (30 days), all", q(received_from=year_ago[0],
+                                                 received_to=year_ago[1]), 1),
+        (f'search "{DUPLICATE_TEXT}", all', q(text=DUPLICATE_TEXT), 1),
+        ('search "cau ong muoi", open', q(status="open", text="cau ong muoi"), 1),
+        ('search a code "kn-2025-01234", all', q(text="kn-2025-01234"), 1),
+        ('search "cong ba bay", sort field', q(text="cong ba bay", sort="field"), 1),
+        ("sort received oldest first, all", q(descending=False), 1),
+        ("sort due nearest first, open", q(status="open", sort="due", descending=False), 1),
+        ("sort due latest first, all", q(sort="due"), 1),
+        ("sort status, all", q(sort="status", descending=False), 1),
+        ("sort field, open, page 40", q(status="open", sort="field", descending=False), 40),
+        ("sort hamlet last first, all", q(sort="hamlet"), 1),
+        ("field + hamlet + last 30 days, sort due", q(
+            field_id=field, hamlet_id=hamlet, received_from=last_month[0], sort="due",
+            descending=False), 1),
+    ]
+    return [Query(f"panel table {label}", table(wanted, page=page), TABLE_AIM_MS)
+            for label, wanted, page in shown]
 
 
 async def measure(db: Database, query: Query, repeat: int) -> Timing:
@@ -254,7 +301,8 @@ async def measure(db: Database, query: Query, repeat: int) -> Timing:
             size = await query.run(session, step)
         if step >= WARMUP:
             latencies.append(time.perf_counter() - started)
-    return Timing(query.label, percentile(latencies, 50), percentile(latencies, 95), size)
+    return Timing(query.label, percentile(latencies, 50), percentile(latencies, 95), size,
+                  query.aim_ms)
 
 
 async def busiest_agency(db: Database) -> int:
@@ -266,7 +314,8 @@ async def busiest_agency(db: Database) -> int:
             .order_by(func.count().desc())
             .limit(1)
         )
-        agency: int = (await session.execute(query)).scalar_one()
+        agency = (await session.execute(query)).scalar_one()
+        assert agency is not None
         return agency
 
 
@@ -281,7 +330,8 @@ async def explain(db: Database, query: Query) -> list[str]:
 
     def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any,
                  _context: Any, _executemany: bool) -> None:
-        sent.append((statement, parameters))
+        if statement.lstrip().upper().startswith("SELECT"):  # not a SET, say
+            sent.append((statement, parameters))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", remember)
     try:
@@ -386,7 +436,7 @@ def print_table(timings: Sequence[Timing]) -> None:
     baseline = timings[0]
     width = max(len(t.label) for t in timings)
     header = (f"{'query':<{width}} {'p50 ms':>8} {'p95 ms':>8} {'p50/base':>9} {'size':>8}  "
-              f"p95 < {AIM_MS:g} ms")
+              f"p95 < aim ({AIM_MS:g} ms; the panel's table {TABLE_AIM_MS:g} ms)")
     print(header)
     print("-" * len(header))
     for t in timings:

@@ -6,7 +6,9 @@ a template; who may see and do what is decided there, never here.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +29,8 @@ from storage.petitions.attachments import (
 )
 from storage.petitions.duplicates import find_similar_petitions
 from storage.petitions.petitions import LOCAL, MAX_CONTENT, get_petition
-from storage.petitions.views import PetitionQuery, find_petitions, petition_card, petition_moves
+from storage.petitions.table import COUNT_CAP, SORTS, PetitionQuery, find_petitions
+from storage.petitions.views import petition_card, petition_moves
 from storage.petitions.workflow import (
     COMPETENCES,
     BadMove,
@@ -44,6 +47,11 @@ from storage.places import get_commune, list_agencies, list_fields, list_hamlets
 
 PAGE_SIZE = 25
 STATUS_FILTERS = ("open", *[s.value for s in Status])
+# Column headers that sort the table, and the order a first click gives.
+# What the table's links carry from one page to the next, in this order.
+KEPT = ("status", "field", "hamlet", "agency", "overdue", "q", "from", "to", "sort", "dir")
+SORT_FIRST_DESCENDING = {"received": True, "due": False, "status": False, "field": False,
+                         "hamlet": False}
 HISTORY_NAMES = {
     "petition.submitted": N_("Petition received"),
     "petition.classified": N_("Classified"),
@@ -66,6 +74,7 @@ NOTICES = {
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/petitions", petitions_table),
+        web.post("/petitions/bulk", bulk_move),
         web.get(r"/petitions/{id:\d+}", petition_page),
         web.get(r"/petitions/{id:\d+}/files/{position:\d+}", attachment),
         web.post(r"/petitions/{id:\d+}/{move:[a-z]+}", move),
@@ -81,36 +90,145 @@ async def _header(db: AsyncSession, staff: Staff) -> dict[str, Any]:
     return {"commune": commune.name if commune else ""}
 
 
-async def petitions_table(request: web.Request) -> web.Response:
-    panel = request.app[PANEL]
-    staff = staff_of(request)
-    query = request.query
+def _day(value: str | None) -> date | None:
+    """A day typed as dd/mm/yyyy (or sent by a date picker as yyyy-mm-dd); None if neither."""
+    value = (value or "").strip()
+    for shape in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, shape).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _wanted(query: Mapping[str, str]) -> tuple[PetitionQuery, bool]:
+    """The table's filters and order from the address; and whether a date was not understood."""
     status = query.get("status", "open")
+    sort = query.get("sort", "received")
+    sort = sort if sort in SORTS else "received"
+    direction = query.get("dir", "")
+    descending = direction == "desc" if direction in ("asc", "desc") else (
+        SORT_FIRST_DESCENDING[sort])
+    typed = [query.get(name, "").strip() for name in ("from", "to")]
+    received_from, received_to = (_day(value) for value in typed)
+    unread = any(value and day is None for value, day in zip(typed, (received_from, received_to),
+                                                              strict=True))
     wanted = PetitionQuery(
         status=status if status in STATUS_FILTERS else "",
         field_id=_number(query.get("field")),
         hamlet_id=_number(query.get("hamlet")),
+        agency_id=_number(query.get("agency")),
         overdue=query.get("overdue") == "1",
         text=query.get("q", "")[:200],
+        received_from=received_from,
+        received_to=received_to,
+        sort=sort,
+        descending=descending,
     )
-    page = max(1, _number(query.get("page")) or 1)
+    return wanted, unread
+
+
+async def petitions_table(request: web.Request) -> web.Response:
+    panel = request.app[PANEL]
+    staff = staff_of(request)
+    query = request.query
+    wanted, unread_date = _wanted(query)
+    last_page = COUNT_CAP // PAGE_SIZE
+    page = min(max(1, _number(query.get("page")) or 1), last_page)
     today = utcnow().astimezone(LOCAL).date()
     async with panel.db.transaction() as db:
-        rows, total = await find_petitions(db, staff.commune_id, wanted, today,
-                                           offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        found = await find_petitions(db, staff.commune_id, wanted, today,
+                                     offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
         fields = await list_fields(db, staff.commune_id)
         hamlets = await list_hamlets(db, staff.commune_id)
+        agencies = await list_agencies(db, staff.commune_id)
         header = await _header(db, staff)
-    kept = {key: value for key, value in query.items() if key != "page" and value}
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    # "status" is always kept: "" (all) differs from no status at all (open ones).
+    kept = {key: query.get(key, "") for key in KEPT if key == "status" or query.get(key)}
+    kept["status"] = wanted.status
+    pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
 
     def page_link(number: int) -> str:
         return "?" + urlencode({**kept, "page": number})
 
+    def sort_link(sort: str) -> str:
+        """A column header's link: its order, or the other way round if it is the order now."""
+        descending = (not wanted.descending if wanted.sort == sort
+                      else SORT_FIRST_DESCENDING[sort])
+        return "?" + urlencode({**kept, "sort": sort, "dir": "desc" if descending else "asc"})
+
     return await render(
-        request, "petitions.html", rows=rows, total=total, page=page, pages=pages,
-        page_link=page_link, wanted=wanted, fields=fields, hamlets=hamlets,
-        statuses=STATUS_FILTERS, status_names=STATUS_NAMES, **header)
+        request, "petitions.html", rows=found.rows, total=found.total, more=found.more,
+        page=page, pages=pages, page_link=page_link, sort_link=sort_link, wanted=wanted,
+        unread_date=unread_date, typed_from=query.get("from", "")[:10],
+        typed_to=query.get("to", "")[:10], fields=fields, hamlets=hamlets, agencies=agencies,
+        competences=COMPETENCES, competence_names=COMPETENCE_NAMES, statuses=STATUS_FILTERS,
+        status_names=STATUS_NAMES, back="?" + urlencode({**kept, "page": page}), **header)
+
+
+BULK_MOVES = {"classify": N_("Classify"), "forward": N_("Forward to an agency")}
+# Why a petition refused a move, as the office reads it.
+REFUSALS = {
+    "not_allowed": N_("it cannot make this move now"),
+    "bad_field": N_("that field is not this commune's"),
+    "bad_agency": N_("that agency is not this commune's"),
+    "bad_competence": N_("that competence is not known"),
+    "not_yours": N_("you may not move it"),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    status: str
+    why: str  # a REFUSALS value
+
+
+async def bulk_move(request: web.Request) -> web.Response:
+    """Classify or forward every petition ticked in the table, each in a transaction of its
+    own through the operation the petition page uses, and say what became of each."""
+    panel = request.app[PANEL]
+    staff = staff_of(request)
+    form = await request.post()
+    name = str(form.get("move", ""))
+    ids = list(dict.fromkeys(n for n in (_number(str(v)) for v in form.getall("id", []))
+                             if n is not None))[:COUNT_CAP]
+    back = str(form.get("back", ""))
+    back = back if back.startswith("?") else ""
+    field_id, agency_id = _number(str(form.get("field", ""))), _number(str(form.get("agency", "")))
+    competence = str(form.get("competence", ""))
+    if name not in BULK_MOVES or not ids or (name == "classify" and field_id is None) or (
+            name == "forward" and agency_id is None):
+        return await render_message(request, N_("Nothing was changed"), N_(
+            "Tick the petitions in the table, then choose what to do with them."), status=400)
+    done, missing, refused = 0, 0, []
+    for pid in ids:
+        async with panel.db.transaction() as db:
+            petition = await get_petition(db, pid)
+            person = await db.get(Person, staff.person_id)
+            if petition is None or person is None or petition.commune_id != staff.commune_id:
+                missing += 1  # another commune's petitions are not even named
+                continue
+            try:
+                if name == "classify":
+                    await classify_petition(db, petition, person, field_id=field_id or 0,
+                                            competence=competence)
+                else:
+                    await forward_petition(db, petition, person, agency_id=agency_id or 0,
+                                           now=utcnow())
+                done += 1
+            except BadMove as error:
+                refused.append(Refusal(petition.code, petition.status,
+                                       REFUSALS.get(str(error), REFUSALS["not_allowed"])))
+            except NotYours:
+                refused.append(Refusal(petition.code, petition.status, REFUSALS["not_yours"]))
+    if done:
+        panel.wake()
+    async with panel.db.transaction() as db:
+        header = await _header(db, staff)
+    return await render(request, "petitions_bulk.html", move=BULK_MOVES[name], done=done,
+                        refused=refused, missing=missing, status_names=STATUS_NAMES,
+                        back=back, **header)
 
 
 async def _readable(db: AsyncSession, request: web.Request) -> tuple[Petition, Person]:

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from storage.db import make_engine
 from storage.models import Base
+from storage.models.petitions import POSTGRESQL_ONLY_INDEXES
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +19,8 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=lambda name, kind, _parent: not (
+            kind == "index" and name in POSTGRESQL_ONLY_INDEXES),
     )
     with context.begin_transaction():
         context.run_migrations()

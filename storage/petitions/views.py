@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_read
-from storage.folding import fold
 from storage.models import (
     Agency,
     AuditEntry,
@@ -168,78 +167,6 @@ async def agencies_of_officer(db: AsyncSession, person: Person | None) -> list[i
         RoleGrant.agency_id.is_not(None),
     )
     return sorted({a for a in (await db.execute(query)).scalars() if a is not None})
-
-
-@dataclass(frozen=True)
-class PetitionQuery:
-    """The panel's filters of a commune's petitions; empty ones do not filter."""
-
-    status: str = ""  # a status, or "open" (every open status), or "" for all
-    field_id: int | None = None
-    hamlet_id: int | None = None
-    overdue: bool = False
-    text: str = ""  # searched without accents in the content and the code
-
-
-@dataclass(frozen=True)
-class PetitionRow:
-    id: int
-    code: str
-    status: str
-    created_at: datetime
-    hamlet: str | None
-    field: str | None
-    agency: str | None
-    content: str
-    due_on: date | None
-    overdue: bool
-
-
-def _queried(commune_id: int, wanted: PetitionQuery, today: date) -> Select[tuple[int]]:
-    query = select(Petition.id).where(Petition.commune_id == commune_id)
-    if wanted.status == "open":
-        query = query.where(Petition.status.in_([s.value for s in OPEN]))
-    elif wanted.status:
-        query = query.where(Petition.status == wanted.status)
-    if wanted.field_id is not None:
-        query = query.where(Petition.field_id == wanted.field_id)
-    if wanted.hamlet_id is not None:
-        query = query.where(Petition.hamlet_id == wanted.hamlet_id)
-    if wanted.overdue:
-        query = query.where(Petition.status == "forwarded", Petition.due_on < today)
-    needle = fold(wanted.text)[:200]
-    if needle:
-        # LIKE's own wildcards in what was typed are matched as themselves.
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(or_(Petition.content_folded.like(f"%{escaped}%", escape="\\"),
-                                func.lower(Petition.code).like(f"%{escaped}%", escape="\\")))
-    return query
-
-
-async def find_petitions(
-    db: AsyncSession, commune_id: int, wanted: PetitionQuery, today: date, *,
-    offset: int = 0, limit: int = 25,
-) -> tuple[list[PetitionRow], int]:
-    """One page of a commune's petitions under the panel's filters, newest first, and how
-    many match. Like `list_inbox`, the ids are paged before the rows are read."""
-    ids = _queried(commune_id, wanted, today)
-    total = (await db.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
-    page = ids.order_by(Petition.id.desc()).offset(offset).limit(limit).subquery()
-    query = (
-        select(Petition.id, Petition.code, Petition.status, Petition.created_at, Hamlet.name,
-               Field.name, Agency.name, Petition.content, Petition.due_on)
-        .join(page, page.c.id == Petition.id)
-        .outerjoin(Hamlet, Hamlet.id == Petition.hamlet_id)
-        .outerjoin(Field, Field.id == Petition.field_id)
-        .outerjoin(Agency, Agency.id == Petition.agency_id)
-        .order_by(Petition.id.desc())
-    )
-    rows = []
-    for pid, code, status, created, hamlet, field, agency, content, due in (
-            await db.execute(query)).all():
-        rows.append(PetitionRow(pid, code, status, created, hamlet, field, agency, content, due,
-                                status == "forwarded" and due is not None and due < today))
-    return rows, total
 
 
 @dataclass(frozen=True)
