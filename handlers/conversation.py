@@ -7,10 +7,13 @@ handler fails, the person still gets an apology and the update is not retried fo
 One person's updates are handled one at a time, in the order `handle` was called. The updates
 of different people that queue up meanwhile are handled in one transaction ("group commit"):
 one BEGIN/COMMIT serves many people, and SQLite's single write lock is taken once for them.
-A failing handler must not cost the others their updates: the group is rolled back and done
-again without it, and the failing update is handled alone (and apologised for) in a
-transaction of its own. A group that cannot commit (say, a PostgreSQL deadlock with another
-replica's group) is done again one update per transaction.
+What the turns of a group change is written at the commit (or by a later turn's first query),
+not turn by turn. A failing handler must not cost the others their updates: the group is
+rolled back and done again without it, and the failing update is handled alone (and
+apologised for) in a transaction of its own; a database error, which may come from an earlier
+turn's changes written late, sends each update up to the failing one alone. A group that
+cannot commit (say, a PostgreSQL deadlock with another replica's group) is done again one
+update per transaction.
 
 Across replicas on PostgreSQL the order is the database's: every transaction that handles
 updates first locks their senders (a group takes the senders that are free, `lock_free_senders`,
@@ -31,6 +34,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import translator
@@ -276,9 +280,16 @@ class ConversationRunner:
             outcomes = await self._group(group)
         except _TurnFailed as failed:
             # Nothing of the group was committed. The failing update goes alone (and gets
-            # its apology there); those before and after it go again, first in line.
-            self._queued[:0] = group[:failed.index] + group[failed.index + 1:]
-            await self._settle_alone(group[failed.index])
+            # its apology there); those before and after it go again, first in line. A
+            # database error may come from an earlier turn's changes, written only by this
+            # turn's first query: then each update up to this one goes alone.
+            suspects = [failed.index]
+            if isinstance(failed.__cause__, SQLAlchemyError):
+                suspects = list(range(failed.index + 1))
+            self._queued[:0] = [queued for index, queued in enumerate(group)
+                                if index not in suspects]
+            for index in suspects:
+                await self._settle_alone(group[index])
             return
         except Exception:
             log.exception("group commit failed", extra={"row": len(group)})

@@ -116,7 +116,9 @@ async def record_arrivals(db: AsyncSession, arrivals: Sequence[Arrival]) -> list
         if keys:
             await db.execute(_LOCK_SHARED, {"keys": keys})
     statement = _arrivals_statement(dialect)
-    result = await db.execute(statement, rows)
+    # On the connection: through the session, a list of rows takes the ORM's bulk path.
+    connection = await db.connection()
+    result = await connection.execute(statement, rows)
     ids = {(channel, external_id): row_id for row_id, channel, external_id in result.all()}
     return [ids.pop((arrival.channel, arrival.external_id), None) for arrival in arrivals]
 

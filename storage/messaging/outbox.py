@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -124,7 +125,9 @@ def _claim_statement() -> Any:
         ),
     )
     return (
-        select(OutboxMessage)
+        select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.channel,
+               OutboxMessage.chat_id, OutboxMessage.payload, OutboxMessage.attempts,
+               OutboxMessage.priority)
         .where(_claimable(now), ~held_back)
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(bindparam("wanted"))
@@ -132,10 +135,24 @@ def _claim_statement() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class ClaimedRow:
+    """An outbox row leased to be sent: what the dispatcher needs, without the ORM's object
+    (a claim reads hundreds of rows many times a second in a burst)."""
+
+    id: int
+    identity_id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    attempts: int  # counting this one
+    priority: int
+
+
 async def claim_due_rows(
     db: AsyncSession, *, now: datetime | None = None, limit: int = 100, lease_seconds: int = 60,
     per_recipient: int | None = None,
-) -> list[OutboxMessage]:
+) -> list[ClaimedRow]:
     """Lease due rows, urgent first, keeping each recipient's messages in order.
 
     Order holds among rows of the same priority (an urgent warning may overtake a routine
@@ -150,20 +167,33 @@ async def claim_due_rows(
     now = now or utcnow()
     # Room for the rows a per-recipient cap leaves out; they stay pending, untouched.
     wanted = limit if per_recipient is None else limit * 4
-    candidates = list((await db.execute(_claim_statement(), {"now": now, "wanted": wanted}))
-                      .scalars())
+    connection = await db.connection()
+    result = await connection.execute(_claim_statement(), {"now": now, "wanted": wanted})
+    candidates = [ClaimedRow(row_id, identity_id, channel, chat_id, payload, attempts + 1,
+                             priority)
+                  for row_id, identity_id, channel, chat_id, payload, attempts, priority
+                  in result.tuples()]
     if per_recipient is not None:
         candidates = _cap_per_recipient(candidates, per_recipient)[:limit]
     rows = await _drop_overtaking_rows(db, candidates)
-    lease = now + timedelta(seconds=lease_seconds)
-    for row in rows:
-        row.status = "sending"
-        row.lease_until = lease
-        row.attempts += 1
+    if rows:
+        await connection.execute(_lease_statement(), {
+            "ids": [row.id for row in rows], "lease": now + timedelta(seconds=lease_seconds)})
     return rows
 
 
-def _cap_per_recipient(rows: list[OutboxMessage], cap: int) -> list[OutboxMessage]:
+@cache
+def _lease_statement() -> Any:
+    outbox = cast(Table, OutboxMessage.__table__)
+    return (
+        update(outbox)
+        .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+        .values(status="sending", lease_until=bindparam("lease"),
+                attempts=outbox.c.attempts + 1)
+    )
+
+
+def _cap_per_recipient(rows: list[ClaimedRow], cap: int) -> list[ClaimedRow]:
     """The first `cap` rows of each recipient, in the claim's order."""
     taken: dict[int, int] = {}
     kept = []
@@ -175,9 +205,7 @@ def _cap_per_recipient(rows: list[OutboxMessage], cap: int) -> list[OutboxMessag
     return kept
 
 
-async def _drop_overtaking_rows(
-    db: AsyncSession, rows: list[OutboxMessage]
-) -> list[OutboxMessage]:
+async def _drop_overtaking_rows(db: AsyncSession, rows: list[ClaimedRow]) -> list[ClaimedRow]:
     """Keep only rows whose earlier unfinished rows are claimed in this same batch.
 
     Another dispatcher may have just locked (SKIP LOCKED hid it from us) a recipient's message 2
@@ -187,7 +215,8 @@ async def _drop_overtaking_rows(
     if not rows:
         return rows
     claimed = {row.id for row in rows}
-    unfinished = await db.execute(
+    connection = await db.connection()
+    unfinished = await connection.execute(
         select(OutboxMessage.id, OutboxMessage.identity_id, OutboxMessage.priority).where(
             OutboxMessage.identity_id.in_(list({row.identity_id for row in rows})),
             OutboxMessage.status.in_(("pending", "sending")),

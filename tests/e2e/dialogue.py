@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from tests.e2e.process import BotProcess
 from tests.fakes.telegram import FakeTelegram
 
@@ -45,3 +48,19 @@ async def onboard(bot: BotProcess, telegram: FakeTelegram, chat: int, *,
     await step(bot, telegram, chat, press="Bỏ qua", webhook=webhook)  # the name
     # The phone: a reply-keyboard button sends text.
     await step(bot, telegram, chat, text="Bỏ qua", webhook=webhook)
+
+
+async def open_poverty_dialogue(bot: BotProcess, telegram: FakeTelegram, office: int) -> None:
+    """The office opens a poverty-policy dialogue in 12 days: 10 seats in each of three hamlets
+    and 20 for anyone, reminders the day before."""
+    when = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=12)).strftime(
+        "%d/%m/%Y 15:30")
+    await step(bot, telegram, office, press="Thêm việc khác")
+    await step(bot, telegram, office, press="Đối thoại")
+    await step(bot, telegram, office, press="Tạo buổi đối thoại")
+    await step(bot, telegram, office, text="Đối thoại chính sách giảm nghèo năm 2026")
+    await step(bot, telegram, office, text=f"{when}\nHội trường UBND xã")
+    await step(bot, telegram, office, text="10 10 10 20")
+    await step(bot, telegram, office, press="Xong")
+    await step(bot, telegram, office, press="Có")
+    await step(bot, telegram, office, press="Ngày hôm trước")

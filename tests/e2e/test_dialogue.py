@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from storage.encryption import load_key_file
-from tests.e2e.dialogue import onboard, step
+from tests.e2e.dialogue import onboard, open_poverty_dialogue, step
 from tests.e2e.process import BotProcess
 from tests.fakes.telegram import FakeTelegram
 
@@ -26,17 +24,7 @@ async def test_a_household_registers_for_a_dialogue_and_is_checked_in(tmp_path: 
         try:
             await onboard(bot, telegram, OFFICE)
             await onboard(bot, telegram, HOUSEHOLD)
-            when = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=12)).strftime(
-                "%d/%m/%Y 15:30")
-            await step(bot, telegram, OFFICE, press="Thêm việc khác")
-            await step(bot, telegram, OFFICE, press="Đối thoại")
-            await step(bot, telegram, OFFICE, press="Tạo buổi đối thoại")
-            await step(bot, telegram, OFFICE, text="Đối thoại chính sách giảm nghèo năm 2026")
-            await step(bot, telegram, OFFICE, text=f"{when}\nHội trường UBND xã")
-            await step(bot, telegram, OFFICE, text="10 10 10 20")
-            await step(bot, telegram, OFFICE, press="Xong")
-            await step(bot, telegram, OFFICE, press="Có")
-            await step(bot, telegram, OFFICE, press="Ngày hôm trước")
+            await open_poverty_dialogue(bot, telegram, OFFICE)
             assert "50" in telegram.texts_for(OFFICE)[-1]
 
             await step(bot, telegram, HOUSEHOLD, press="Đăng ký đối thoại")

@@ -99,6 +99,12 @@ async def work_the_petition(bot: BotProcess, telegram: FakeTelegram, browser: Br
     await page.wait_for_url(re.compile(r"/panel/petitions$"))
     assert await page.get_by_role("link", name=code).count() == 1
     await shoot(page, context, browser, "3-petitions")
+    choose_all = page.get_by_label("Chọn mọi kiến nghị trên trang này")
+    await choose_all.check()  # the page's script shows it, and it ticks every row
+    ticked = page.locator('input[name="id"]')
+    assert await ticked.count() >= 1
+    assert all([await ticked.nth(n).is_checked() for n in range(await ticked.count())])
+    await choose_all.uncheck()
 
     await page.get_by_role("link", name=code).click()
     await page.wait_for_url(re.compile(r"/panel/petitions/\d+$"))

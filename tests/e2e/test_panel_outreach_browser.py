@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from tests.e2e.dialogue import onboard, step
+from tests.e2e.dialogue import onboard, open_poverty_dialogue, step
 from tests.e2e.process import BotProcess
 from tests.e2e.test_panel_browser import (
     CHROMIUM,
@@ -41,17 +39,7 @@ HOUSEHOLD_NAME = "Nguyễn Thị Hai"
 
 async def open_a_dialogue_with_one_household(bot: BotProcess, telegram: FakeTelegram) -> str:
     """The office opens a dialogue in the chat and a household registers; its door code."""
-    when = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=12)).strftime(
-        "%d/%m/%Y 15:30")
-    await step(bot, telegram, OFFICE, press="Thêm việc khác")
-    await step(bot, telegram, OFFICE, press="Đối thoại")
-    await step(bot, telegram, OFFICE, press="Tạo buổi đối thoại")
-    await step(bot, telegram, OFFICE, text="Đối thoại chính sách giảm nghèo năm 2026")
-    await step(bot, telegram, OFFICE, text=f"{when}\nHội trường UBND xã")
-    await step(bot, telegram, OFFICE, text="10 10 10 20")
-    await step(bot, telegram, OFFICE, press="Xong")
-    await step(bot, telegram, OFFICE, press="Có")
-    await step(bot, telegram, OFFICE, press="Ngày hôm trước")
+    await open_poverty_dialogue(bot, telegram, OFFICE)
     await step(bot, telegram, HOUSEHOLD, press="Đăng ký đối thoại")
     await step(bot, telegram, HOUSEHOLD, press="Đối thoại chính sách")
     await step(bot, telegram, HOUSEHOLD, press="Có, tôi đồng ý")

@@ -137,3 +137,32 @@ async def test_arrivals_are_recorded_between_turns_of_a_long_group_not_after_it(
     assert len(later_turns) < 30, "the arrival went before the group started"
     texts = await outbox_texts(sqlite_db)
     assert all(len(texts[f"p{n}"]) >= 1 for n in range(30)) and texts["newcomer"]
+
+
+async def test_a_change_that_fails_only_when_written_is_blamed_on_its_own_update(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group writes its turns' changes late: a bad row surfaces in a later person's turn,
+    or at the commit, and still only its own update fails."""
+    async with db.transaction() as session:
+        await seed_demo(session)
+
+    async def adds_a_duplicate(turn: Turn) -> None:
+        turn.db.add(ChannelIdentity(channel=turn.inbound.channel, external_id="user0",
+                                    created_at=turn.now))
+        turn.say("never sent")
+
+    monkeypatch.setitem(COMMANDS, "help", adds_a_duplicate)
+    runner = ConversationRunner(db, HandlerConfig(default_locale="en"))
+    updates = [command(f"user{n}", f"u{n}", "help" if n == 3 else "start") for n in range(8)]
+    first = await runner.handle(updates[0])  # user0 exists before the others come
+    outcomes = await asyncio.gather(*(runner.handle(update) for update in updates[1:]))
+
+    assert [first, *outcomes] == [Outcome.FAILED if n == 3 else Outcome.HANDLED
+                                  for n in range(8)]
+    texts = await outbox_texts(db)
+    assert texts["user3"] == [
+        "Sorry, something went wrong on our side and nothing was changed. "
+        "Please try again, or type /menu."
+    ]
+    assert all(texts[f"user{n}"] for n in range(8) if n != 3)

@@ -9,7 +9,14 @@ import pytest
 from handlers.values import Reply
 from storage.conversations import ensure_identity
 from storage.db import Database
-from storage.messaging.outbox import REPLY, ROUTINE, URGENT, claim_due_rows, enqueue_message
+from storage.messaging.outbox import (
+    REPLY,
+    ROUTINE,
+    URGENT,
+    claim_due_rows,
+    enqueue_message,
+    postpone_row,
+)
 from storage.models.base import utcnow
 
 
@@ -54,7 +61,8 @@ async def test_a_row_waits_behind_an_earlier_one_that_is_not_due(db: Database) -
     await queue(db, "1", "tin 0")
     async with db.transaction() as session:
         (first,) = await claim_due_rows(session)
-        first.status, first.not_before = "pending", utcnow() + timedelta(minutes=5)
+        await postpone_row(session, first.id, until=utcnow() + timedelta(minutes=5),
+                           error="retry later")
     await queue(db, "1", "tin 1")
     async with db.transaction() as session:
         assert texts(await claim_due_rows(session)) == []
