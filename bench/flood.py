@@ -93,6 +93,7 @@ async def run(workdir: Path, url: str, engine: str, pacing: str, messages: int,
     await db.dispose()
     fake = Fake(rate=rate, per_chat_rate=per_chat)
     await fake.start()
+    stats: dict[str, object] = {}
     bot = BotProcess(
         workdir, DATABASE_URL=url, TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_API_URL=fake.base_url, TELEGRAM_RATE=str(rate),
@@ -105,6 +106,8 @@ async def run(workdir: Path, url: str, engine: str, pacing: str, messages: int,
     try:
         await bot.start()
         await measure(fake, figures, messages, rounds)
+        stats = {key: value for key, value in (await fake.stats()).items()
+                 if key in ("rate_limited", "retry_window_violations")}
     except RuntimeError:
         print(bot.log()[-3000:], file=sys.stderr)
         raise
@@ -116,7 +119,7 @@ async def run(workdir: Path, url: str, engine: str, pacing: str, messages: int,
             await bot.kill()
         await fake.stop()
     print(f"  {figures.name}: quiet {figures.quiet}, flooded {figures.flooded}, flooders got "
-          f"{figures.flooder_replies} replies", file=sys.stderr, flush=True)
+          f"{figures.flooder_replies} replies; fake: {stats}", file=sys.stderr, flush=True)
     return figures
 
 

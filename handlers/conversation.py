@@ -29,7 +29,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -147,7 +147,8 @@ class ConversationRunner:
         """
         verdicts = [self._judge(inbound) for inbound in inbounds]
         arrivals = [Arrival(inbound.channel, inbound.update_id, str(inbound.kind),
-                            asdict(inbound), handled=verdict is Verdict.DROP)
+                            {} if verdict is Verdict.DROP else inbound.to_payload(),
+                            handled=verdict is Verdict.DROP)
                     for inbound, verdict in zip(inbounds, verdicts, strict=True)]
         async with self.db.transaction(urgent=True) as db:
             ids = await record_arrivals(db, arrivals)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -39,6 +39,14 @@ class Inbound:
     file_ref: str | None = None
     file_name: str | None = None
     language_code: str | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """The fields as a flat dict, to record and rebuild the update (`Inbound(**payload)`);
+        `dataclasses.asdict` did the same at ten times the cost, on every arriving update."""
+        return {name: getattr(self, name) for name in _INBOUND_FIELDS}
+
+
+_INBOUND_FIELDS = tuple(field.name for field in fields(Inbound))
 
 
 @dataclass(frozen=True)

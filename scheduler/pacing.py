@@ -15,6 +15,12 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+# Messages one chat may get at once. Telegram takes a few more in a burst, but a send is paced
+# when it leaves and judged when it lands: with no token to spare, a message that lands late
+# after one that landed early earns a 429, which pauses the whole channel. One spare token
+# absorbs up to a second of such jitter.
+PER_CHAT_BURST = 2
+
 
 class Pacer:
     def __init__(
@@ -22,7 +28,7 @@ class Pacer:
         rate: float,
         *,
         per_chat_rate: float,
-        per_chat_burst: int = 3,
+        per_chat_burst: int = PER_CHAT_BURST,
         burst: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -20,6 +20,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from scheduler.pacing import PER_CHAT_BURST
+
 log = logging.getLogger(__name__)
 
 # KEYS[1]: the slot to book; KEYS[2]: the pause (or the same key again, for a chat).
@@ -83,7 +85,7 @@ def token_key(channel: str, token: str) -> str:
 class SharedPacer:
     def __init__(
         self, redis: Redis, prefix: str, rate: float, *, per_chat_rate: float,
-        per_chat_burst: int = 3, burst: int | None = None,
+        per_chat_burst: int = PER_CHAT_BURST, burst: int | None = None,
     ) -> None:
         self.redis = redis
         self.prefix = prefix

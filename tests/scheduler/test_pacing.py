@@ -79,3 +79,10 @@ def test_a_chats_pace_counts_from_when_its_message_really_went() -> None:
     # Its burst is spent from now: two more at once, the fourth a second after the first.
     waits = [pacer.reserve_chat("same") for _ in range(3)]
     assert max(waits[:2]) < 0.01 and 0.99 < waits[2] < 1.01
+
+
+def test_by_default_a_chat_gets_one_message_fewer_at_once_than_telegram_takes() -> None:
+    clock = FrozenClock()
+    pacer = Pacer(30, per_chat_rate=1, clock=clock)  # Telegram takes a burst of 3
+    waits = [pacer.reserve_chat("same") for _ in range(3)]
+    assert max(waits[:2]) < 0.01 and 0.99 < waits[2] < 1.01

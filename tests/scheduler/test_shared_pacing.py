@@ -80,7 +80,7 @@ async def test_a_chats_shared_pace_counts_from_when_its_message_really_went(
 
 async def test_one_chats_pace_is_shared_too(redis: Redis) -> None:
     first, second = replicas(redis, 2)
-    assert [await first.chat_slot("42") for _ in range(3)] == pytest.approx([0, 0, 0], abs=0.05)
+    assert [await first.chat_slot("42") for _ in range(2)] == pytest.approx([0, 0], abs=0.05)
     assert await second.chat_slot("42") >= 0.9
     assert await second.chat_slot("43") < 0.05  # another person is not held up
 
