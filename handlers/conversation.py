@@ -342,14 +342,29 @@ class ConversationRunner:
                     if self.db.urgent_writer_waiting:
                         break
                 if (queued.inbound.channel, queued.inbound.user_id) in busy:
-                    outcomes.append(None)  # not handled here: see `_wait_alone`
+                    outcomes.append(None)  # asked again below
                     continue
-                try:
-                    outcomes.append(await self._turn(db, queued.inbound, queued.verdict,
-                                                     queued.arrival_id))
-                except Exception as error:
-                    raise _TurnFailed(index) from error
-        return outcomes
+                outcomes.append(await self._turn_in_group(db, group, index))
+            # Most often what held a sender was only the recording of their next update,
+            # committed by now: a second try saves a transaction of their own each.
+            later = [index for index, outcome in enumerate(outcomes) if outcome is None]
+            if later:
+                still = await lock_free_senders(db, [
+                    (group[index].inbound.channel, group[index].inbound.user_id)
+                    for index in later])
+                for index in later:
+                    queued = group[index]
+                    if (queued.inbound.channel, queued.inbound.user_id) not in still:
+                        outcomes[index] = await self._turn_in_group(db, group, index)
+        return outcomes  # None: another replica has the sender; see `_wait_alone`
+
+    async def _turn_in_group(self, db: AsyncSession, group: list[_Queued],
+                             index: int) -> Outcome:
+        queued = group[index]
+        try:
+            return await self._turn(db, queued.inbound, queued.verdict, queued.arrival_id)
+        except Exception as error:
+            raise _TurnFailed(index) from error
 
     # -- the work of one update, inside a transaction or a savepoint --------------------------
 
