@@ -8,6 +8,8 @@ a phone's width and an office screen's are written to `var/screenshots/` for a r
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,16 +68,9 @@ async def test_the_office_signs_in_by_the_bots_link_and_answers_a_petition_in_ch
             await onboard(bot, telegram, CITIZEN)
             await onboard(bot, telegram, OFFICE)
             code = await send_petition_with_photo(bot, telegram)
-            await step(bot, telegram, OFFICE, text="/panel")
-            found = re.search(r"http://\S+/panel/sign-in/\S+", telegram.texts_for(OFFICE)[-1])
-            assert found is not None
-            link = found.group(0)
-            async with playwright_api.async_playwright() as driver:
-                browser = await driver.chromium.launch(executable_path=str(CHROMIUM))
-                try:
-                    await work_the_petition(bot, telegram, browser, link, code)
-                finally:
-                    await browser.close()
+            link = await sign_in_link(bot, telegram)
+            async with chromium() as browser:
+                await work_the_petition(bot, telegram, browser, link, code)
             answer = telegram.texts_for(CITIZEN)[-1]
             assert ANSWER in answer and code in answer
             assert telegram.violations == []
@@ -83,6 +78,25 @@ async def test_the_office_signs_in_by_the_bots_link_and_answers_a_petition_in_ch
             await bot.stop()
         bot.assert_clean_log(CONTENT, ANSWER, link.rsplit("/", 1)[1])
     print(f"\nscreenshots: {SHOTS}")
+
+
+async def sign_in_link(bot: BotProcess, telegram: FakeTelegram) -> str:
+    """The office asks the bot for the web panel: the one-time link it sends."""
+    await step(bot, telegram, OFFICE, text="/panel")
+    found = re.search(r"http://\S+/panel/sign-in/\S+", telegram.texts_for(OFFICE)[-1])
+    assert found is not None
+    return found.group(0)
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's Chromium, driven by Playwright."""
+    async with playwright_api.async_playwright() as driver:
+        browser = await driver.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 async def work_the_petition(bot: BotProcess, telegram: FakeTelegram, browser: Browser,

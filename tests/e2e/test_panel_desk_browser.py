@@ -16,8 +16,16 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.bot.test_plan_imports import BAD, GOOD
-from tests.e2e.dialogue import onboard, step
-from tests.e2e.test_panel_browser import CHROMIUM, DESKTOP, SHOTS, send_petition_with_photo, shoot
+from tests.e2e.dialogue import onboard
+from tests.e2e.test_panel_browser import (
+    CHROMIUM,
+    DESKTOP,
+    SHOTS,
+    chromium,
+    send_petition_with_photo,
+    shoot,
+    sign_in_link,
+)
 from tests.e2e.test_petition import CITIZEN, CONTENT, OFFICE, new_bot
 from tests.fakes.telegram import FakeTelegram
 
@@ -47,19 +55,13 @@ async def test_the_office_imports_the_plan_reads_reports_and_sees_its_reach_in_c
             await onboard(bot, telegram, CITIZEN)
             await onboard(bot, telegram, OFFICE)
             code = await send_petition_with_photo(bot, telegram)
-            await step(bot, telegram, OFFICE, text="/panel")
-            found = re.search(r"http://\S+/panel/sign-in/\S+", telegram.texts_for(OFFICE)[-1])
-            assert found is not None
-            async with playwright_api.async_playwright() as driver:
-                browser = await driver.chromium.launch(executable_path=str(CHROMIUM))
-                try:
-                    await work_at_the_desk(browser, found.group(0), tmp_path, code)
-                finally:
-                    await browser.close()
+            link = await sign_in_link(bot, telegram)
+            async with chromium() as browser:
+                await work_at_the_desk(browser, link, tmp_path, code)
             assert telegram.violations == []
         finally:
             await bot.stop()
-        bot.assert_clean_log(CONTENT, found.group(0).rsplit("/", 1)[1])
+        bot.assert_clean_log(CONTENT, link.rsplit("/", 1)[1])
     print(f"\nscreenshots: {SHOTS}")
 
 

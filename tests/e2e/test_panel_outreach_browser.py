@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from tests.e2e.dialogue import onboard, open_poverty_dialogue, step
 from tests.e2e.process import BotProcess
 from tests.e2e.test_panel_browser import (
-    CHROMIUM,
     DESKTOP,
     PHONE,
     SHOTS,
-    playwright_api,
+    chromium,
     pytestmark,
     shoot,
+    sign_in_link,
 )
 from tests.e2e.test_petition import CITIZEN, OFFICE, new_bot
 from tests.fakes.telegram import FakeTelegram
@@ -68,16 +68,9 @@ async def test_an_announcement_sent_in_chromium_reaches_everyone_and_a_household
             for chat in (CITIZEN, OFFICE, HOUSEHOLD):
                 await onboard(bot, telegram, chat)
             code = await open_a_dialogue_with_one_household(bot, telegram)
-            await step(bot, telegram, OFFICE, text="/panel")
-            found = re.search(r"http://\S+/panel/sign-in/\S+", telegram.texts_for(OFFICE)[-1])
-            assert found is not None
-            link = found.group(0)
-            async with playwright_api.async_playwright() as driver:
-                browser = await driver.chromium.launch(executable_path=str(CHROMIUM))
-                try:
-                    await announce_and_check_in(telegram, browser, link, code)
-                finally:
-                    await browser.close()
+            link = await sign_in_link(bot, telegram)
+            async with chromium() as browser:
+                await announce_and_check_in(telegram, browser, link, code)
             assert telegram.violations == []
         finally:
             await bot.stop()
