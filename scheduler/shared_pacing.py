@@ -42,6 +42,35 @@ redis.call('SET', KEYS[1], string.format('%.6f', booked),
 return string.format('%.6f', slot - now)
 """
 
+# The overall slot, as _BOOK, and a check that Redis still knows this token (KEYS[3], kept
+# without expiry): an empty Redis (restarted, it keeps nothing on disk) has forgotten every
+# chat's pace. ARGV[3] is 1 when this process booked before, so the token's key should be
+# there; then nobody sends for ARGV[4] seconds, until any chat's burst has refilled at the
+# platform, or the first replies would each find it spent.
+_BOOK_OVERALL = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  redis.call('SET', KEYS[3], '1')
+  if ARGV[3] == '1' then
+    local until_ = now + tonumber(ARGV[4])
+    if until_ > tonumber(redis.call('GET', KEYS[2]) or '0') then
+      redis.call('SET', KEYS[2], string.format('%.6f', until_),
+                 'PX', math.ceil(tonumber(ARGV[4]) * 1000) + 1000)
+    end
+  end
+end
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(now, next_free - tolerance,
+                      tonumber(redis.call('GET', KEYS[2]) or '0'))
+local booked = math.max(next_free, slot) + interval
+redis.call('SET', KEYS[1], string.format('%.6f', booked),
+           'PX', math.ceil((booked - now) * 1000) + 1000)
+return string.format('%.6f', slot - now)
+"""
+
 # KEYS[1]: the pause; ARGV[1]: seconds from now. Never shortens a pause already set.
 _PAUSE = """
 local clock = redis.call('TIME')
@@ -94,6 +123,10 @@ class SharedPacer:
         self.chat_interval = 1.0 / per_chat_rate
         self.chat_tolerance = self.chat_interval * max(0, per_chat_burst - 1)
         self._book = redis.register_script(_BOOK)
+        self._book_overall = redis.register_script(_BOOK_OVERALL)
+        self._booked_before = False
+        # After Redis forgot the token: until any chat's burst has refilled at the platform.
+        self.forgotten_pause = self.chat_interval * per_chat_burst
         self._pause = redis.register_script(_PAUSE)
         self._clear = redis.register_script(_CLEAR)
         self._unreachable = False
@@ -104,9 +137,12 @@ class SharedPacer:
                                       [self.chat_interval, self.chat_tolerance]))
 
     async def overall_slot(self) -> float:
-        return float(await self._call(self._book, [f"{self.prefix}:all",
-                                                   f"{self.prefix}:paused"],
-                                      [self.interval, self.tolerance]))
+        wait = float(await self._call(
+            self._book_overall,
+            [f"{self.prefix}:all", f"{self.prefix}:paused", f"{self.prefix}:known"],
+            [self.interval, self.tolerance, int(self._booked_before), self.forgotten_pause]))
+        self._booked_before = True
+        return wait
 
     async def pause_for(self, seconds: float) -> None:
         await self._call(self._pause, [f"{self.prefix}:paused"], [seconds])

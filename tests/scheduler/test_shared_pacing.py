@@ -78,6 +78,17 @@ async def test_a_chats_shared_pace_counts_from_when_its_message_really_went(
     assert waits[2] >= 0.5
 
 
+async def test_a_redis_that_forgot_the_pace_holds_sending_until_bursts_have_refilled(
+    redis: Redis,
+) -> None:
+    (pacer,) = replicas(redis, 1)
+    assert await pacer.overall_slot() < 0.2  # a new token on a new Redis: no wait
+    # Redis restarts empty (it keeps nothing on disk): every chat's pace is forgotten.
+    await redis.delete(*[key async for key in redis.scan_iter(f"{pacer.prefix}:*")])
+    assert await pacer.overall_slot() >= 1.5  # two messages a chat, at one a second
+    assert await pacer.clear_to_send("any") >= 1.0
+
+
 async def test_one_chats_pace_is_shared_too(redis: Redis) -> None:
     first, second = replicas(redis, 2)
     assert [await first.chat_slot("42") for _ in range(2)] == pytest.approx([0, 0], abs=0.05)
