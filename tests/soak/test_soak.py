@@ -32,10 +32,9 @@ async def test_replicas_killed_one_after_another_lose_nothing_and_keep_order(
     assert figures.lost_messages == 0 and figures.stuck_people == 0
     assert figures.out_of_order_replies == 0
     # No 429 storm: every replica kept every retry_after, through the kills and Redis's
-    # restart. A few single per-chat 429s remain (one even with one resident and no trouble):
-    # the pace books a chat's slots at exactly the fake's 1/s and burst of 3, and a send that
-    # reaches it a little early, after a late one, finds the bucket empty. That is the core's
-    # pacing (scheduler/shared_pacing.py), printed here, not hidden.
+    # restart. The pace keeps a message to spare per chat and holds sending after Redis comes
+    # back empty, so 429s are rare (a replica restarted just then cannot know Redis forgot);
+    # on a machine busy enough to delay a send by a second, a few more: printed, not hidden.
     assert figures.retry_window_violations == 0
     assert figures.rate_limited <= figures.people // 2
     assert figures.repeats <= WINDOW * figures.kills
