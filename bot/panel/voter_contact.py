@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp.web_request import FileField
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.panel.context import PANEL, render, render_message, staff_of
 from bot.panel.words import first_upper
@@ -24,7 +26,7 @@ from handlers.dates import example_span, read_when
 from handlers.i18n import N_, translator
 from handlers.voter_contact.notices import TIMING
 from handlers.voter_contact.plan_upload import ACCEPTED, PROBLEMS, describe_problem
-from storage.models import Person
+from storage.models import Meeting, Person
 from storage.models.base import utcnow
 from storage.permissions import NotAllowed
 from storage.petitions.petitions import LOCAL
@@ -171,8 +173,13 @@ async def meeting_page(request: web.Request) -> web.Response:
                         commune=await _commune_name(request))
 
 
-async def remind_silent(request: web.Request) -> web.Response:
-    """The chat's "remind those who have not answered", from the meeting's page."""
+MeetingMove = Callable[[AsyncSession, Person, Meeting], Awaitable[str]]
+
+
+async def _act_on_meeting(request: web.Request, act: MeetingMove,
+                          told: Callable[[str], bool]) -> web.Response:
+    """One of the chat's moves on a meeting, from its page: `act` returns what happened (a
+    key of NOTICES); when someone was `told`, the dispatcher is woken. Back to the page."""
     panel = request.app[PANEL]
     staff = staff_of(request)
     async with panel.db.transaction() as db:
@@ -182,77 +189,67 @@ async def remind_silent(request: web.Request) -> web.Response:
             return await _forbidden(request)
         meeting_id = meeting.id
         try:
-            asked = await nudge_silent_delegates(db, person, meeting)
-            outcome = "nudged" if asked else "none"
-        except BadPlan:
-            outcome = "refused"
+            outcome = await act(db, person, meeting)
         except NotAllowed:
             return await _forbidden(request)
-    if outcome == "nudged":
+    if told(outcome):
         panel.wake()
     raise web.HTTPSeeOther(f"/panel/meetings/{meeting_id}?notice={outcome}")
+
+
+async def remind_silent(request: web.Request) -> web.Response:
+    """The chat's "remind those who have not answered", from the meeting's page."""
+
+    async def remind(db: AsyncSession, person: Person, meeting: Meeting) -> str:
+        try:
+            return "nudged" if await nudge_silent_delegates(db, person, meeting) else "none"
+        except BadPlan:
+            return "refused"
+
+    return await _act_on_meeting(request, remind, lambda outcome: outcome == "nudged")
 
 
 async def move(request: web.Request) -> web.Response:
     """The chat's "move it": a new day and time (and place), with the reason people will read."""
     panel = request.app[PANEL]
-    staff = staff_of(request)
     form = await request.post()
     now = utcnow()
     when = read_when(str(form.get("when", ""))[:200], panel.timezone, now)
     place = str(form.get("place", "")).strip()[:300]
     reason = str(form.get("reason", "")).strip()
-    async with panel.db.transaction() as db:
-        meeting = await get_commune_meeting(db, staff.commune_id, int(request.match_info["id"]))
-        person = await db.get(Person, staff.person_id)
-        if meeting is None or person is None:
-            return await _forbidden(request)
-        meeting_id = meeting.id
+
+    async def move_it(db: AsyncSession, person: Person, meeting: Meeting) -> str:
         if when is None or when.moment <= now:
-            outcome = "bad_when"
-        elif not reason or len(reason) > MAX_REASON:
-            outcome = "no_reason"
-        else:
-            try:
-                moved = await move_meeting(db, person, meeting, starts_at=when.moment,
-                                           ends_at=when.ends_at, place=place or when.rest or None,
-                                           reason=reason, now=now)
-                outcome = "moved" if moved.stretched_from is None else "moved_wide"
-            except BadPlan as error:
-                outcome = {"bad_end": "bad_end", "in_the_past": "bad_when"}.get(
-                    error.reason, "refused")
-            except NotAllowed:
-                return await _forbidden(request)
-    if outcome.startswith("moved"):
-        panel.wake()
-    raise web.HTTPSeeOther(f"/panel/meetings/{meeting_id}?notice={outcome}")
+            return "bad_when"
+        if not reason or len(reason) > MAX_REASON:
+            return "no_reason"
+        try:
+            moved = await move_meeting(db, person, meeting, starts_at=when.moment,
+                                       ends_at=when.ends_at, place=place or when.rest or None,
+                                       reason=reason, now=now)
+        except BadPlan as error:
+            return {"bad_end": "bad_end", "in_the_past": "bad_when"}.get(error.reason,
+                                                                          "refused")
+        return "moved" if moved.stretched_from is None else "moved_wide"
+
+    return await _act_on_meeting(request, move_it, lambda outcome: outcome.startswith("moved"))
 
 
 async def cancel(request: web.Request) -> web.Response:
     """The chat's "cancel it", with the reason the delegates and voters told will read."""
-    panel = request.app[PANEL]
-    staff = staff_of(request)
     form = await request.post()
     reason = str(form.get("reason", "")).strip()
-    async with panel.db.transaction() as db:
-        meeting = await get_commune_meeting(db, staff.commune_id, int(request.match_info["id"]))
-        person = await db.get(Person, staff.person_id)
-        if meeting is None or person is None:
-            return await _forbidden(request)
-        meeting_id = meeting.id
+
+    async def cancel_it(db: AsyncSession, person: Person, meeting: Meeting) -> str:
         if not reason or len(reason) > MAX_REASON:
-            outcome = "no_reason"
-        else:
-            try:
-                await cancel_meeting(db, person, meeting, reason=reason)
-                outcome = "cancelled"
-            except BadPlan:
-                outcome = "refused"
-            except NotAllowed:
-                return await _forbidden(request)
-    if outcome == "cancelled":
-        panel.wake()
-    raise web.HTTPSeeOther(f"/panel/meetings/{meeting_id}?notice={outcome}")
+            return "no_reason"
+        try:
+            await cancel_meeting(db, person, meeting, reason=reason)
+        except BadPlan:
+            return "refused"
+        return "cancelled"
+
+    return await _act_on_meeting(request, cancel_it, lambda outcome: outcome == "cancelled")
 
 
 async def plan_page(request: web.Request) -> web.Response:

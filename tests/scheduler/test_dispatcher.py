@@ -161,17 +161,18 @@ async def test_long_texts_are_split_never_cut(db: Database, telegram: FakeTelegr
 async def test_a_send_booked_before_a_429_waits_for_the_pause_instead_of_adding_to_it(
     db: Database,
 ) -> None:
-    # The platform allows one message a second overall; the bot paces at one per 0.6 s, so
-    # its second send earns a 429 and its third, booked before that answer, falls inside the
-    # retry window unless it books again behind the pause.
+    # The platform allows one message every four seconds overall; the bot paces at one a
+    # second, so its second send earns a 429 (retry after 3 s) and its third, booked before
+    # that answer, falls inside the retry window unless it books again behind the pause. The
+    # bot has a second to read the 429, however busy the machine.
     chats = [CHAT + n for n in range(3)]
-    async with FakeTelegram(rate_limits=True, global_rate=1.0) as telegram:
+    async with FakeTelegram(rate_limits=True, global_rate=0.25) as telegram:
         for chat in chats:
             telegram.text(chat, "xin chào")
             await queue(db, f"tin {chat}", chat=chat)
         runner = ConversationRunner(db, HandlerConfig())
         channel = TelegramChannel(telegram.token, runner, api_url=telegram.base_url)
-        pacer = Pacer(1 / 0.6, per_chat_rate=100, burst=1)
+        pacer = Pacer(1, per_chat_rate=100, burst=1)
         dispatcher = Dispatcher(db, {"telegram": Channel(channel, pacer)}, max_attempts=3)
         await dispatcher.dispatch_once()
         await channel.close()

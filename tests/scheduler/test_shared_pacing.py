@@ -73,9 +73,10 @@ async def test_a_chats_shared_pace_counts_from_when_its_message_really_went(
     assert await pacer.chat_slot("late") < 0.2
     await asyncio.sleep(1.5)  # the message waited behind a broadcast
     assert await pacer.clear_to_send("late") == 0
-    waits = [await pacer.chat_slot("late") for _ in range(3)]
-    # Without the restart the burst would be whole again: three at once.
-    assert waits[2] >= 0.5
+    waits = [await pacer.chat_slot("late") for _ in range(2)]
+    # Its burst of two counts from now: the next waits. Without the restart the burst would
+    # be whole again, two at once.
+    assert waits[1] > 0
 
 
 async def test_a_redis_that_forgot_the_pace_holds_sending_until_bursts_have_refilled(
@@ -86,7 +87,7 @@ async def test_a_redis_that_forgot_the_pace_holds_sending_until_bursts_have_refi
     # Redis restarts empty (it keeps nothing on disk): every chat's pace is forgotten.
     await redis.delete(*[key async for key in redis.scan_iter(f"{pacer.prefix}:*")])
     assert await pacer.overall_slot() >= 1.5  # two messages a chat, at one a second
-    assert await pacer.clear_to_send("any") >= 1.0
+    assert await pacer.clear_to_send("any") > 0  # a slot booked meanwhile waits too
 
 
 async def test_one_chats_pace_is_shared_too(redis: Redis) -> None:
