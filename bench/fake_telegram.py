@@ -12,6 +12,11 @@ With ``--control`` (the inbound benchmark) a second loopback server, its URL in 
 ``control_url``, plays the users: ``POST /burst`` queues a list of updates at once and answers
 the ``time.monotonic()`` it did so; ``GET /replies`` lists, per chat, the times of the sends the
 bot made to it. Both clocks are the machine's monotonic clock, shared by every process.
+
+When the bot has set a webhook, a burst is pushed to it as Telegram pushes updates: each chat's
+updates one at a time and in order (the next after the webhook answered the last), different
+chats side by side on up to the webhook's `max_connections` connections (40 by default), a
+refused update delivered again a second later.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ import json
 import signal
 import sys
 import time
+from collections import deque
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.fakes.telegram import FakeTelegram
@@ -31,24 +38,62 @@ from tests.fakes.telegram import FakeTelegram
 SENDS = ("sendMessage", "sendPhoto", "sendDocument")
 
 
+class WebhookPump:
+    """Pushes updates to the bot's webhook the way Telegram does (see the module's docstring)."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self._pending: dict[int, deque[dict[str, Any]]] = {}
+        self._slots: asyncio.Semaphore | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def push(self, chat: int, update: dict[str, Any]) -> None:
+        waiting = self._pending.get(chat)
+        if waiting is None:
+            waiting = self._pending[chat] = deque()
+            task = asyncio.create_task(self._deliver_in_order(chat, waiting))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        waiting.append(update)
+
+    async def _deliver_in_order(self, chat: int, waiting: deque[dict[str, Any]]) -> None:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(int((self.fake.webhook or {}).get(
+                "max_connections") or 40))
+        while waiting:
+            async with self._slots:
+                try:
+                    status, _body = await self.fake.deliver(waiting[0])
+                except (OSError, TimeoutError, aiohttp.ClientError):
+                    status = 0
+            if status == 200:
+                waiting.popleft()
+            else:
+                await asyncio.sleep(1.0)
+        del self._pending[chat]
+
+
 def control_app(fake: FakeTelegram) -> web.Application:
     """Routes that play many users at once and report when each got its replies."""
+    pump = WebhookPump(fake)
 
     async def burst(request: web.Request) -> web.Response:
         updates: list[dict[str, Any]] = await request.json()
         for update in updates:
             user_id = int(update["user"])
             if "text" in update:
-                fake.text(user_id, str(update["text"]))
+                made = fake.text(user_id, str(update["text"]))
             else:
                 # A press on a button of a message the burst cannot know yet: queued raw.
-                fake.raw({"callback_query": {
+                made = fake.raw({"callback_query": {
                     "id": f"{user_id}-{len(fake.calls)}-{update['n']}",
                     "from": {"id": user_id, "is_bot": False, "first_name": "An",
                              "language_code": "vi"},
                     "chat_instance": str(-user_id),
                     "data": str(update["data"]),
                 }})
+            if fake.webhook is not None:
+                pump.push(user_id, made)
         return web.json_response({"queued_at": time.monotonic(), "count": len(updates)})
 
     async def replies(_request: web.Request) -> web.Response:
