@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from storage.encryption import current_keyring
 from storage.folding import fold
 from storage.models import ChannelIdentity, RoleGrant
 from tests.chat import Chat, texts
+from tests.e2e.process import run_cutri
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,8 +23,7 @@ def cutri(tmp_path: Path, *args: str, own_key: bool = False) -> subprocess.Compl
     env = {"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"}
     if not own_key:
         env["ENCRYPTION_KEYS"] = current_keyring().dumps()
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_cutri(list(args), env=env, cwd=tmp_path)
 
 
 async def test_admin_create_binds_an_account_and_prints_invites_that_work_once(
@@ -175,5 +174,4 @@ def cutri_env(tmp_path: Path, env: dict[str, str], *args: str
               ) -> subprocess.CompletedProcess[str]:
     full = {"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
             "ENCRYPTION_KEYS": current_keyring().dumps(), **env}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=tmp_path, env=full,
-                          capture_output=True, text=True, timeout=120)
+    return run_cutri(list(args), env=full, cwd=tmp_path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from docx import Document
 
 from handlers.documents.pdf import libreoffice
 from storage.encryption import current_keyring
+from tests.e2e.process import run_cutri
 from tests.handlers.documents.test_posters import page_texts, scanned_codes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +25,7 @@ def cutri(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
            "HOME": str(tmp_path),
            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
            "ENCRYPTION_KEYS": current_keyring().dumps()}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=180)
+    return run_cutri(list(args), env=env, cwd=tmp_path, timeout=180)
 
 
 def test_one_hamlets_poster_as_pdf_carries_both_codes(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from scheduler.clock import Clock
 from storage.db import Database
 from storage.models import Field, FieldModel
 from tests.chat import Chat, actions, texts
+from tests.e2e.process import run_cutri
 from tests.factories import citizen, demo
 from tests.field_classifications import (
     CODE,
@@ -40,8 +41,7 @@ def cutri(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
     """`cutri ARGS` as the operator (or the scheduler) runs it, on this database."""
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT),
            "DATABASE_URL": db.url, "LOG_LEVEL": "WARNING"}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return run_cutri(list(args), env=env, cwd=ROOT, timeout=300)
 
 
 async def suggested(chat: Chat, text: str) -> str:

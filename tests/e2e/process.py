@@ -19,6 +19,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -172,6 +173,26 @@ async def busy_core() -> AsyncIterator[None]:
         await spinner.wait()
 
 
+def run_cutri(args: list[str], *, env: dict[str, str], cwd: Path,
+              timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """`python -m bot.cli ARGS` to its end, with exactly `env`, as `subprocess.run` would
+    (output captured as text); forked from the worker's warm interpreter when WARM_START."""
+    command = [sys.executable, "-m", "bot.cli", *args]
+    if not WARM_START:
+        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="cutri-cli-") as folder:
+        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+        child = zygote().spawn(args, env, cwd, out, err)
+        code = child.wait_blocking(timeout)
+        if code is None:
+            child.kill()
+            raise subprocess.TimeoutExpired(command, timeout)
+        stdout, stderr = (path.read_text("utf-8", errors="replace") if path.exists() else ""
+                          for path in (out, err))
+    return subprocess.CompletedProcess(command, code, stdout, stderr)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -207,22 +228,9 @@ class BotProcess:
 
     def cli(self, *args: str) -> str:
         """Run one `cutri` command to its end; its standard output, or CalledProcessError."""
-        command = [sys.executable, "-m", "bot.cli", *args]
-        if not WARM_START:
-            done = subprocess.run(command, cwd=self.workdir, env=self.env,
-                                  capture_output=True, text=True, timeout=120, check=True)
-            return done.stdout
-        out, err = self.workdir / ".cli-stdout", self.workdir / ".cli-stderr"
-        for path in (out, err):
-            path.unlink(missing_ok=True)
-        child = zygote().spawn(list(args), self.env, self.workdir, out, err)
-        if child.wait_blocking(120) is None:
-            child.kill()
-            raise subprocess.TimeoutExpired(command, 120)
-        stdout, stderr = (path.read_text("utf-8", errors="replace") for path in (out, err))
-        if child.returncode != 0:
-            raise subprocess.CalledProcessError(child.returncode or 1, command, stdout, stderr)
-        return stdout
+        done = run_cutri(list(args), env=self.env, cwd=self.workdir)
+        done.check_returncode()
+        return done.stdout
 
     async def start(self) -> None:
         if WARM_START:
