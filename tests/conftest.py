@@ -50,16 +50,30 @@ def worker_database_url(url: str, worker: str) -> str:
     )
 
 
-E2E = Path(__file__).parent / "e2e"
+TESTS = Path(__file__).parent
+# The longest first (a minute each, or near it), then the rest of the end-to-end tests and the
+# dispatcher's runs against the clock; everything else after them.
+LONGEST = ("soak/test_soak.py", "e2e/test_panel_outreach_browser.py",
+           "e2e/test_panel_desk_browser.py", "e2e/test_broadcast_crash.py",
+           "e2e/test_panel_browser.py", "scheduler/test_two_dispatchers.py",
+           "scheduler/test_outage.py")
+LONG = (TESTS / "e2e", TESTS / "scheduler")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """End-to-end tests first, as they are the longest.
+    """The longest tests first.
 
     pytest-xdist's `load` scheduling hands the first tests out to the workers in turn, so the
     long ones start at once on different workers instead of ending the run on one of them.
     """
-    items.sort(key=lambda item: 0 if item.path.is_relative_to(E2E) else 1)
+    longest = [TESTS / name for name in LONGEST]
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        if item.path in longest:
+            return 0, longest.index(item.path)
+        return (1 if any(item.path.is_relative_to(folder) for folder in LONG) else 2), 0
+
+    items.sort(key=rank)
 
 
 PG_URL = worker_database_url(
