@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.documents import process_document_jobs
 from bot.field_training import FieldTraining
 from bot.files import Fetchers, file_route
+from bot.heap import settle_heap
 from bot.local_chat import LocalChat
 from bot.panel.app import PREFIX as PANEL_PREFIX
 from bot.panel.app import build_panel_app
@@ -243,6 +244,7 @@ async def run_process(settings: Settings) -> None:
         tasks.append(asyncio.create_task(process.telegram.poll(process.stop)))
     if process.zalo is not None and not settings.zalo_webhook_url:
         tasks.append(asyncio.create_task(process.zalo.poll(process.stop)))
+    settle_heap()
     process.ready.set()
     log.info("cutri is running on http://%s:%s", settings.http_host, settings.http_port)
     if process.local is not None:
