@@ -42,7 +42,7 @@ from handlers.inbound_limit import InboundLimit, Verdict
 from handlers.router import resolve_choice, resolve_keyword, respond
 from handlers.turn import HandlerConfig, Turn
 from handlers.values import Inbound, Kind, Reply
-from storage.conversations import ensure_identity, load_sender
+from storage.conversations import ensure_identity, load_sender, save_conversation
 from storage.db import Database
 from storage.inbound import (
     Arrival,
@@ -55,7 +55,7 @@ from storage.inbound import (
     take_arrival,
     waiting_arrivals,
 )
-from storage.messaging.outbox import enqueue_message
+from storage.messaging.outbox import Queued, queue_messages
 from storage.models.base import utcnow
 from storage.people.people import mark_reachable
 
@@ -394,11 +394,9 @@ class ConversationRunner:
             consented=sender.consented,
         )
         await respond(turn)
-        conversation.offered = turn.offered()
-        conversation.version += 1
-        conversation.updated_at = turn.now
-        for reply in turn.replies:
-            enqueue_message(db, identity, reply.to_payload(), about=reply.about)
+        await save_conversation(db, conversation, offered=turn.offered(), now=turn.now)
+        await queue_messages(db, identity, [Queued(reply.to_payload(), reply.about)
+                                            for reply in turn.replies])
         return Outcome.HANDLED
 
     async def _ask_to_slow_down(self, db: AsyncSession, inbound: Inbound,
@@ -411,7 +409,7 @@ class ConversationRunner:
                 "You are sending messages faster than I can read them. Please wait a minute, "
                 "then send them again one at a time. Messages sent meanwhile are not read."
             ))
-            enqueue_message(db, identity, reply.to_payload())
+            await queue_messages(db, identity, [Queued(reply.to_payload())])
         return Outcome.LIMITED
 
     async def _apologise(self, db: AsyncSession, inbound: Inbound,
@@ -426,7 +424,7 @@ class ConversationRunner:
                 "Please try again, or type /menu."
             )
         )
-        enqueue_message(db, identity, reply.to_payload())
+        await queue_messages(db, identity, [Queued(reply.to_payload())])
         return Outcome.FAILED
 
     async def _record(self, db: AsyncSession, inbound: Inbound, arrival_id: int | None) -> bool:
