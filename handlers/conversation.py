@@ -53,6 +53,7 @@ from storage.inbound import (
     record_arrivals,
     record_inbound,
     take_arrival,
+    take_arrivals,
     waiting_arrivals,
 )
 from storage.messaging.outbox import Queued, queue_messages
@@ -333,6 +334,10 @@ class ConversationRunner:
         async with self.db.transaction() as db:
             busy = await lock_free_senders(db, [(queued.inbound.channel, queued.inbound.user_id)
                                                 for queued in group])
+            # PostgreSQL: the free senders' updates are taken in one statement, not one each.
+            taken = await take_arrivals(db, [
+                queued.arrival_id for queued in group if queued.arrival_id is not None
+                and (queued.inbound.channel, queued.inbound.user_id) not in busy])
             for index, queued in enumerate(group):
                 if outcomes:
                     # SQLite's statements run on the loop's thread without a pause: let the
@@ -344,7 +349,7 @@ class ConversationRunner:
                 if (queued.inbound.channel, queued.inbound.user_id) in busy:
                     outcomes.append(None)  # asked again below
                     continue
-                outcomes.append(await self._turn_in_group(db, group, index))
+                outcomes.append(await self._turn_in_group(db, group, index, taken))
             # Most often what held a sender was only the recording of their next update,
             # committed by now: a second try saves a transaction of their own each.
             later = [index for index, outcome in enumerate(outcomes) if outcome is None]
@@ -355,22 +360,24 @@ class ConversationRunner:
                 for index in later:
                     queued = group[index]
                     if (queued.inbound.channel, queued.inbound.user_id) not in still:
-                        outcomes[index] = await self._turn_in_group(db, group, index)
+                        outcomes[index] = await self._turn_in_group(db, group, index, taken)
         return outcomes  # None: another replica has the sender; see `_wait_alone`
 
     async def _turn_in_group(self, db: AsyncSession, group: list[_Queued],
-                             index: int) -> Outcome:
+                             index: int, taken: set[int]) -> Outcome:
         queued = group[index]
         try:
-            return await self._turn(db, queued.inbound, queued.verdict, queued.arrival_id)
+            return await self._turn(db, queued.inbound, queued.verdict, queued.arrival_id,
+                                    taken=queued.arrival_id in taken)
         except Exception as error:
             raise _TurnFailed(index) from error
 
     # -- the work of one update, inside a transaction or a savepoint --------------------------
 
     async def _turn(self, db: AsyncSession, inbound: Inbound, verdict: Verdict,
-                    arrival_id: int | None) -> Outcome:
-        if not await self._record(db, inbound, arrival_id):
+                    arrival_id: int | None, *, taken: bool = False) -> Outcome:
+        """`taken`: the group took the recorded update already (`take_arrivals`)."""
+        if not taken and not await self._record(db, inbound, arrival_id):
             return Outcome.DUPLICATE
         if verdict is not Verdict.HANDLE:
             return await self._ask_to_slow_down(db, inbound, verdict)
