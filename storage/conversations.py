@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import insert_ignoring_conflicts
+from storage.db import ignoring_conflicts
 from storage.models import ChannelIdentity, Consent, Conversation, Person
 from storage.models.base import utcnow
 from storage.people.people import PERSONAL_DATA
@@ -131,22 +132,36 @@ async def save_conversation(db: AsyncSession, state: ConversationState, *,
 
 async def ensure_identity(db: AsyncSession, channel: str, external_id: str) -> ChannelIdentity:
     """The identity for this account, created on first contact (no personal data in it)."""
-    await db.execute(
-        insert_ignoring_conflicts(
-            db, ChannelIdentity, channel=channel, external_id=external_id, created_at=utcnow()
-        )
-    )
-    query = select(ChannelIdentity).where(
-        ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
-    )
-    return (await db.execute(query)).scalar_one()
+    account = {"channel": channel, "external_id": external_id}
+    await db.execute(_new_identity(db.bind.dialect.name), {**account, "created_at": utcnow()})
+    return (await db.execute(_IDENTITY, account)).scalar_one()
 
 
 async def create_conversation(db: AsyncSession, identity: ChannelIdentity) -> None:
     """The identity's conversation row, unless it has one (`load_sender` then locks it)."""
-    await db.execute(
-        insert_ignoring_conflicts(
-            db, Conversation, identity_id=identity.id, data={}, offered=[], version=0,
-            updated_at=utcnow(),
-        )
-    )
+    await db.execute(_new_conversation(db.bind.dialect.name), {
+        "identity_id": identity.id, "data": {}, "offered": [], "version": 0,
+        "updated_at": utcnow()})
+
+
+# Built once (per dialect): every first contact runs them, and building them cost more than
+# running them.
+_IDENTITY = select(ChannelIdentity).where(
+    ChannelIdentity.channel == bindparam("channel"),
+    ChannelIdentity.external_id == bindparam("external_id"),
+)
+
+
+@cache
+def _new_identity(dialect: str) -> Any:
+    return ignoring_conflicts(dialect, ChannelIdentity).values(
+        channel=bindparam("channel"), external_id=bindparam("external_id"),
+        created_at=bindparam("created_at"))
+
+
+@cache
+def _new_conversation(dialect: str) -> Any:
+    return ignoring_conflicts(dialect, Conversation).values(
+        identity_id=bindparam("identity_id"), data=bindparam("data"),
+        offered=bindparam("offered"), version=bindparam("version"),
+        updated_at=bindparam("updated_at"))
