@@ -42,7 +42,7 @@ from handlers.inbound_limit import InboundLimit, Verdict
 from handlers.router import resolve_choice, resolve_keyword, respond
 from handlers.turn import HandlerConfig, Turn
 from handlers.values import Inbound, Kind, Reply
-from storage.conversations import ensure_identity, load_sender
+from storage.conversations import ensure_identity, load_sender, save_conversation
 from storage.db import Database
 from storage.inbound import (
     Arrival,
@@ -53,9 +53,10 @@ from storage.inbound import (
     record_arrivals,
     record_inbound,
     take_arrival,
+    take_arrivals,
     waiting_arrivals,
 )
-from storage.messaging.outbox import enqueue_message
+from storage.messaging.outbox import Queued, queue_messages
 from storage.models.base import utcnow
 from storage.people.people import mark_reachable
 
@@ -333,6 +334,10 @@ class ConversationRunner:
         async with self.db.transaction() as db:
             busy = await lock_free_senders(db, [(queued.inbound.channel, queued.inbound.user_id)
                                                 for queued in group])
+            # PostgreSQL: the free senders' updates are taken in one statement, not one each.
+            taken = await take_arrivals(db, [
+                queued.arrival_id for queued in group if queued.arrival_id is not None
+                and (queued.inbound.channel, queued.inbound.user_id) not in busy])
             for index, queued in enumerate(group):
                 if outcomes:
                     # SQLite's statements run on the loop's thread without a pause: let the
@@ -344,7 +349,7 @@ class ConversationRunner:
                 if (queued.inbound.channel, queued.inbound.user_id) in busy:
                     outcomes.append(None)  # asked again below
                     continue
-                outcomes.append(await self._turn_in_group(db, group, index))
+                outcomes.append(await self._turn_in_group(db, group, index, taken))
             # Most often what held a sender was only the recording of their next update,
             # committed by now: a second try saves a transaction of their own each.
             later = [index for index, outcome in enumerate(outcomes) if outcome is None]
@@ -355,22 +360,24 @@ class ConversationRunner:
                 for index in later:
                     queued = group[index]
                     if (queued.inbound.channel, queued.inbound.user_id) not in still:
-                        outcomes[index] = await self._turn_in_group(db, group, index)
+                        outcomes[index] = await self._turn_in_group(db, group, index, taken)
         return outcomes  # None: another replica has the sender; see `_wait_alone`
 
     async def _turn_in_group(self, db: AsyncSession, group: list[_Queued],
-                             index: int) -> Outcome:
+                             index: int, taken: set[int]) -> Outcome:
         queued = group[index]
         try:
-            return await self._turn(db, queued.inbound, queued.verdict, queued.arrival_id)
+            return await self._turn(db, queued.inbound, queued.verdict, queued.arrival_id,
+                                    taken=queued.arrival_id in taken)
         except Exception as error:
             raise _TurnFailed(index) from error
 
     # -- the work of one update, inside a transaction or a savepoint --------------------------
 
     async def _turn(self, db: AsyncSession, inbound: Inbound, verdict: Verdict,
-                    arrival_id: int | None) -> Outcome:
-        if not await self._record(db, inbound, arrival_id):
+                    arrival_id: int | None, *, taken: bool = False) -> Outcome:
+        """`taken`: the group took the recorded update already (`take_arrivals`)."""
+        if not taken and not await self._record(db, inbound, arrival_id):
             return Outcome.DUPLICATE
         if verdict is not Verdict.HANDLE:
             return await self._ask_to_slow_down(db, inbound, verdict)
@@ -394,11 +401,9 @@ class ConversationRunner:
             consented=sender.consented,
         )
         await respond(turn)
-        conversation.offered = turn.offered()
-        conversation.version += 1
-        conversation.updated_at = turn.now
-        for reply in turn.replies:
-            enqueue_message(db, identity, reply.to_payload(), about=reply.about)
+        await save_conversation(db, conversation, offered=turn.offered(), now=turn.now)
+        await queue_messages(db, identity, [Queued(reply.to_payload(), reply.about)
+                                            for reply in turn.replies])
         return Outcome.HANDLED
 
     async def _ask_to_slow_down(self, db: AsyncSession, inbound: Inbound,
@@ -411,7 +416,7 @@ class ConversationRunner:
                 "You are sending messages faster than I can read them. Please wait a minute, "
                 "then send them again one at a time. Messages sent meanwhile are not read."
             ))
-            enqueue_message(db, identity, reply.to_payload())
+            await queue_messages(db, identity, [Queued(reply.to_payload())])
         return Outcome.LIMITED
 
     async def _apologise(self, db: AsyncSession, inbound: Inbound,
@@ -426,7 +431,7 @@ class ConversationRunner:
                 "Please try again, or type /menu."
             )
         )
-        enqueue_message(db, identity, reply.to_payload())
+        await queue_messages(db, identity, [Queued(reply.to_payload())])
         return Outcome.FAILED
 
     async def _record(self, db: AsyncSession, inbound: Inbound, arrival_id: int | None) -> bool:

@@ -45,8 +45,9 @@ async def staff_choices(turn: Turn) -> list[Choice]:
     _ = turn._
     roles = await roles_held(turn.db, turn.person)
     staff = []
-    # Someone working for several communes first needs to know, and choose, which one.
-    if await provinces_administered(turn.db, turn.person):
+    # Someone working for several communes first needs to know, and choose, which one. A
+    # province's admin holds the role "admin": most people hold none, and skip the question.
+    if roles and await provinces_administered(turn.db, turn.person):
         staff.append(Choice("menu:province", _("🗺 Province overview")))
     if roles and len(await communes_where(turn.db, turn.person, STAFF_ROLES)) > 1:
         staff.append(Choice("menu:commune", _("🏛 Change the commune I work in")))

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import Translator
 from handlers.values import Choice, Inbound, Reply
+from storage.conversations import ConversationState
 from storage.messaging.quiet_hours import QuietHours
-from storage.models import ChannelIdentity, Conversation, Person
+from storage.models import ChannelIdentity, Person
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Turn:
         inbound: Inbound,
         identity: ChannelIdentity,
         person: Person | None,
-        conversation: Conversation,
+        conversation: ConversationState,
         translator: Translator,
         config: HandlerConfig,
         now: datetime,

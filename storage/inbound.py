@@ -149,6 +149,36 @@ async def take_arrival(db: AsyncSession, arrival_id: int) -> bool:
     return result.scalar_one_or_none() is not None
 
 
+@cache
+def _take_many_statement() -> Any:
+    events = _events_table()
+    earlier = events.alias("earlier")
+    return (
+        update(events)
+        .where(events.c.id.in_(bindparam("arrival_ids", expanding=True)),
+               events.c.handled_at.is_(None),
+               ~exists().where(earlier.c.sender_key == events.c.sender_key,
+                               earlier.c.handled_at.is_(None), earlier.c.id < events.c.id))
+        .values(handled_at=bindparam("now"), payload=None, sender_key=None)
+        .returning(events.c.id)
+    )
+
+
+async def take_arrivals(db: AsyncSession, arrival_ids: Sequence[int]) -> set[int]:
+    """`take_arrival` for many updates of different senders at once (PostgreSQL): the ids
+    taken. The others are left as they were, for `take_arrival` to try one by one.
+
+    On SQLite nothing is taken here: a group of turns there may stop half-way for an urgent
+    writer, and what it has not handled must stay waiting.
+    """
+    if not arrival_ids or db.bind.dialect.name != "postgresql":
+        return set()
+    connection = await db.connection()  # no flush first, as in `record_inbound`
+    result = await connection.execute(_take_many_statement(),
+                                      {"arrival_ids": list(arrival_ids), "now": utcnow()})
+    return set(result.scalars())
+
+
 def sender_key(channel: str, user_id: str) -> int:
     """A signed 64-bit key for one account: its advisory lock and its waiting rows' key."""
     digest = hashlib.blake2b(f"{channel}:{user_id}".encode(), digest_size=8).digest()

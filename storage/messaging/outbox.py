@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -43,6 +43,52 @@ def enqueue_message(
     row.subjects = [OutboxSubject(person_id=person_id) for person_id in _people(about)]
     db.add(row)
     return row
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message to queue with `queue_messages`: its payload and the people it is about."""
+
+    payload: dict[str, Any]
+    about: Iterable[int | None] = ()
+
+
+@cache
+def _insert_statement(returning: bool) -> Any:
+    outbox = cast(Table, OutboxMessage.__table__)
+    statement = insert(outbox)
+    return statement.returning(outbox.c.id) if returning else statement
+
+
+async def queue_messages(db: AsyncSession, identity: ChannelIdentity,
+                         messages: Iterable[Queued], *, priority: int = REPLY) -> None:
+    """Queue messages for one identity, in order, as `enqueue_message` would, written at once.
+
+    For the replies of every handled update: plain statements on the connection, without the
+    ORM's unit of work around each row (it cost more than the insert) and without flushing
+    what else the transaction changed. Messages queued earlier through `enqueue_message` and
+    not yet written go first, so that one recipient's messages keep their order.
+    """
+    rows = [(_new_row(identity, message.payload, None, priority, None), _people(message.about))
+            for message in messages]
+    if not rows:
+        return
+    if any(isinstance(pending, OutboxMessage) for pending in db.new):
+        await db.flush()
+    connection = await db.connection()
+    if not any(people for _row, people in rows):
+        await connection.execute(_insert_statement(False), [row for row, _people in rows])
+        return
+    for row, people in rows:
+        row_id = (await connection.execute(_insert_statement(True), row)).scalar_one()
+        if people:
+            await connection.execute(_subjects_statement(), [
+                {"outbox_id": row_id, "person_id": person_id} for person_id in people])
+
+
+@cache
+def _subjects_statement() -> Any:
+    return insert(cast(Table, OutboxSubject.__table__))
 
 
 def _people(about: Iterable[int | None]) -> list[int]:

@@ -121,9 +121,13 @@ async def erase_messages(
         select(OutboxMessage).where(_mentions(OutboxMessage.payload, long)))).scalars().all()
     for row in mentioned:
         row.payload = redact(row.payload, long)
-    conversations = (await db.execute(select(Conversation).where(
-        or_(_mentions(Conversation.data, long), _mentions(Conversation.offered, long)))
-    )).scalars().all()
-    for conversation in conversations:
-        conversation.data = redact(conversation.data, long)
-        conversation.offered = redact(conversation.offered, long)
+    # Written at once, not through ORM objects: a turn writes its own conversation row as a
+    # plain statement too (`storage.conversations.save_conversation`), and the two must land
+    # in the order they were made.
+    conversations = (await db.execute(
+        select(Conversation.id, Conversation.data, Conversation.offered).where(
+            or_(_mentions(Conversation.data, long), _mentions(Conversation.offered, long)))
+    )).tuples().all()
+    for conversation_id, data, offered in conversations:
+        await db.execute(update(Conversation).where(Conversation.id == conversation_id)
+                         .values(data=redact(data, long), offered=redact(offered, long)))

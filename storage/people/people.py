@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import BindParameter, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_action
@@ -54,12 +54,15 @@ async def get_person(db: AsyncSession, person_id: int) -> Person | None:
 
 
 async def has_consent(db: AsyncSession, person_id: int, purpose: str = PERSONAL_DATA) -> bool:
-    query = select(Consent.id).where(
-        Consent.person_id == person_id,
-        Consent.purpose == purpose,
-        Consent.withdrawn_at.is_(None),
-    )
-    return (await db.execute(query.limit(1))).first() is not None
+    params = {"person_id": person_id, "purpose": purpose}
+    return (await db.execute(_HAS_CONSENT, params)).first() is not None
+
+
+_HAS_CONSENT = select(Consent.id).where(
+    Consent.person_id == bindparam("person_id"),
+    Consent.purpose == bindparam("purpose"),
+    Consent.withdrawn_at.is_(None),
+).limit(1)
 
 
 async def give_consent(db: AsyncSession, identity: ChannelIdentity) -> Person:
@@ -167,69 +170,28 @@ class PersonData:
 async def describe_person(db: AsyncSession, person: Person) -> PersonData:
     hamlet_name = commune_name = None
     if person.hamlet_id is not None:
-        row = (
-            await db.execute(
-                select(Hamlet.name, Commune.name)
-                .join(Commune, Commune.id == Hamlet.commune_id)
-                .where(Hamlet.id == person.hamlet_id)
-            )
-        ).first()
+        row = (await db.execute(_HAMLET, {"hamlet_id": person.hamlet_id})).first()
         if row is not None:
             hamlet_name, commune_name = row
-    channels = list(
-        (
-            await db.execute(
-                select(ChannelIdentity.channel)
-                .where(ChannelIdentity.person_id == person.id)
-                .order_by(ChannelIdentity.channel)
-            )
-        ).scalars()
-    )
-    roles = list(
-        (
-            await db.execute(
-                select(RoleGrant.role).where(RoleGrant.person_id == person.id).order_by(
-                    RoleGrant.role
-                )
-            )
-        ).scalars()
-    )
+    held = {"person_id": person.id}
+    channels = list((await db.execute(_CHANNELS, held)).scalars())
+    roles = list((await db.execute(_ROLES, held)).scalars())
     consents = [
         (c.purpose, c.notice_version, c.given_at, c.withdrawn_at)
-        for c in (
-            await db.execute(
-                select(Consent).where(Consent.person_id == person.id).order_by(Consent.id)
-            )
-        ).scalars()
+        for c in (await db.execute(_CONSENTS, held)).scalars()
     ]
-    attachments = (
-        select(func.count())
-        .where(PetitionAttachment.petition_id == Petition.id)
-        .scalar_subquery()
-    )
     petitions = [
         PetitionSummary(code, status, created_at, count)
-        for code, status, created_at, count in (await db.execute(
-            select(Petition.code, Petition.status, Petition.created_at, attachments)
-            .where(Petition.person_id == person.id)
-            .order_by(Petition.id)
-        )).tuples()
+        for code, status, created_at, count in (await db.execute(_PETITIONS, held)).tuples()
     ]
     registrations = [
         RegistrationSummary(
             title, starts_at, r.code, r.status, r.category, list(r.topics), r.questions,
             r.answer,
         )
-        for r, title, starts_at in (await db.execute(
-            select(Registration, Dialogue.title, Dialogue.starts_at)
-            .join(Dialogue, Dialogue.id == Registration.dialogue_id)
-            .where(Registration.person_id == person.id)
-            .order_by(Registration.id)
-        )).tuples()
+        for r, title, starts_at in (await db.execute(_REGISTRATIONS, held)).tuples()
     ]
-    muted = list((await db.execute(
-        select(TopicMute.topic).where(TopicMute.person_id == person.id).order_by(TopicMute.topic)
-    )).scalars())
+    muted = list((await db.execute(_MUTED, held)).scalars())
     return PersonData(
         full_name=person.full_name,
         phone=person.phone,
@@ -243,6 +205,28 @@ async def describe_person(db: AsyncSession, person: Person) -> PersonData:
         registrations=registrations,
         muted_topics=muted,
     )
+
+
+# `describe_person`'s questions, built once (building them cost more than running them).
+_PERSON_ID: BindParameter[int] = bindparam("person_id")
+_HAMLET = (select(Hamlet.name, Commune.name).join(Commune, Commune.id == Hamlet.commune_id)
+           .where(Hamlet.id == bindparam("hamlet_id")))
+_CHANNELS = (select(ChannelIdentity.channel).where(ChannelIdentity.person_id == _PERSON_ID)
+             .order_by(ChannelIdentity.channel))
+_ROLES = select(RoleGrant.role).where(RoleGrant.person_id == _PERSON_ID).order_by(RoleGrant.role)
+_CONSENTS = select(Consent).where(Consent.person_id == _PERSON_ID).order_by(Consent.id)
+_PETITIONS = (
+    select(Petition.code, Petition.status, Petition.created_at,
+           select(func.count()).where(PetitionAttachment.petition_id == Petition.id)
+           .scalar_subquery())
+    .where(Petition.person_id == _PERSON_ID).order_by(Petition.id)
+)
+_REGISTRATIONS = (
+    select(Registration, Dialogue.title, Dialogue.starts_at)
+    .join(Dialogue, Dialogue.id == Registration.dialogue_id)
+    .where(Registration.person_id == _PERSON_ID).order_by(Registration.id)
+)
+_MUTED = select(TopicMute.topic).where(TopicMute.person_id == _PERSON_ID).order_by(TopicMute.topic)
 
 
 Record = dict[str, Any]
