@@ -114,7 +114,9 @@ def normalise(text: str) -> str:
     """
     folded = fold(_replace_before_folding(text))
     words = _NOT_WORD.sub(" ", folded).split()
-    words = [_respell(_STRETCH.sub(_unstretch, word)) for word in words]
+    # Collapsed again after respelling: "wuu" respelled is "quuu", a stretch of its own.
+    words = [_STRETCH.sub(_unstretch, _respell(_STRETCH.sub(_unstretch, word)))
+             for word in words]
     out: list[str] = []
     index = 0
     while index < len(words):

@@ -56,3 +56,10 @@ def test_real_double_letters_survive() -> None:
 def test_normalising_twice_changes_nothing() -> None:
     once = normalise("Chào cháu, bà hổng bít j hết, đc ko ạ")
     assert normalise(once) == once
+
+
+def test_a_respelling_that_makes_a_stretch_is_collapsed_at_once() -> None:
+    # Hypothesis found it: "wuu" respelled is "quuu", which the next reading shortened.
+    for typed in ("WUU", "fhh", "jii"):
+        once = normalise(typed)
+        assert normalise(once) == once, typed
