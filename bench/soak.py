@@ -3,7 +3,7 @@
     BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test_x \\
     BENCH_REDIS_URL=redis://127.0.0.1:6379/11 python -m bench.soak \\
         [--people 2000] [--broadcast 10000] [--kill-every 30] [--redis-restart-at 60]
-        [--pg-terminate-at 90] [--keep DIR]
+        [--pg-restart-at 90] [--keep DIR]
 
 Three replicas in webhook mode share PostgreSQL (emptied first) and Redis; the fake Telegram
 server limits the bot token to 30 messages/s overall and 1/s per chat and answers 429 past
@@ -13,9 +13,12 @@ updates sent two at a time (they land on different replicas), while a commune-wi
 broadcast to `--broadcast` other residents goes out. Every `--kill-every` seconds one replica
 (in turn) is SIGKILLed and started again. With `--redis-restart-at`, Redis (a `redis-server`
 of the soak's own, when one is on PATH) is killed at that second and started again a few
-seconds later; with `--pg-terminate-at`, every connection of the replicas to PostgreSQL is cut
-(`pg_terminate_backend`) at that second, as a database restart would, and the replicas are
-not restarted for it.
+seconds later. With `--pg-restart-at`, PostgreSQL is restarted at that second and the replicas are
+not restarted for it: the soak runs on a cluster of its own (tests/soak/postgres.py, made with
+the machine's server binaries; the machine's own server is never restarted), restarted for
+real (`pg_ctl restart -m fast`). Where no such cluster can be made, the soak runs on
+BENCH_DATABASE_URL and only cuts every connection of the replicas (`pg_terminate_backend`);
+the figures say which of the two happened.
 
 What each resident should receive is learnt first from one resident who goes through the
 same steps one at a time. Figures: updates acknowledged and never handled (lost updates),
@@ -61,6 +64,7 @@ from storage.encryption import Keyring, use_keyring
 from tests.e2e.process import BotProcess, free_port
 from tests.fakes.telegram import FakeTelegram
 from tests.soak.balancer import RoundRobin
+from tests.soak.postgres import PrivatePostgres
 
 RATE = 30
 PER_CHAT_RATE = 1
@@ -101,7 +105,10 @@ class Soak:
     kill_every: float = 30.0
     max_kills: int | None = None
     redis_restart_at: float | None = None
-    pg_terminate_at: float | None = None
+    pg_restart_at: float | None = None
+    # A cluster of the soak's own when one can be made (always, with `pg_restart_at`: only
+    # there can PostgreSQL be restarted); otherwise `database_url`.
+    private_postgres: bool = True
     database_url: str = ""
     redis_url: str = ""
     workdir: Path = Path()
@@ -130,7 +137,11 @@ class Figures:
     seconds: float = 0.0
     began: float = 0.0
     redis_restarted: bool = False
+    # How PostgreSQL was troubled: "" (not), "restarted" (the soak's own cluster) or
+    # "connections cut" (pg_terminate_backend, when no cluster of its own could be made).
+    pg_trouble: str = ""
     pg_terminated: int = 0
+    pg_private: str = ""  # which server the run used, and why not a private one
     violations: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # Seconds from the start of the run: what happened, and when 429s were answered.
@@ -162,8 +173,14 @@ class Figures:
         ]
         if self.redis_restarted:
             lines.append("  Redis was killed and started again during the run")
-        if self.pg_terminated:
-            lines.append(f"  {self.pg_terminated} PostgreSQL connections cut during the run")
+        if self.pg_private:
+            lines.append(f"  PostgreSQL: {self.pg_private}")
+        if self.pg_trouble == "restarted":
+            lines.append("  PostgreSQL was restarted during the run (pg_ctl restart -m fast); "
+                         "the replicas were not")
+        elif self.pg_trouble:
+            lines.append(f"  PostgreSQL was not restarted: {self.pg_terminated} connections of "
+                         "the replicas were cut (pg_terminate_backend)")
         if self.events:
             lines.append("  events: " + ", ".join(f"{at:.0f} s {what}" for at, what in self.events))
         if self.rate_limited_at:
@@ -349,7 +366,40 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
     elif soak.redis_restart_at is not None:
         figures.notes.append("no redis-server on PATH: Redis was not restarted")
     await flush_redis(redis_url)
-    db = await prepare_database(soak.database_url)
+    private: PrivatePostgres | None = None
+    figures.pg_private = "the server of the database URL given (asked for)"
+    if soak.private_postgres:
+        private, why_not = PrivatePostgres.find()
+        if private is None:
+            figures.pg_private = f"the server of the database URL given ({why_not})"
+    database_url = soak.database_url
+    if private is not None:
+        try:
+            await private.start()
+        except RuntimeError as error:
+            await private.stop()
+            private = None
+            figures.pg_private = (f"the server of the database URL given (a cluster of the "
+                                  f"soak's own did not start: {str(error)[:200]})")
+        else:
+            database_url = private.url
+            figures.pg_private = f"a cluster of the soak's own ({private.bindir})"
+    try:
+        if not database_url:
+            raise RuntimeError("no PostgreSQL: no cluster of the soak's own, no database URL")
+        return await _run_soak(soak, figures, chance, keyring, own_redis, redis_url,
+                               database_url, private, log)
+    finally:
+        if private is not None:
+            await private.stop()
+        if own_redis is not None:
+            await own_redis.kill()
+
+
+async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring: Keyring,
+                    own_redis: OwnRedis | None, redis_url: str, database_url: str,
+                    private: PrivatePostgres | None, log: Callable[[str], None]) -> Figures:
+    db = await prepare_database(database_url)
     population = await seed_population(db, soak.broadcast)
     broadcast_id = await queue_commune_broadcast(db, population, hold=True)
     acknowledged: set[int] = set()
@@ -360,7 +410,7 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
         ports = [free_port() for _ in range(REPLICAS)]
         async with RoundRobin([f"http://127.0.0.1:{port}" for port in ports]) as balancer:
             replicas = [replica(soak.workdir / f"replica-{index}", port, telegram, balancer,
-                                soak.database_url, redis_url, keyring)
+                                database_url, redis_url, keyring)
                         for index, port in enumerate(ports)]
             await asyncio.gather(*(bot.start() for bot in replicas))
 
@@ -396,7 +446,7 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
                         and all(telegram.messages_for(chat) for chat in broadcast_chats))
 
             troubles = asyncio.create_task(make_trouble(
-                soak, replicas, own_redis, db, all_done, figures, log, chance))
+                soak, replicas, own_redis, private, db, all_done, figures, log, chance))
             progress = asyncio.create_task(report_progress(
                 telegram, residents, conversations, before, began, log))
             try:
@@ -412,8 +462,6 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
             for bot in replicas:
                 await bot.stop(30)
             figures.seconds = time.monotonic() - began
-        if own_redis is not None:
-            await own_redis.kill()
         sends = telegram.sent[before:]
         figures.updates_acknowledged = len(acknowledged)
         figures.lost_updates = await unhandled(db, acknowledged)
@@ -483,14 +531,15 @@ def replica(workdir: Path, port: int, telegram: FakeTelegram, balancer: RoundRob
 
 
 async def make_trouble(soak: Soak, replicas: list[BotProcess], own_redis: OwnRedis | None,
-                       db: Database, done: Callable[[], bool], figures: Figures,
-                       log: Callable[[str], None], chance: random.Random) -> None:
+                       private: PrivatePostgres | None, db: Database, done: Callable[[], bool],
+                       figures: Figures, log: Callable[[str], None],
+                       chance: random.Random) -> None:
     """Kill a replica every `kill_every` seconds (and start it again); Redis and PostgreSQL
     trouble once each at their second."""
     began = time.monotonic()
     next_kill = began + soak.kill_every if soak.kill_every > 0 else float("inf")
     redis_at = began + soak.redis_restart_at if soak.redis_restart_at is not None else None
-    pg_at = began + soak.pg_terminate_at if soak.pg_terminate_at is not None else None
+    pg_at = began + soak.pg_restart_at if soak.pg_restart_at is not None else None
     while not done():
         now = time.monotonic()
         if now >= next_kill and (soak.max_kills is None or figures.kills < soak.max_kills):
@@ -514,9 +563,16 @@ async def make_trouble(soak: Soak, replicas: list[BotProcess], own_redis: OwnRed
             log("Redis started again")
         if pg_at is not None and now >= pg_at:
             pg_at = None
-            figures.pg_terminated = await cut_connections(db)
-            figures.events.append((now - figures.began, "PostgreSQL connections cut"))
-            log(f"{now - began:.0f} s: {figures.pg_terminated} PostgreSQL connections cut")
+            if private is not None:
+                await private.restart()
+                figures.pg_trouble = "restarted"
+                figures.events.append((now - figures.began, "PostgreSQL restarted"))
+                log(f"{now - began:.0f} s: PostgreSQL restarted")
+            else:
+                figures.pg_terminated = await cut_connections(db)
+                figures.pg_trouble = "connections cut"
+                figures.events.append((now - figures.began, "PostgreSQL connections cut"))
+                log(f"{now - began:.0f} s: {figures.pg_terminated} PostgreSQL connections cut")
         await asyncio.sleep(0.2)
 
 
@@ -575,17 +631,26 @@ def main() -> None:
     parser.add_argument("--broadcast", type=int, default=10_000)
     parser.add_argument("--kill-every", type=float, default=30.0)
     parser.add_argument("--redis-restart-at", type=float, default=None)
-    parser.add_argument("--pg-terminate-at", type=float, default=None)
+    parser.add_argument("--pg-restart-at", type=float, default=None,
+                        help="restart PostgreSQL (the soak's own cluster) at this second")
+    parser.add_argument("--shared-postgres", action="store_true",
+                        help="run on BENCH_DATABASE_URL, not a cluster of the soak's own "
+                             "(PostgreSQL's connections are then cut, not restarted)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the replicas' logs here")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "")
     redis_url = os.environ.get("BENCH_REDIS_URL", "")
-    if not database_url.startswith("postgresql") or not redis_url:
-        sys.exit("set BENCH_DATABASE_URL (PostgreSQL, emptied first) and BENCH_REDIS_URL")
+    private = not args.shared_postgres and PrivatePostgres.find()[0] is not None
+    if not private and not database_url.startswith("postgresql"):
+        sys.exit("set BENCH_DATABASE_URL (PostgreSQL, emptied first): no cluster of the "
+                 "soak's own can be made here")
+    if not redis_url:
+        sys.exit("set BENCH_REDIS_URL")
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="cutri-soak-"))
     soak = Soak(people=args.people, broadcast=args.broadcast, kill_every=args.kill_every,
-                redis_restart_at=args.redis_restart_at, pg_terminate_at=args.pg_terminate_at,
-                database_url=database_url, redis_url=redis_url, workdir=workdir)
+                redis_restart_at=args.redis_restart_at, pg_restart_at=args.pg_restart_at,
+                private_postgres=private, database_url=database_url, redis_url=redis_url,
+                workdir=workdir)
     figures = asyncio.run(run_soak(soak))
     print(figures.report())
     print(json.dumps({"lost_updates": figures.lost_updates,
