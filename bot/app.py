@@ -34,7 +34,7 @@ from scheduler.clock import Clock
 from scheduler.dispatcher import Channel, Dispatcher
 from scheduler.jobs import build_scheduler, one_replica
 from scheduler.pacing import Pace, Pacer
-from storage.db import Database
+from storage.db import Database, database_unreachable
 from storage.messaging.quiet_hours import QuietHours
 from storage.migrate import upgrade_database_async
 
@@ -176,7 +176,16 @@ def build_web_app(process: Process) -> web.Application:
         # replica that is up.
         if process.stop.is_set() and request.path in WEBHOOK_PATHS:
             return web.json_response({"ok": False, "draining": True}, status=503)
-        return await handler(request)
+        try:
+            return await handler(request)
+        except Exception as error:
+            if request.path not in WEBHOOK_PATHS or not database_unreachable(error):
+                raise
+            # PostgreSQL restarting: nothing was recorded, the platform delivers the update
+            # again (a load balancer tries another replica first). One line, no traceback.
+            log.warning("update refused: the database is unreachable",
+                        extra={"error": type(error).__name__})
+            return web.json_response({"ok": False, "database": "unreachable"}, status=503)
 
     app.middlewares.append(refuse_updates_while_draining)
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -140,6 +141,33 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# PostgreSQL's SQLSTATEs for a server that is going away or not there yet: class 08
+# (connection exception) and 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now).
+_GONE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database server is away (restarting, down, connection cut),
+    as opposed to a fault in what was asked: then waiting and trying again is the answer.
+
+    Connecting may fail with the driver's own exceptions (asyncpg's, an `OSError`), not
+    wrapped by SQLAlchemy; a statement's failure comes wrapped, the driver's as its cause.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        state = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_GONE_STATES):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
 
 
 def insert_ignoring_conflicts(db: AsyncSession, model: Any, **values: Any) -> Any:
