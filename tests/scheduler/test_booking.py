@@ -58,6 +58,7 @@ async def test_a_dispatcher_that_dies_leaves_few_slots_of_the_shared_pace_unused
         pytest.skip("one process on SQLite: nobody shares its pace")
     rate = 20.0
     prefix = token_key("telegram", f"{uuid.uuid4()}")
+    await redis.set(f"{prefix}:known", "1", ex=600)  # no pause for a pace Redis forgot
     async with FakeTelegram() as telegram:
         await queue_one_each(db, telegram, 60)
         channel = TelegramChannel(telegram.token, ConversationRunner(db, HandlerConfig()),
