@@ -147,6 +147,8 @@ class Figures:
     # Seconds from the start of the run: what happened, and when 429s were answered.
     events: list[tuple[float, str]] = field(default_factory=list)
     rate_limited_at: list[tuple[float, str]] = field(default_factory=list)
+    # While the broadcast went out: the seconds of the run that sent under 80% of the pace.
+    slow_seconds: list[tuple[int, int, int]] = field(default_factory=list)
 
     @property
     def lost_messages(self) -> int:
@@ -187,6 +189,11 @@ class Figures:
             seconds = Counter(f"{at:.0f} s {key}" for at, key in self.rate_limited_at)
             lines.append("  429 at: " + ", ".join(f"{when} ×{count}"
                                                    for when, count in sorted(seconds.items())))
+        if self.slow_seconds:
+            slow = sum(last - first + 1 for first, last, _sent in self.slow_seconds)
+            lines.append(f"  {slow} seconds under 80% of the pace: " + ", ".join(
+                f"{first}-{last} s ({sent} sent)" if last > first else f"{first} s ({sent})"
+                for first, last, sent in self.slow_seconds[:40]))
         lines += [f"  note: {note}" for note in self.notes]
         lines += [f"  fake Telegram refused: {line}" for line in self.violations[:5]]
         return "\n".join(lines)
@@ -486,6 +493,7 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
             for call in telegram.calls if call["status"] == 429]
         figures.send_rate_ratio, figures.broadcast_rate_ratio = send_rates(
             telegram, before, set(broadcast_chats))
+        figures.slow_seconds = slow_seconds(telegram, before, set(broadcast_chats), began)
         for bot in replicas:
             text_ = bot.log()
             if "Traceback" in text_:
@@ -623,6 +631,32 @@ def send_rates(telegram: FakeTelegram, before: int, broadcast_chats: set[int],
     inside = sum(1 for stamp, _chat in pairs if first <= stamp <= last)
     seconds = max(last - first, 1e-9)
     return inside / seconds / RATE, len(window) / seconds / RATE
+
+
+def slow_seconds(telegram: FakeTelegram, before: int, broadcast_chats: set[int], began: float,
+                 ) -> list[tuple[int, int, int]]:
+    """The whole seconds of the run (from `began`) between the broadcast's first and last send
+    that sent under 80% of the pace, joined into runs: (first, last, messages sent in them).
+    Where the rate went: a kill, Redis or PostgreSQL away, a machine too busy."""
+    times = [call["time"] for call in telegram.calls
+             if call["status"] == 200 and _sends(call["method"])]
+    chats = [entry["chat_id"] for entry in telegram.sent]
+    pairs = list(zip(times, chats, strict=False))[before:]
+    window = [stamp for stamp, chat in pairs if chat in broadcast_chats]
+    if len(window) < 2:
+        return []
+    per_second = Counter(int(stamp - began) for stamp, _chat in pairs)
+    runs: list[tuple[int, int, int]] = []
+    for second in range(int(window[0] - began) + 1, int(window[-1] - began)):
+        sent = per_second[second]
+        if sent >= 0.8 * RATE:
+            continue
+        if runs and runs[-1][1] == second - 1:
+            first, _last, total = runs[-1]
+            runs[-1] = (first, second, total + sent)
+        else:
+            runs.append((second, second, sent))
+    return runs
 
 
 def main() -> None:
