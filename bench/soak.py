@@ -391,12 +391,15 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
         else:
             database_url = private.url
             figures.pg_private = f"a cluster of the soak's own ({private.bindir})"
+    started: list[BotProcess] = []
     try:
         if not database_url:
             raise RuntimeError("no PostgreSQL: no cluster of the soak's own, no database URL")
         return await _run_soak(soak, figures, chance, keyring, own_redis, redis_url,
-                               database_url, private, log)
+                               database_url, private, started, log)
     finally:
+        for bot in started:  # cut short (an error, SIGTERM): no replica outlives the soak
+            await bot.kill()
         if private is not None:
             await private.stop()
         if own_redis is not None:
@@ -405,7 +408,8 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
 
 async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring: Keyring,
                     own_redis: OwnRedis | None, redis_url: str, database_url: str,
-                    private: PrivatePostgres | None, log: Callable[[str], None]) -> Figures:
+                    private: PrivatePostgres | None, started: list[BotProcess],
+                    log: Callable[[str], None]) -> Figures:
     db = await prepare_database(database_url)
     population = await seed_population(db, soak.broadcast)
     broadcast_id = await queue_commune_broadcast(db, population, hold=True)
@@ -419,6 +423,7 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
             replicas = [replica(soak.workdir / f"replica-{index}", port, telegram, balancer,
                                 database_url, redis_url, keyring)
                         for index, port in enumerate(ports)]
+            started += replicas
             await asyncio.gather(*(bot.start() for bot in replicas))
 
             webhook = balancer.url + WEBHOOK_PATH
@@ -486,11 +491,7 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
         figures.rate_limited = telegram.rate_limited_count
         figures.retry_window_violations = telegram.retry_window_violations
         figures.violations = list(telegram.violations)
-        figures.rate_limited_at = [
-            (call["time"] - began,
-             "resident" if int(call["params"].get("chat_id", 0)) >= CALIBRATION_RESIDENT
-             else "broadcast")
-            for call in telegram.calls if call["status"] == 429]
+        figures.rate_limited_at = rate_limited_at(telegram, began)
         figures.send_rate_ratio, figures.broadcast_rate_ratio = send_rates(
             telegram, before, set(broadcast_chats))
         figures.slow_seconds = slow_seconds(telegram, before, set(broadcast_chats), began)
@@ -506,12 +507,18 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
 async def report_progress(telegram: FakeTelegram, residents: list[Resident],
                           conversations: list[asyncio.Task[None]], before: int, began: float,
                           log: Callable[[str], None]) -> None:
-    """A line every 30 s: a long run shows it is moving."""
+    """A line every 30 s: a long run shows it is moving, and where its 429s go."""
+    seen = 0
     while True:
         await asyncio.sleep(30)
         done = sum(1 for task in conversations if task.done())
+        calls = telegram.calls[seen:]
+        seen += len(calls)
+        to_residents = sum(1 for call in calls if call["status"] == 429
+                           and int(call["params"].get("chat_id", 0)) >= CALIBRATION_RESIDENT)
         log(f"{time.monotonic() - began:.0f} s: {len(telegram.sent) - before} sent, "
-            f"{done}/{len(residents)} residents done, {telegram.rate_limited_count} × 429")
+            f"{done}/{len(residents)} residents done, {telegram.rate_limited_count} × 429 "
+            f"({to_residents} of the last 30 s's to residents)")
 
 
 def replica(workdir: Path, port: int, telegram: FakeTelegram, balancer: RoundRobin,
@@ -633,6 +640,27 @@ def send_rates(telegram: FakeTelegram, before: int, broadcast_chats: set[int],
     return inside / seconds / RATE, len(window) / seconds / RATE
 
 
+def rate_limited_at(telegram: FakeTelegram, began: float) -> list[tuple[float, str]]:
+    """When each 429 was answered (seconds of the run), to whom, and how many sends the fake
+    took in the second before it and to that chat in the three before (a burst overall, or
+    one chat's)."""
+    sends = [(call["time"], call["params"].get("chat_id")) for call in telegram.calls
+             if call["status"] == 200 and _sends(call["method"])]
+    found = []
+    for call in telegram.calls:
+        if call["status"] != 429:
+            continue
+        at, chat = call["time"], call["params"].get("chat_id")
+        who = "resident" if int(chat or 0) >= CALIBRATION_RESIDENT else "broadcast"
+        if len(found) < 20:
+            overall = sum(1 for stamp, _chat in sends if at - 1 <= stamp < at)
+            own = ", ".join(f"{stamp - at:.2f}" for stamp, other in sends
+                            if other == chat and at - 3 <= stamp < at)
+            who += f" ({overall} sends in the second before; to the chat at [{own}] s)"
+        found.append((at - began, who))
+    return found
+
+
 def slow_seconds(telegram: FakeTelegram, before: int, broadcast_chats: set[int], began: float,
                  ) -> list[tuple[int, int, int]]:
     """The whole seconds of the run (from `began`) between the broadcast's first and last send
@@ -657,6 +685,14 @@ def slow_seconds(telegram: FakeTelegram, before: int, broadcast_chats: set[int],
         else:
             runs.append((second, second, sent))
     return runs
+
+
+async def cancelled_by_sigterm(work: Awaitable[Figures]) -> Figures:
+    """`work`, cancelled by SIGTERM as by Ctrl-C: its clean-up runs (replicas, PostgreSQL and
+    Redis of its own stopped)."""
+    task = asyncio.ensure_future(work)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await task
 
 
 def main() -> None:
@@ -685,7 +721,7 @@ def main() -> None:
                 redis_restart_at=args.redis_restart_at, pg_restart_at=args.pg_restart_at,
                 private_postgres=private, database_url=database_url, redis_url=redis_url,
                 workdir=workdir)
-    figures = asyncio.run(run_soak(soak))
+    figures = asyncio.run(cancelled_by_sigterm(run_soak(soak)))
     print(figures.report())
     print(json.dumps({"lost_updates": figures.lost_updates,
                       "lost_messages": figures.lost_messages,
