@@ -391,14 +391,14 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
         else:
             database_url = private.url
             figures.pg_private = f"a cluster of the soak's own ({private.bindir})"
-    started: list[BotProcess] = []
+    alive: list[BotProcess] = []
     try:
         if not database_url:
             raise RuntimeError("no PostgreSQL: no cluster of the soak's own, no database URL")
         return await _run_soak(soak, figures, chance, keyring, own_redis, redis_url,
-                               database_url, private, started, log)
+                               database_url, private, alive, log)
     finally:
-        for bot in started:  # cut short (an error, SIGTERM): no replica outlives the soak
+        for bot in alive:  # cut short (an error, SIGTERM): no replica outlives the soak
             await bot.kill()
         if private is not None:
             await private.stop()
@@ -408,7 +408,7 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
 
 async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring: Keyring,
                     own_redis: OwnRedis | None, redis_url: str, database_url: str,
-                    private: PrivatePostgres | None, started: list[BotProcess],
+                    private: PrivatePostgres | None, alive: list[BotProcess],
                     log: Callable[[str], None]) -> Figures:
     db = await prepare_database(database_url)
     population = await seed_population(db, soak.broadcast)
@@ -423,7 +423,7 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
             replicas = [replica(soak.workdir / f"replica-{index}", port, telegram, balancer,
                                 database_url, redis_url, keyring)
                         for index, port in enumerate(ports)]
-            started += replicas
+            alive += replicas
             await asyncio.gather(*(bot.start() for bot in replicas))
 
             webhook = balancer.url + WEBHOOK_PATH
