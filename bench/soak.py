@@ -519,6 +519,8 @@ async def report_progress(telegram: FakeTelegram, residents: list[Resident],
         log(f"{time.monotonic() - began:.0f} s: {len(telegram.sent) - before} sent, "
             f"{done}/{len(residents)} residents done, {telegram.rate_limited_count} × 429 "
             f"({to_residents} of the last 30 s's to residents)")
+        for at, who in rate_limited_at(telegram, began, calls)[:3]:
+            log(f"  429 at {at:.1f} s: {who}")
 
 
 def replica(workdir: Path, port: int, telegram: FakeTelegram, balancer: RoundRobin,
@@ -640,14 +642,15 @@ def send_rates(telegram: FakeTelegram, before: int, broadcast_chats: set[int],
     return inside / seconds / RATE, len(window) / seconds / RATE
 
 
-def rate_limited_at(telegram: FakeTelegram, began: float) -> list[tuple[float, str]]:
+def rate_limited_at(telegram: FakeTelegram, began: float,
+                    among: list[dict[str, Any]] | None = None) -> list[tuple[float, str]]:
     """When each 429 was answered (seconds of the run), to whom, and how many sends the fake
     took in the second before it and to that chat in the three before (a burst overall, or
     one chat's)."""
     sends = [(call["time"], call["params"].get("chat_id")) for call in telegram.calls
              if call["status"] == 200 and _sends(call["method"])]
     found = []
-    for call in telegram.calls:
+    for call in telegram.calls if among is None else among:
         if call["status"] != 429:
             continue
         at, chat = call["time"], call["params"].get("chat_id")
