@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,7 @@ from tests.e2e.process import BotProcess, free_port
 from tests.fakes.telegram import FakeTelegram
 from tests.soak.balancer import RoundRobin
 from tests.soak.postgres import PrivatePostgres
+from tests.soak.remote_fake import LocalTelegram, RemoteTelegram, Results, TelegramView
 
 RATE = 30
 PER_CHAT_RATE = 1
@@ -106,6 +107,8 @@ class Soak:
     max_kills: int | None = None
     redis_restart_at: float | None = None
     pg_restart_at: float | None = None
+    # The fake Telegram in a process of its own (see tests/soak/remote_fake.py).
+    fake_apart: bool = False
     # A cluster of the soak's own when one can be made (always, with `pg_restart_at`: only
     # there can PostgreSQL be restarted); otherwise `database_url`.
     private_postgres: bool = True
@@ -234,6 +237,18 @@ class OwnRedis:
             await self.process.wait()
 
 
+@contextlib.asynccontextmanager
+async def fake_telegram(apart: bool) -> AsyncIterator[TelegramView]:
+    """The fake Telegram limiting the token, in a process of its own or in this one."""
+    if apart:
+        async with RemoteTelegram(RATE, PER_CHAT_RATE) as remote:
+            yield remote
+        return
+    async with FakeTelegram(rate_limits=True, global_rate=RATE,
+                            per_chat_rate=PER_CHAT_RATE) as fake:
+        yield LocalTelegram(fake)
+
+
 def normalised(message: dict[str, Any]) -> str:
     return _CODE.sub("KN-…", str(message.get("text", message.get("caption", ""))))
 
@@ -250,8 +265,8 @@ def find_button(messages: list[dict[str, Any]], label: str) -> tuple[int, str]:
 class Resident:
     """One resident going through SCRIPT against `expected`, the calibration's replies."""
 
-    def __init__(self, chat: int, telegram: FakeTelegram, deliver: Callable[[dict[str, Any]],
-                 Awaitable[None]]) -> None:
+    def __init__(self, chat: int, telegram: TelegramView,
+                 deliver: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
         self.chat = chat
         self.telegram = telegram
         self.deliver = deliver
@@ -284,16 +299,16 @@ class Resident:
                 return False
             with contextlib.suppress(AssertionError):
                 await self.telegram.wait_for(self.chat, self.seen + 1,
-                                             timeout=min(5.0, deadline - time.monotonic() + 0.1))
+                                             min(5.0, deadline - time.monotonic() + 0.1))
 
     async def send_step(self, step: list[tuple[str, str]]) -> None:
         updates = []
         for kind, value in step:
             if kind == "press":
                 message_id, data = find_button(self.kept, value)
-                updates.append(self.telegram.press(self.chat, data, message_id=message_id))
+                updates.append(await self.telegram.press(self.chat, data, message_id))
             else:
-                updates.append(self.telegram.text(self.chat, value))
+                updates.append(await self.telegram.text(self.chat, value))
         for update in updates:
             await self.deliver(update)
 
@@ -321,6 +336,8 @@ async def calibrate(resident: Resident, settled: Callable[[int], Awaitable[bool]
                 if time.monotonic() > deadline:
                     raise AssertionError(f"calibration step {value!r} was not answered")
                 await asyncio.sleep(0.1)
+            with contextlib.suppress(AssertionError):  # a fake apart: fetch what it holds
+                await resident.telegram.wait_for(resident.chat, resident.seen + 1, 0.0)
             resident.take_new(None)
         ends.append(len(resident.kept))
     return [normalised(message) for message in resident.kept], ends
@@ -415,9 +432,8 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
     broadcast_id = await queue_commune_broadcast(db, population, hold=True)
     acknowledged: set[int] = set()
     started = time.monotonic()
-    async with FakeTelegram(rate_limits=True, global_rate=RATE,
-                            per_chat_rate=PER_CHAT_RATE) as telegram:
-        telegram.remember_chats(population.chat_ids)
+    async with fake_telegram(soak.fake_apart) as telegram:
+        await telegram.remember_chats(population.chat_ids)
         ports = [free_port() for _ in range(REPLICAS)]
         async with RoundRobin([f"http://127.0.0.1:{port}" for port in ports]) as balancer:
             replicas = [replica(soak.workdir / f"replica-{index}", port, telegram, balancer,
@@ -432,7 +448,7 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
                 # Telegram delivers an update again until a webhook answers 200.
                 while True:
                     try:
-                        status, _body = await telegram.deliver(update, url=webhook)
+                        status = await telegram.deliver(update, webhook, SECRET)
                     except (aiohttp.ClientError, TimeoutError):
                         status = 0
                     if status == 200:
@@ -446,16 +462,17 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
             log(f"calibrated: {len(expected)} replies over {len(SCRIPT)} steps")
             residents = [Resident(FIRST_RESIDENT + index, telegram, deliver)
                          for index in range(soak.people)]
-            before = len(telegram.sent)
+            before = await telegram.sent_count()
             began = figures.began = time.monotonic()
             await release_broadcast(db, broadcast_id)
             conversations = [asyncio.create_task(resident.converse(expected, ends))
                              for resident in residents]
             broadcast_chats = population.chat_ids
 
-            def all_done() -> bool:
+            async def all_done() -> bool:
                 return (all(task.done() for task in conversations)
-                        and all(telegram.messages_for(chat) for chat in broadcast_chats))
+                        and await telegram.reached(broadcast_chats[0], len(broadcast_chats))
+                        == len(broadcast_chats))
 
             troubles = asyncio.create_task(make_trouble(
                 soak, replicas, own_redis, private, db, all_done, figures, log, chance))
@@ -474,7 +491,8 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
             for bot in replicas:
                 await bot.stop(30)
             figures.seconds = time.monotonic() - began
-        sends = telegram.sent[before:]
+        results = await telegram.results()
+        sends = results.sent_chats[before:]
         figures.updates_acknowledged = len(acknowledged)
         figures.lost_updates = await unhandled(db, acknowledged)
         figures.unsent_rows = await unsent_rows(db)
@@ -483,18 +501,18 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
         figures.out_of_order_people = sum(1 for r in residents if r.out_of_order)
         figures.out_of_order_replies = sum(r.out_of_order for r in residents)
         figures.stuck_people = sum(1 for r in residents if r.stuck)
-        received = Counter(entry["chat_id"] for entry in sends)
+        received = Counter(sends)
         figures.missed_broadcast = sum(1 for chat in broadcast_chats if not received[chat])
         figures.repeats = (sum(max(0, received[chat] - 1) for chat in broadcast_chats)
                            + sum(r.repeats for r in residents))
         figures.repeats_per_kill = figures.repeats / max(1, figures.kills)
-        figures.rate_limited = telegram.rate_limited_count
-        figures.retry_window_violations = telegram.retry_window_violations
-        figures.violations = list(telegram.violations)
-        figures.rate_limited_at = rate_limited_at(telegram, began)
+        figures.rate_limited = results.rate_limited_count
+        figures.retry_window_violations = results.retry_window_violations
+        figures.violations = results.violations
+        figures.rate_limited_at = rate_limited_at(results, began)
         figures.send_rate_ratio, figures.broadcast_rate_ratio = send_rates(
-            telegram, before, set(broadcast_chats))
-        figures.slow_seconds = slow_seconds(telegram, before, set(broadcast_chats), began)
+            results, before, set(broadcast_chats))
+        figures.slow_seconds = slow_seconds(results, before, set(broadcast_chats), began)
         for bot in replicas:
             text_ = bot.log()
             if "Traceback" in text_:
@@ -504,26 +522,19 @@ async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring
     return figures
 
 
-async def report_progress(telegram: FakeTelegram, residents: list[Resident],
+async def report_progress(telegram: TelegramView, residents: list[Resident],
                           conversations: list[asyncio.Task[None]], before: int, began: float,
                           log: Callable[[str], None]) -> None:
-    """A line every 30 s: a long run shows it is moving, and where its 429s go."""
-    seen = 0
+    """A line every 30 s: a long run shows it is moving."""
     while True:
         await asyncio.sleep(30)
         done = sum(1 for task in conversations if task.done())
-        calls = telegram.calls[seen:]
-        seen += len(calls)
-        to_residents = sum(1 for call in calls if call["status"] == 429
-                           and int(call["params"].get("chat_id", 0)) >= CALIBRATION_RESIDENT)
-        log(f"{time.monotonic() - began:.0f} s: {len(telegram.sent) - before} sent, "
-            f"{done}/{len(residents)} residents done, {telegram.rate_limited_count} × 429 "
-            f"({to_residents} of the last 30 s's to residents)")
-        for at, who in rate_limited_at(telegram, began, calls)[:3]:
-            log(f"  429 at {at:.1f} s: {who}")
+        sent, rate_limited = await telegram.progress()
+        log(f"{time.monotonic() - began:.0f} s: {sent - before} sent, "
+            f"{done}/{len(residents)} residents done, {rate_limited} × 429")
 
 
-def replica(workdir: Path, port: int, telegram: FakeTelegram, balancer: RoundRobin,
+def replica(workdir: Path, port: int, telegram: TelegramView, balancer: RoundRobin,
             database_url: str, redis_url: str, keyring: Keyring) -> BotProcess:
     workdir.mkdir(parents=True, exist_ok=True)
     bot = BotProcess(
@@ -548,7 +559,8 @@ def replica(workdir: Path, port: int, telegram: FakeTelegram, balancer: RoundRob
 
 
 async def make_trouble(soak: Soak, replicas: list[BotProcess], own_redis: OwnRedis | None,
-                       private: PrivatePostgres | None, db: Database, done: Callable[[], bool],
+                       private: PrivatePostgres | None, db: Database,
+                       done: Callable[[], Awaitable[bool]],
                        figures: Figures, log: Callable[[str], None],
                        chance: random.Random) -> None:
     """Kill a replica every `kill_every` seconds (and start it again); Redis and PostgreSQL
@@ -557,8 +569,13 @@ async def make_trouble(soak: Soak, replicas: list[BotProcess], own_redis: OwnRed
     next_kill = began + soak.kill_every if soak.kill_every > 0 else float("inf")
     redis_at = began + soak.redis_restart_at if soak.redis_restart_at is not None else None
     pg_at = began + soak.pg_restart_at if soak.pg_restart_at is not None else None
-    while not done():
+    next_check = 0.0
+    while True:
         now = time.monotonic()
+        if now >= next_check:
+            if await done():
+                return
+            next_check = now + 2.0
         if now >= next_kill and (soak.max_kills is None or figures.kills < soak.max_kills):
             bot = replicas[figures.kills % len(replicas)]
             await bot.kill()
@@ -617,6 +634,13 @@ async def unsent_rows(db: Database) -> int:
             "SELECT count(*) FROM outbox WHERE status <> 'sent'")) or 0)
 
 
+def _timed_sends(results: Results) -> list[tuple[float, int]]:
+    """(when, chat) of each message sent: the calls that sent, beside the fake's list."""
+    times = [call["time"] for call in results.calls
+             if call["status"] == 200 and _sends(call["method"])]
+    return list(zip(times, results.sent_chats, strict=False))
+
+
 def _sends(method: str) -> bool:
     """The calls the fake lists in `sent` (one entry each: no albums here)."""
     lower = method.lower()
@@ -625,14 +649,11 @@ def _sends(method: str) -> bool:
     return lower.startswith(("copymessage", "forwardmessage", "editmessage"))
 
 
-def send_rates(telegram: FakeTelegram, before: int, broadcast_chats: set[int],
+def send_rates(results: Results, before: int, broadcast_chats: set[int],
                ) -> tuple[float, float]:
     """Messages a second while the broadcast went out (its first send to its last), all and
     the broadcast's own, each divided by the token's limit."""
-    times = [call["time"] for call in telegram.calls
-             if call["status"] == 200 and _sends(call["method"])]
-    chats = [entry["chat_id"] for entry in telegram.sent]
-    pairs = list(zip(times, chats, strict=False))[before:]
+    pairs = _timed_sends(results)[before:]
     window = [stamp for stamp, chat in pairs if chat in broadcast_chats]
     if len(window) < 2:
         return 0.0, 0.0
@@ -642,18 +663,17 @@ def send_rates(telegram: FakeTelegram, before: int, broadcast_chats: set[int],
     return inside / seconds / RATE, len(window) / seconds / RATE
 
 
-def rate_limited_at(telegram: FakeTelegram, began: float,
-                    among: list[dict[str, Any]] | None = None) -> list[tuple[float, str]]:
+def rate_limited_at(results: Results, began: float) -> list[tuple[float, str]]:
     """When each 429 was answered (seconds of the run), to whom, and how many sends the fake
     took in the second before it and to that chat in the three before (a burst overall, or
     one chat's)."""
-    sends = [(call["time"], call["params"].get("chat_id")) for call in telegram.calls
+    sends = [(call["time"], call["chat_id"]) for call in results.calls
              if call["status"] == 200 and _sends(call["method"])]
-    found = []
-    for call in telegram.calls if among is None else among:
+    found: list[tuple[float, str]] = []
+    for call in results.calls:
         if call["status"] != 429:
             continue
-        at, chat = call["time"], call["params"].get("chat_id")
+        at, chat = call["time"], call["chat_id"]
         who = "resident" if int(chat or 0) >= CALIBRATION_RESIDENT else "broadcast"
         if len(found) < 20:
             overall = sum(1 for stamp, _chat in sends if at - 1 <= stamp < at)
@@ -664,15 +684,12 @@ def rate_limited_at(telegram: FakeTelegram, began: float,
     return found
 
 
-def slow_seconds(telegram: FakeTelegram, before: int, broadcast_chats: set[int], began: float,
+def slow_seconds(results: Results, before: int, broadcast_chats: set[int], began: float,
                  ) -> list[tuple[int, int, int]]:
     """The whole seconds of the run (from `began`) between the broadcast's first and last send
     that sent under 80% of the pace, joined into runs: (first, last, messages sent in them).
     Where the rate went: a kill, Redis or PostgreSQL away, a machine too busy."""
-    times = [call["time"] for call in telegram.calls
-             if call["status"] == 200 and _sends(call["method"])]
-    chats = [entry["chat_id"] for entry in telegram.sent]
-    pairs = list(zip(times, chats, strict=False))[before:]
+    pairs = _timed_sends(results)[before:]
     window = [stamp for stamp, chat in pairs if chat in broadcast_chats]
     if len(window) < 2:
         return []
@@ -709,6 +726,9 @@ def main() -> None:
     parser.add_argument("--shared-postgres", action="store_true",
                         help="run on BENCH_DATABASE_URL, not a cluster of the soak's own "
                              "(PostgreSQL's connections are then cut, not restarted)")
+    parser.add_argument("--fake-here", action="store_true",
+                        help="run the fake Telegram in this process (by default a process of "
+                             "its own, so that the residents' work never delays its calls)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the replicas' logs here")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "")
@@ -722,7 +742,8 @@ def main() -> None:
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="cutri-soak-"))
     soak = Soak(people=args.people, broadcast=args.broadcast, kill_every=args.kill_every,
                 redis_restart_at=args.redis_restart_at, pg_restart_at=args.pg_restart_at,
-                private_postgres=private, database_url=database_url, redis_url=redis_url,
+                private_postgres=private, fake_apart=not args.fake_here,
+                database_url=database_url, redis_url=redis_url,
                 workdir=workdir)
     figures = asyncio.run(cancelled_by_sigterm(run_soak(soak)))
     print(figures.report())
