@@ -244,8 +244,8 @@ async def run_process(settings: Settings) -> None:
         process.runner.config = _with_username(process.runner.config, process.telegram.username)
     if process.zalo is not None:
         await process.zalo.start()
-    # What arrived before the last stop and was not handled goes first, in its order.
-    resumed = await process.runner.resume()
+    resumed = await take_up_waiting(process.db, process.runner,
+                                    timedelta(seconds=settings.inbox_stale_seconds))
     if resumed:
         log.info("resuming updates received before the restart", extra={"row": resumed})
     if process.telegram is not None and not settings.telegram_webhook_url:
@@ -259,6 +259,19 @@ async def run_process(settings: Settings) -> None:
                  settings.http_port)
     await process.stop.wait()
     await shut_down(process, clock, tasks, runner)
+
+
+async def take_up_waiting(db: Database, runner: ConversationRunner, stale: timedelta) -> int:
+    """What arrived before the last stop and was not handled goes first, in its order.
+
+    Beside other living replicas (PostgreSQL), only what waited longer than `stale`: the rest
+    may be in their hands (recorded, queued to handle), and this process cannot tell its own
+    from theirs. What it left itself is taken up by the sweep (`add_stale_sweep`) of whichever
+    replica comes first, once it has waited as long. Alone, it takes everything at once.
+    """
+    if await db.others_connected():
+        return await runner.resume_stale(stale)
+    return await runner.resume()
 
 
 def add_field_training(clock: Clock, training: FieldTraining) -> None:
