@@ -59,6 +59,10 @@ DEFAULT_WINDOW = 50
 # Sending booked ahead, per replica and channel: enough to keep the pace busy through a busy
 # event loop, little enough that a replica that dies takes few slots with it.
 BOOK_AHEAD_SECONDS = 0.5
+# A send this late for its overall slot books another (see `_wait_for_slot`): the platform's
+# burst (Telegram: about a second's worth) absorbs less.
+LATE_SECONDS = 0.3
+LATE_TRIES = 3
 # Rows one recipient may have in one claim: about what their per-chat pace sends in a few
 # seconds, so the next claim finds their next rows soon.
 PER_RECIPIENT = 3
@@ -305,13 +309,7 @@ class Dispatcher:
             try:
                 if self._stopping.is_set():
                     return _HELD, False  # a slot booked now would go unused
-                await self._wait_unless_stopping(await channel.pacer.overall_slot())
-                # A 429 that came while this send waited for its slot (to this replica or
-                # another) holds it too: it books a slot again, behind the pause, rather than
-                # add to the storm.
-                while (not self._stopping.is_set()
-                       and await channel.pacer.clear_to_send(row.chat_id) > 0):
-                    await self._wait_unless_stopping(await channel.pacer.overall_slot())
+                await self._wait_for_slot(channel, row.chat_id)
             finally:
                 booking.release()
         finally:
@@ -330,6 +328,26 @@ class Dispatcher:
         if isinstance(result, RetryLater) and result.after_seconds is not None:
             await channel.pacer.pause_for(result.after_seconds)
         return result, True
+
+    async def _wait_for_slot(self, channel: Channel, chat_id: str) -> None:
+        """Book the channel's next overall slot and wait for it; book again when a 429 came
+        meanwhile (to this replica or another: rather than add to the storm, wait behind the
+        pause), or when the slot went by while this process could not run (a busy machine):
+        sent late, it would land together with the sends of the slots after it, a burst the
+        platform answers with 429s. A few late tries, then it goes."""
+        late_tries = 0
+        while True:
+            wait = await channel.pacer.overall_slot()
+            due = time.monotonic() + wait
+            await self._wait_unless_stopping(wait)
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - due > LATE_SECONDS and late_tries < LATE_TRIES:
+                late_tries += 1
+                continue
+            if await channel.pacer.clear_to_send(chat_id) > 0:
+                continue
+            return
 
     async def _reserve_window_place(self) -> None:
         while self._open + self._reserved >= self.window:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -130,4 +131,54 @@ async def test_sends_held_while_their_recording_waits_go_out_at_the_pace_not_at_
         await channel.close()
         await recording.dispose()
     assert len(telegram.sent) == 30
+    assert telegram.rate_limited_count == 0
+
+
+class Stalling:
+    """A Telegram sender in a process that, after its third send, cannot run for a while (a
+    machine busier than it has cores): the event loop is blocked, nothing else runs."""
+
+    def __init__(self, channel: TelegramChannel, seconds: float) -> None:
+        self.channel = channel
+        self.seconds = seconds
+        self.sends = 0
+
+    async def send(self, chat_id: str, payload: dict[str, Any]) -> Delivery:
+        self.sends += 1
+        if self.sends == 3:
+            time.sleep(self.seconds)  # noqa: ASYNC251 - the stall is the point
+        return await self.channel.send(chat_id, payload)
+
+
+async def test_sends_whose_slots_went_by_while_the_replicas_stalled_do_not_go_at_once(
+    db: Database,
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite is for one process: one dispatcher per database file")
+    rate = 10.0
+    pace = Pacer(rate, per_chat_rate=100, burst=1)  # one token's pace, as Redis shares it
+    async with FakeTelegram(rate_limits=True, global_rate=rate, per_chat_rate=100) as telegram:
+        await queue_one_each(db, telegram, 60)
+        channel = TelegramChannel(telegram.token, ConversationRunner(db, HandlerConfig()),
+                                  api_url=telegram.base_url)
+        sender = Stalling(channel, seconds=2.5)
+        # Three replicas, each with half a second of the pace booked ahead: together more
+        # than the platform's burst of a second, all late at once when the machine stalls.
+        databases = [db, Database(db.url), Database(db.url)]
+        dispatchers = [Dispatcher(database, {"telegram": Channel(sender, pace)})
+                       for database in databases]
+        stop = asyncio.Event()
+        runs = [asyncio.create_task(dispatcher.run(stop)) for dispatcher in dispatchers]
+        for _ in range(1200):
+            if len(telegram.sent) >= 60:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.gather(*runs)
+        await channel.close()
+        for database in databases[1:]:
+            await database.dispose()
+    # The slots of the stalled seconds are lost; sent late, their messages would have landed
+    # at once with the next ones, past the platform's burst.
+    assert len(telegram.sent) == 60
     assert telegram.rate_limited_count == 0
