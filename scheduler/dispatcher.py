@@ -20,7 +20,9 @@
 - Few slots booked ahead: a replica books a channel's overall slot for at most
   `BOOK_AHEAD_SECONDS` of sending at a time, not one for every row in hand. Slots booked in
   the shared pace by a replica that dies are lost to everyone; a hand's worth of them (a few
-  seconds) lost at every kill cut the token's rate by a tenth in the soak test.
+  seconds) lost at every kill cut the token's rate by a tenth in the soak test. A slot that
+  went by while the process could not run is not used late (it would go out in one burst
+  with the next ones): the send books another.
 - While the database is away (a restart), claiming and recording wait and try again; the
   rows in hand keep their place, and nothing is sent beyond the window meanwhile.
 """

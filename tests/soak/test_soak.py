@@ -29,6 +29,7 @@ async def test_replicas_killed_one_after_another_lose_nothing_and_keep_order(
     database_url = "" if PRIVATE else request.getfixturevalue("postgres_ready")
     soak = Soak(people=30, broadcast=300, kill_every=8.0, max_kills=2,
                 redis_restart_at=4.0, pg_restart_at=12.0, private_postgres=PRIVATE,
+                fake_apart=True,
                 database_url=database_url, redis_url=REDIS_URL, workdir=tmp_path)
     figures = await run_soak(soak)
     print("\n" + figures.report())
@@ -38,10 +39,11 @@ async def test_replicas_killed_one_after_another_lose_nothing_and_keep_order(
     assert figures.lost_updates == 0
     assert figures.lost_messages == 0 and figures.stuck_people == 0
     assert figures.out_of_order_replies == 0
-    # No 429 storm: every replica kept every retry_after, through the kills and Redis's
-    # restart. The pace keeps a message to spare per chat and holds sending after Redis comes
-    # back empty, so 429s are rare (a replica restarted just then cannot know Redis forgot);
-    # on a machine busy enough to delay a send by a second, a few more: printed, not hidden.
+    # No 429 storm: every replica kept every retry_after, through the kills, Redis's restart
+    # and PostgreSQL's. The pace keeps a message to spare per chat, holds sending whenever
+    # Redis has forgotten the token, and books again a slot that went by; the bench sees
+    # none at all. The fake judges the pace by when it gets a core, though: on a machine busy
+    # enough to keep it waiting a second, a few are its own doing: printed, not hidden.
     assert figures.retry_window_violations == 0
     assert figures.rate_limited <= figures.people // 2
     assert figures.repeats <= WINDOW * figures.kills
