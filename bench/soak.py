@@ -1,24 +1,24 @@
 """Soak test: three `cutri run` replicas behind a load balancer, killed one after another.
 
-    BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test_x \\
-    BENCH_REDIS_URL=redis://127.0.0.1:6379/11 python -m bench.soak \\
-        [--people 2000] [--broadcast 10000] [--kill-every 30] [--redis-restart-at 60]
-        [--pg-restart-at 90] [--keep DIR]
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/12 python -m bench.soak \\
+        [--people 2000] [--broadcast 10000] [--kill-every 30] [--redis-restart-at 300]
+        [--pg-restart-at 600] [--keep DIR] [--fake-here] [--shared-postgres]
 
-Three replicas in webhook mode share PostgreSQL (emptied first) and Redis; the fake Telegram
-server limits the bot token to 30 messages/s overall and 1/s per chat and answers 429 past
-that; a round-robin balancer on loopback (tests/soak/balancer.py) spreads the updates over the
-replicas. `--people` residents onboard and send a petition each, by webhook, some of their
-updates sent two at a time (they land on different replicas), while a commune-wide
-broadcast to `--broadcast` other residents goes out. Every `--kill-every` seconds one replica
-(in turn) is SIGKILLed and started again. With `--redis-restart-at`, Redis (a `redis-server`
-of the soak's own, when one is on PATH) is killed at that second and started again a few
-seconds later. With `--pg-restart-at`, PostgreSQL is restarted at that second and the replicas are
-not restarted for it: the soak runs on a cluster of its own (tests/soak/postgres.py, made with
-the machine's server binaries; the machine's own server is never restarted), restarted for
-real (`pg_ctl restart -m fast`). Where no such cluster can be made, the soak runs on
-BENCH_DATABASE_URL and only cuts every connection of the replicas (`pg_terminate_backend`);
-the figures say which of the two happened.
+Three replicas in webhook mode share PostgreSQL and Redis; the fake Telegram server (in a
+process of its own unless `--fake-here`: tests/soak/remote_fake.py) limits the bot token to 30
+messages/s overall and 1/s per chat and answers 429 past that; a round-robin balancer on
+loopback (tests/soak/balancer.py) spreads the updates over the replicas. `--people` residents
+onboard and send a petition each, by webhook, some of their updates sent two at a time (they
+land on different replicas), while a commune-wide broadcast to `--broadcast` other residents
+goes out. Every `--kill-every` seconds one replica (in turn) is SIGKILLed and started again.
+With `--redis-restart-at`, Redis (a `redis-server` of the soak's own, when one is on PATH) is
+killed at that second and started again a few seconds later. The soak runs on a PostgreSQL
+cluster of its own (tests/soak/postgres.py, made with the machine's server binaries; the
+machine's own server is never restarted); with `--pg-restart-at` it is restarted for real at
+that second (`pg_ctl restart -m fast`), and the replicas are not restarted for it. Where no
+such cluster can be made (or `--shared-postgres`), the soak runs on BENCH_DATABASE_URL (emptied
+first) and only cuts every connection of the replicas (`pg_terminate_backend`); the figures say
+which of the two happened.
 
 What each resident should receive is learnt first from one resident who goes through the
 same steps one at a time. Figures: updates acknowledged and never handled (lost updates),
