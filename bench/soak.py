@@ -1,21 +1,24 @@
 """Soak test: three `cutri run` replicas behind a load balancer, killed one after another.
 
-    BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test_x \\
-    BENCH_REDIS_URL=redis://127.0.0.1:6379/11 python -m bench.soak \\
-        [--people 2000] [--broadcast 10000] [--kill-every 30] [--redis-restart-at 60]
-        [--pg-terminate-at 90] [--keep DIR]
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/12 python -m bench.soak \\
+        [--people 2000] [--broadcast 10000] [--kill-every 30] [--redis-restart-at 300]
+        [--pg-restart-at 600] [--keep DIR] [--fake-here] [--shared-postgres]
 
-Three replicas in webhook mode share PostgreSQL (emptied first) and Redis; the fake Telegram
-server limits the bot token to 30 messages/s overall and 1/s per chat and answers 429 past
-that; a round-robin balancer on loopback (tests/soak/balancer.py) spreads the updates over the
-replicas. `--people` residents onboard and send a petition each, by webhook, some of their
-updates sent two at a time (they land on different replicas), while a commune-wide
-broadcast to `--broadcast` other residents goes out. Every `--kill-every` seconds one replica
-(in turn) is SIGKILLed and started again. With `--redis-restart-at`, Redis (a `redis-server`
-of the soak's own, when one is on PATH) is killed at that second and started again a few
-seconds later; with `--pg-terminate-at`, every connection of the replicas to PostgreSQL is cut
-(`pg_terminate_backend`) at that second, as a database restart would, and the replicas are
-not restarted for it.
+Three replicas in webhook mode share PostgreSQL and Redis; the fake Telegram server (in a
+process of its own unless `--fake-here`: tests/soak/remote_fake.py) limits the bot token to 30
+messages/s overall and 1/s per chat and answers 429 past that; a round-robin balancer on
+loopback (tests/soak/balancer.py) spreads the updates over the replicas. `--people` residents
+onboard and send a petition each, by webhook, some of their updates sent two at a time (they
+land on different replicas), while a commune-wide broadcast to `--broadcast` other residents
+goes out. Every `--kill-every` seconds one replica (in turn) is SIGKILLed and started again.
+With `--redis-restart-at`, Redis (a `redis-server` of the soak's own, when one is on PATH) is
+killed at that second and started again a few seconds later. The soak runs on a PostgreSQL
+cluster of its own (tests/soak/postgres.py, made with the machine's server binaries; the
+machine's own server is never restarted); with `--pg-restart-at` it is restarted for real at
+that second (`pg_ctl restart -m fast`), and the replicas are not restarted for it. Where no
+such cluster can be made (or `--shared-postgres`), the soak runs on BENCH_DATABASE_URL (emptied
+first) and only cuts every connection of the replicas (`pg_terminate_backend`); the figures say
+which of the two happened.
 
 What each resident should receive is learnt first from one resident who goes through the
 same steps one at a time. Figures: updates acknowledged and never handled (lost updates),
@@ -41,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,8 @@ from storage.encryption import Keyring, use_keyring
 from tests.e2e.process import BotProcess, free_port
 from tests.fakes.telegram import FakeTelegram
 from tests.soak.balancer import RoundRobin
+from tests.soak.postgres import PrivatePostgres
+from tests.soak.remote_fake import LocalTelegram, RemoteTelegram, Results, TelegramView
 
 RATE = 30
 PER_CHAT_RATE = 1
@@ -101,7 +106,12 @@ class Soak:
     kill_every: float = 30.0
     max_kills: int | None = None
     redis_restart_at: float | None = None
-    pg_terminate_at: float | None = None
+    pg_restart_at: float | None = None
+    # The fake Telegram in a process of its own (see tests/soak/remote_fake.py).
+    fake_apart: bool = False
+    # A cluster of the soak's own when one can be made (always, with `pg_restart_at`: only
+    # there can PostgreSQL be restarted); otherwise `database_url`.
+    private_postgres: bool = True
     database_url: str = ""
     redis_url: str = ""
     workdir: Path = Path()
@@ -130,12 +140,18 @@ class Figures:
     seconds: float = 0.0
     began: float = 0.0
     redis_restarted: bool = False
+    # How PostgreSQL was troubled: "" (not), "restarted" (the soak's own cluster) or
+    # "connections cut" (pg_terminate_backend, when no cluster of its own could be made).
+    pg_trouble: str = ""
     pg_terminated: int = 0
+    pg_private: str = ""  # which server the run used, and why not a private one
     violations: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # Seconds from the start of the run: what happened, and when 429s were answered.
     events: list[tuple[float, str]] = field(default_factory=list)
     rate_limited_at: list[tuple[float, str]] = field(default_factory=list)
+    # While the broadcast went out: the seconds of the run that sent under 80% of the pace.
+    slow_seconds: list[tuple[int, int, int]] = field(default_factory=list)
 
     @property
     def lost_messages(self) -> int:
@@ -162,14 +178,25 @@ class Figures:
         ]
         if self.redis_restarted:
             lines.append("  Redis was killed and started again during the run")
-        if self.pg_terminated:
-            lines.append(f"  {self.pg_terminated} PostgreSQL connections cut during the run")
+        if self.pg_private:
+            lines.append(f"  PostgreSQL: {self.pg_private}")
+        if self.pg_trouble == "restarted":
+            lines.append("  PostgreSQL was restarted during the run (pg_ctl restart -m fast); "
+                         "the replicas were not")
+        elif self.pg_trouble:
+            lines.append(f"  PostgreSQL was not restarted: {self.pg_terminated} connections of "
+                         "the replicas were cut (pg_terminate_backend)")
         if self.events:
             lines.append("  events: " + ", ".join(f"{at:.0f} s {what}" for at, what in self.events))
         if self.rate_limited_at:
             seconds = Counter(f"{at:.0f} s {key}" for at, key in self.rate_limited_at)
             lines.append("  429 at: " + ", ".join(f"{when} ×{count}"
                                                    for when, count in sorted(seconds.items())))
+        if self.slow_seconds:
+            slow = sum(last - first + 1 for first, last, _sent in self.slow_seconds)
+            lines.append(f"  {slow} seconds under 80% of the pace: " + ", ".join(
+                f"{first}-{last} s ({sent} sent)" if last > first else f"{first} s ({sent})"
+                for first, last, sent in self.slow_seconds[:40]))
         lines += [f"  note: {note}" for note in self.notes]
         lines += [f"  fake Telegram refused: {line}" for line in self.violations[:5]]
         return "\n".join(lines)
@@ -210,6 +237,18 @@ class OwnRedis:
             await self.process.wait()
 
 
+@contextlib.asynccontextmanager
+async def fake_telegram(apart: bool) -> AsyncIterator[TelegramView]:
+    """The fake Telegram limiting the token, in a process of its own or in this one."""
+    if apart:
+        async with RemoteTelegram(RATE, PER_CHAT_RATE) as remote:
+            yield remote
+        return
+    async with FakeTelegram(rate_limits=True, global_rate=RATE,
+                            per_chat_rate=PER_CHAT_RATE) as fake:
+        yield LocalTelegram(fake)
+
+
 def normalised(message: dict[str, Any]) -> str:
     return _CODE.sub("KN-…", str(message.get("text", message.get("caption", ""))))
 
@@ -226,8 +265,8 @@ def find_button(messages: list[dict[str, Any]], label: str) -> tuple[int, str]:
 class Resident:
     """One resident going through SCRIPT against `expected`, the calibration's replies."""
 
-    def __init__(self, chat: int, telegram: FakeTelegram, deliver: Callable[[dict[str, Any]],
-                 Awaitable[None]]) -> None:
+    def __init__(self, chat: int, telegram: TelegramView,
+                 deliver: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
         self.chat = chat
         self.telegram = telegram
         self.deliver = deliver
@@ -260,16 +299,16 @@ class Resident:
                 return False
             with contextlib.suppress(AssertionError):
                 await self.telegram.wait_for(self.chat, self.seen + 1,
-                                             timeout=min(5.0, deadline - time.monotonic() + 0.1))
+                                             min(5.0, deadline - time.monotonic() + 0.1))
 
     async def send_step(self, step: list[tuple[str, str]]) -> None:
         updates = []
         for kind, value in step:
             if kind == "press":
                 message_id, data = find_button(self.kept, value)
-                updates.append(self.telegram.press(self.chat, data, message_id=message_id))
+                updates.append(await self.telegram.press(self.chat, data, message_id))
             else:
-                updates.append(self.telegram.text(self.chat, value))
+                updates.append(await self.telegram.text(self.chat, value))
         for update in updates:
             await self.deliver(update)
 
@@ -297,6 +336,8 @@ async def calibrate(resident: Resident, settled: Callable[[int], Awaitable[bool]
                 if time.monotonic() > deadline:
                     raise AssertionError(f"calibration step {value!r} was not answered")
                 await asyncio.sleep(0.1)
+            with contextlib.suppress(AssertionError):  # a fake apart: fetch what it holds
+                await resident.telegram.wait_for(resident.chat, resident.seen + 1, 0.0)
             resident.take_new(None)
         ends.append(len(resident.kept))
     return [normalised(message) for message in resident.kept], ends
@@ -349,19 +390,56 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
     elif soak.redis_restart_at is not None:
         figures.notes.append("no redis-server on PATH: Redis was not restarted")
     await flush_redis(redis_url)
-    db = await prepare_database(soak.database_url)
+    private: PrivatePostgres | None = None
+    figures.pg_private = "the server of the database URL given (asked for)"
+    if soak.private_postgres:
+        private, why_not = PrivatePostgres.find()
+        if private is None:
+            figures.pg_private = f"the server of the database URL given ({why_not})"
+    database_url = soak.database_url
+    if private is not None:
+        try:
+            await private.start()
+        except RuntimeError as error:
+            await private.stop()
+            private = None
+            figures.pg_private = (f"the server of the database URL given (a cluster of the "
+                                  f"soak's own did not start: {str(error)[:200]})")
+        else:
+            database_url = private.url
+            figures.pg_private = f"a cluster of the soak's own ({private.bindir})"
+    alive: list[BotProcess] = []
+    try:
+        if not database_url:
+            raise RuntimeError("no PostgreSQL: no cluster of the soak's own, no database URL")
+        return await _run_soak(soak, figures, chance, keyring, own_redis, redis_url,
+                               database_url, private, alive, log)
+    finally:
+        for bot in alive:  # cut short (an error, SIGTERM): no replica outlives the soak
+            await bot.kill()
+        if private is not None:
+            await private.stop()
+        if own_redis is not None:
+            await own_redis.kill()
+
+
+async def _run_soak(soak: Soak, figures: Figures, chance: random.Random, keyring: Keyring,
+                    own_redis: OwnRedis | None, redis_url: str, database_url: str,
+                    private: PrivatePostgres | None, alive: list[BotProcess],
+                    log: Callable[[str], None]) -> Figures:
+    db = await prepare_database(database_url)
     population = await seed_population(db, soak.broadcast)
     broadcast_id = await queue_commune_broadcast(db, population, hold=True)
     acknowledged: set[int] = set()
     started = time.monotonic()
-    async with FakeTelegram(rate_limits=True, global_rate=RATE,
-                            per_chat_rate=PER_CHAT_RATE) as telegram:
-        telegram.remember_chats(population.chat_ids)
+    async with fake_telegram(soak.fake_apart) as telegram:
+        await telegram.remember_chats(population.chat_ids)
         ports = [free_port() for _ in range(REPLICAS)]
         async with RoundRobin([f"http://127.0.0.1:{port}" for port in ports]) as balancer:
             replicas = [replica(soak.workdir / f"replica-{index}", port, telegram, balancer,
-                                soak.database_url, redis_url, keyring)
+                                database_url, redis_url, keyring)
                         for index, port in enumerate(ports)]
+            alive += replicas
             await asyncio.gather(*(bot.start() for bot in replicas))
 
             webhook = balancer.url + WEBHOOK_PATH
@@ -370,7 +448,7 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
                 # Telegram delivers an update again until a webhook answers 200.
                 while True:
                     try:
-                        status, _body = await telegram.deliver(update, url=webhook)
+                        status = await telegram.deliver(update, webhook, SECRET)
                     except (aiohttp.ClientError, TimeoutError):
                         status = 0
                     if status == 200:
@@ -384,19 +462,20 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
             log(f"calibrated: {len(expected)} replies over {len(SCRIPT)} steps")
             residents = [Resident(FIRST_RESIDENT + index, telegram, deliver)
                          for index in range(soak.people)]
-            before = len(telegram.sent)
+            before = await telegram.sent_count()
             began = figures.began = time.monotonic()
             await release_broadcast(db, broadcast_id)
             conversations = [asyncio.create_task(resident.converse(expected, ends))
                              for resident in residents]
             broadcast_chats = population.chat_ids
 
-            def all_done() -> bool:
+            async def all_done() -> bool:
                 return (all(task.done() for task in conversations)
-                        and all(telegram.messages_for(chat) for chat in broadcast_chats))
+                        and await telegram.reached(broadcast_chats[0], len(broadcast_chats))
+                        == len(broadcast_chats))
 
             troubles = asyncio.create_task(make_trouble(
-                soak, replicas, own_redis, db, all_done, figures, log, chance))
+                soak, replicas, own_redis, private, db, all_done, figures, log, chance))
             progress = asyncio.create_task(report_progress(
                 telegram, residents, conversations, before, began, log))
             try:
@@ -412,9 +491,8 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
             for bot in replicas:
                 await bot.stop(30)
             figures.seconds = time.monotonic() - began
-        if own_redis is not None:
-            await own_redis.kill()
-        sends = telegram.sent[before:]
+        results = await telegram.results()
+        sends = results.sent_chats[before:]
         figures.updates_acknowledged = len(acknowledged)
         figures.lost_updates = await unhandled(db, acknowledged)
         figures.unsent_rows = await unsent_rows(db)
@@ -423,21 +501,18 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
         figures.out_of_order_people = sum(1 for r in residents if r.out_of_order)
         figures.out_of_order_replies = sum(r.out_of_order for r in residents)
         figures.stuck_people = sum(1 for r in residents if r.stuck)
-        received = Counter(entry["chat_id"] for entry in sends)
+        received = Counter(sends)
         figures.missed_broadcast = sum(1 for chat in broadcast_chats if not received[chat])
         figures.repeats = (sum(max(0, received[chat] - 1) for chat in broadcast_chats)
                            + sum(r.repeats for r in residents))
         figures.repeats_per_kill = figures.repeats / max(1, figures.kills)
-        figures.rate_limited = telegram.rate_limited_count
-        figures.retry_window_violations = telegram.retry_window_violations
-        figures.violations = list(telegram.violations)
-        figures.rate_limited_at = [
-            (call["time"] - began,
-             "resident" if int(call["params"].get("chat_id", 0)) >= CALIBRATION_RESIDENT
-             else "broadcast")
-            for call in telegram.calls if call["status"] == 429]
+        figures.rate_limited = results.rate_limited_count
+        figures.retry_window_violations = results.retry_window_violations
+        figures.violations = results.violations
+        figures.rate_limited_at = rate_limited_at(results, began)
         figures.send_rate_ratio, figures.broadcast_rate_ratio = send_rates(
-            telegram, before, set(broadcast_chats))
+            results, before, set(broadcast_chats))
+        figures.slow_seconds = slow_seconds(results, before, set(broadcast_chats), began)
         for bot in replicas:
             text_ = bot.log()
             if "Traceback" in text_:
@@ -447,18 +522,19 @@ async def run_soak(soak: Soak, *, log: Callable[[str], None] = print) -> Figures
     return figures
 
 
-async def report_progress(telegram: FakeTelegram, residents: list[Resident],
+async def report_progress(telegram: TelegramView, residents: list[Resident],
                           conversations: list[asyncio.Task[None]], before: int, began: float,
                           log: Callable[[str], None]) -> None:
     """A line every 30 s: a long run shows it is moving."""
     while True:
         await asyncio.sleep(30)
         done = sum(1 for task in conversations if task.done())
-        log(f"{time.monotonic() - began:.0f} s: {len(telegram.sent) - before} sent, "
-            f"{done}/{len(residents)} residents done, {telegram.rate_limited_count} × 429")
+        sent, rate_limited = await telegram.progress()
+        log(f"{time.monotonic() - began:.0f} s: {sent - before} sent, "
+            f"{done}/{len(residents)} residents done, {rate_limited} × 429")
 
 
-def replica(workdir: Path, port: int, telegram: FakeTelegram, balancer: RoundRobin,
+def replica(workdir: Path, port: int, telegram: TelegramView, balancer: RoundRobin,
             database_url: str, redis_url: str, keyring: Keyring) -> BotProcess:
     workdir.mkdir(parents=True, exist_ok=True)
     bot = BotProcess(
@@ -483,16 +559,23 @@ def replica(workdir: Path, port: int, telegram: FakeTelegram, balancer: RoundRob
 
 
 async def make_trouble(soak: Soak, replicas: list[BotProcess], own_redis: OwnRedis | None,
-                       db: Database, done: Callable[[], bool], figures: Figures,
-                       log: Callable[[str], None], chance: random.Random) -> None:
+                       private: PrivatePostgres | None, db: Database,
+                       done: Callable[[], Awaitable[bool]],
+                       figures: Figures, log: Callable[[str], None],
+                       chance: random.Random) -> None:
     """Kill a replica every `kill_every` seconds (and start it again); Redis and PostgreSQL
     trouble once each at their second."""
     began = time.monotonic()
     next_kill = began + soak.kill_every if soak.kill_every > 0 else float("inf")
     redis_at = began + soak.redis_restart_at if soak.redis_restart_at is not None else None
-    pg_at = began + soak.pg_terminate_at if soak.pg_terminate_at is not None else None
-    while not done():
+    pg_at = began + soak.pg_restart_at if soak.pg_restart_at is not None else None
+    next_check = 0.0
+    while True:
         now = time.monotonic()
+        if now >= next_check:
+            if await done():
+                return
+            next_check = now + 2.0
         if now >= next_kill and (soak.max_kills is None or figures.kills < soak.max_kills):
             bot = replicas[figures.kills % len(replicas)]
             await bot.kill()
@@ -514,9 +597,16 @@ async def make_trouble(soak: Soak, replicas: list[BotProcess], own_redis: OwnRed
             log("Redis started again")
         if pg_at is not None and now >= pg_at:
             pg_at = None
-            figures.pg_terminated = await cut_connections(db)
-            figures.events.append((now - figures.began, "PostgreSQL connections cut"))
-            log(f"{now - began:.0f} s: {figures.pg_terminated} PostgreSQL connections cut")
+            if private is not None:
+                await private.restart()
+                figures.pg_trouble = "restarted"
+                figures.events.append((now - figures.began, "PostgreSQL restarted"))
+                log(f"{now - began:.0f} s: PostgreSQL restarted")
+            else:
+                figures.pg_terminated = await cut_connections(db)
+                figures.pg_trouble = "connections cut"
+                figures.events.append((now - figures.began, "PostgreSQL connections cut"))
+                log(f"{now - began:.0f} s: {figures.pg_terminated} PostgreSQL connections cut")
         await asyncio.sleep(0.2)
 
 
@@ -544,6 +634,13 @@ async def unsent_rows(db: Database) -> int:
             "SELECT count(*) FROM outbox WHERE status <> 'sent'")) or 0)
 
 
+def _timed_sends(results: Results) -> list[tuple[float, int]]:
+    """(when, chat) of each message sent: the calls that sent, beside the fake's list."""
+    times = [call["time"] for call in results.calls
+             if call["status"] == 200 and _sends(call["method"])]
+    return list(zip(times, results.sent_chats, strict=False))
+
+
 def _sends(method: str) -> bool:
     """The calls the fake lists in `sent` (one entry each: no albums here)."""
     lower = method.lower()
@@ -552,14 +649,11 @@ def _sends(method: str) -> bool:
     return lower.startswith(("copymessage", "forwardmessage", "editmessage"))
 
 
-def send_rates(telegram: FakeTelegram, before: int, broadcast_chats: set[int],
+def send_rates(results: Results, before: int, broadcast_chats: set[int],
                ) -> tuple[float, float]:
     """Messages a second while the broadcast went out (its first send to its last), all and
     the broadcast's own, each divided by the token's limit."""
-    times = [call["time"] for call in telegram.calls
-             if call["status"] == 200 and _sends(call["method"])]
-    chats = [entry["chat_id"] for entry in telegram.sent]
-    pairs = list(zip(times, chats, strict=False))[before:]
+    pairs = _timed_sends(results)[before:]
     window = [stamp for stamp, chat in pairs if chat in broadcast_chats]
     if len(window) < 2:
         return 0.0, 0.0
@@ -569,24 +663,89 @@ def send_rates(telegram: FakeTelegram, before: int, broadcast_chats: set[int],
     return inside / seconds / RATE, len(window) / seconds / RATE
 
 
+def rate_limited_at(results: Results, began: float) -> list[tuple[float, str]]:
+    """When each 429 was answered (seconds of the run), to whom, and how many sends the fake
+    took in the second before it and to that chat in the three before (a burst overall, or
+    one chat's)."""
+    sends = [(call["time"], call["chat_id"]) for call in results.calls
+             if call["status"] == 200 and _sends(call["method"])]
+    found: list[tuple[float, str]] = []
+    for call in results.calls:
+        if call["status"] != 429:
+            continue
+        at, chat = call["time"], call["chat_id"]
+        who = "resident" if int(chat or 0) >= CALIBRATION_RESIDENT else "broadcast"
+        if len(found) < 20:
+            overall = sum(1 for stamp, _chat in sends if at - 1 <= stamp < at)
+            own = ", ".join(f"{stamp - at:.2f}" for stamp, other in sends
+                            if other == chat and at - 3 <= stamp < at)
+            who += f" ({overall} sends in the second before; to the chat at [{own}] s)"
+        found.append((at - began, who))
+    return found
+
+
+def slow_seconds(results: Results, before: int, broadcast_chats: set[int], began: float,
+                 ) -> list[tuple[int, int, int]]:
+    """The whole seconds of the run (from `began`) between the broadcast's first and last send
+    that sent under 80% of the pace, joined into runs: (first, last, messages sent in them).
+    Where the rate went: a kill, Redis or PostgreSQL away, a machine too busy."""
+    pairs = _timed_sends(results)[before:]
+    window = [stamp for stamp, chat in pairs if chat in broadcast_chats]
+    if len(window) < 2:
+        return []
+    per_second = Counter(int(stamp - began) for stamp, _chat in pairs)
+    runs: list[tuple[int, int, int]] = []
+    for second in range(int(window[0] - began) + 1, int(window[-1] - began)):
+        sent = per_second[second]
+        if sent >= 0.8 * RATE:
+            continue
+        if runs and runs[-1][1] == second - 1:
+            first, _last, total = runs[-1]
+            runs[-1] = (first, second, total + sent)
+        else:
+            runs.append((second, second, sent))
+    return runs
+
+
+async def cancelled_by_sigterm(work: Awaitable[Figures]) -> Figures:
+    """`work`, cancelled by SIGTERM as by Ctrl-C: its clean-up runs (replicas, PostgreSQL and
+    Redis of its own stopped)."""
+    task = asyncio.ensure_future(work)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await task
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--broadcast", type=int, default=10_000)
     parser.add_argument("--kill-every", type=float, default=30.0)
     parser.add_argument("--redis-restart-at", type=float, default=None)
-    parser.add_argument("--pg-terminate-at", type=float, default=None)
+    parser.add_argument("--pg-restart-at", type=float, default=None,
+                        help="restart PostgreSQL (the soak's own cluster) at this second")
+    parser.add_argument("--shared-postgres", action="store_true",
+                        help="run on BENCH_DATABASE_URL, not a cluster of the soak's own "
+                             "(PostgreSQL's connections are then cut, not restarted)")
+    parser.add_argument("--fake-here", action="store_true",
+                        help="run the fake Telegram in this process (by default a process of "
+                             "its own, so that the residents' work never delays its calls)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the replicas' logs here")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "")
     redis_url = os.environ.get("BENCH_REDIS_URL", "")
-    if not database_url.startswith("postgresql") or not redis_url:
-        sys.exit("set BENCH_DATABASE_URL (PostgreSQL, emptied first) and BENCH_REDIS_URL")
+    private = not args.shared_postgres and PrivatePostgres.find()[0] is not None
+    if not private and not database_url.startswith("postgresql"):
+        sys.exit("set BENCH_DATABASE_URL (PostgreSQL, emptied first): no cluster of the "
+                 "soak's own can be made here")
+    if not redis_url:
+        sys.exit("set BENCH_REDIS_URL")
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="cutri-soak-"))
     soak = Soak(people=args.people, broadcast=args.broadcast, kill_every=args.kill_every,
-                redis_restart_at=args.redis_restart_at, pg_terminate_at=args.pg_terminate_at,
-                database_url=database_url, redis_url=redis_url, workdir=workdir)
-    figures = asyncio.run(run_soak(soak))
+                redis_restart_at=args.redis_restart_at, pg_restart_at=args.pg_restart_at,
+                private_postgres=private, fake_apart=not args.fake_here,
+                database_url=database_url, redis_url=redis_url,
+                workdir=workdir)
+    figures = asyncio.run(cancelled_by_sigterm(run_soak(soak)))
     print(figures.report())
     print(json.dumps({"lost_updates": figures.lost_updates,
                       "lost_messages": figures.lost_messages,

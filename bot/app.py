@@ -35,7 +35,7 @@ from scheduler.clock import Clock
 from scheduler.dispatcher import Channel, Dispatcher
 from scheduler.jobs import build_scheduler, one_replica
 from scheduler.pacing import Pace, Pacer
-from storage.db import Database
+from storage.db import Database, database_unreachable
 from storage.messaging.quiet_hours import QuietHours
 from storage.migrate import upgrade_database_async
 
@@ -177,7 +177,16 @@ def build_web_app(process: Process) -> web.Application:
         # replica that is up.
         if process.stop.is_set() and request.path in WEBHOOK_PATHS:
             return web.json_response({"ok": False, "draining": True}, status=503)
-        return await handler(request)
+        try:
+            return await handler(request)
+        except Exception as error:
+            if request.path not in WEBHOOK_PATHS or not database_unreachable(error):
+                raise
+            # PostgreSQL restarting: nothing was recorded, the platform delivers the update
+            # again (a load balancer tries another replica first). One line, no traceback.
+            log.warning("update refused: the database is unreachable",
+                        extra={"error": type(error).__name__})
+            return web.json_response({"ok": False, "database": "unreachable"}, status=503)
 
     app.middlewares.append(refuse_updates_while_draining)
 
@@ -236,8 +245,8 @@ async def run_process(settings: Settings) -> None:
         process.runner.config = _with_username(process.runner.config, process.telegram.username)
     if process.zalo is not None:
         await process.zalo.start()
-    # What arrived before the last stop and was not handled goes first, in its order.
-    resumed = await process.runner.resume()
+    resumed = await take_up_waiting(process.db, process.runner,
+                                    timedelta(seconds=settings.inbox_stale_seconds))
     if resumed:
         log.info("resuming updates received before the restart", extra={"row": resumed})
     if process.telegram is not None and not settings.telegram_webhook_url:
@@ -252,6 +261,19 @@ async def run_process(settings: Settings) -> None:
                  settings.http_port)
     await process.stop.wait()
     await shut_down(process, clock, tasks, runner)
+
+
+async def take_up_waiting(db: Database, runner: ConversationRunner, stale: timedelta) -> int:
+    """What arrived before the last stop and was not handled goes first, in its order.
+
+    Beside other living replicas (PostgreSQL), only what waited longer than `stale`: the rest
+    may be in their hands (recorded, queued to handle), and this process cannot tell its own
+    from theirs. What it left itself is taken up by the sweep (`add_stale_sweep`) of whichever
+    replica comes first, once it has waited as long. Alone, it takes everything at once.
+    """
+    if await db.others_connected():
+        return await runner.resume_stale(stale)
+    return await runner.resume()
 
 
 def add_field_training(clock: Clock, training: FieldTraining) -> None:

@@ -43,7 +43,7 @@ from handlers.router import resolve_choice, resolve_keyword, respond
 from handlers.turn import HandlerConfig, Turn
 from handlers.values import Inbound, Kind, Reply
 from storage.conversations import ensure_identity, load_sender, save_conversation
-from storage.db import Database
+from storage.db import Database, database_unreachable
 from storage.inbound import (
     Arrival,
     claim_stale_arrivals,
@@ -244,7 +244,11 @@ class ConversationRunner:
             async with self.db.transaction() as db:
                 await lock_senders(db, sender)
                 return await self._turn(db, inbound, verdict, arrival_id)
-        except Exception:
+        except Exception as error:
+            if arrival_id is not None and database_unreachable(error):
+                # Not the handler's fault (PostgreSQL restarting): no apology, the update stays
+                # recorded and is taken up again (`resume_stale`, `resume`).
+                raise
             log.exception(
                 "handler failed", extra={"channel": inbound.channel, "kind": str(inbound.kind)}
             )

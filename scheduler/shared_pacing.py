@@ -42,24 +42,27 @@ redis.call('SET', KEYS[1], string.format('%.6f', booked),
 return string.format('%.6f', slot - now)
 """
 
-# The overall slot, as _BOOK, and a check that Redis still knows this token (KEYS[3], kept
-# without expiry): an empty Redis (restarted, it keeps nothing on disk) has forgotten every
-# chat's pace. ARGV[3] is 1 when this process booked before, so the token's key should be
-# there; then nobody sends for ARGV[4] seconds, until any chat's burst has refilled at the
-# platform, or the first replies would each find it spent.
+# Whether Redis still knows this token (KEYS[3], kept without expiry). An empty Redis
+# (restarted: it keeps nothing on disk) has forgotten every chat's pace, so nobody sends for
+# ARGV[n] seconds, until any chat's burst has refilled at the platform, or the first replies
+# would each find it spent. A replica cannot tell a Redis that forgot from a token never used
+# (a process started just then has booked nothing before either): both wait, once.
+_FORGOTTEN = """
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  redis.call('SET', KEYS[3], '1')
+  local forgotten = tonumber(ARGV[%d])
+  if forgotten > 0 and now + forgotten > tonumber(redis.call('GET', KEYS[2]) or '0') then
+    redis.call('SET', KEYS[2], string.format('%%.6f', now + forgotten),
+               'PX', math.ceil(forgotten * 1000) + 1000)
+  end
+end
+"""
+
+# The overall slot, as _BOOK, after _FORGOTTEN (ARGV[3]); KEYS[2] is the pause.
 _BOOK_OVERALL = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-if redis.call('EXISTS', KEYS[3]) == 0 then
-  redis.call('SET', KEYS[3], '1')
-  if ARGV[3] == '1' then
-    local until_ = now + tonumber(ARGV[4])
-    if until_ > tonumber(redis.call('GET', KEYS[2]) or '0') then
-      redis.call('SET', KEYS[2], string.format('%.6f', until_),
-                 'PX', math.ceil(tonumber(ARGV[4]) * 1000) + 1000)
-    end
-  end
-end
+""" + _FORGOTTEN % 3 + """
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -84,11 +87,13 @@ end
 return 1
 """
 
-# KEYS[1]: a chat's slot; KEYS[2]: the pause; ARGV[1]: the chat's interval. Returns the
-# seconds the pause still lasts, as a string; if none, the chat's pace restarts from now.
+# KEYS[1]: a chat's slot; KEYS[2]: the pause; ARGV[1]: the chat's interval; _FORGOTTEN with
+# ARGV[2] (a slot booked before Redis forgot waits too). Returns the seconds the pause still
+# lasts, as a string; if none, the chat's pace restarts from now.
 _CLEAR = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+""" + _FORGOTTEN % 2 + """
 local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
 if paused > now then
   return string.format('%.6f', paused - now)
@@ -124,7 +129,6 @@ class SharedPacer:
         self.chat_tolerance = self.chat_interval * max(0, per_chat_burst - 1)
         self._book = redis.register_script(_BOOK)
         self._book_overall = redis.register_script(_BOOK_OVERALL)
-        self._booked_before = False
         # After Redis forgot the token: until any chat's burst has refilled at the platform.
         self.forgotten_pause = self.chat_interval * per_chat_burst
         self._pause = redis.register_script(_PAUSE)
@@ -137,20 +141,19 @@ class SharedPacer:
                                       [self.chat_interval, self.chat_tolerance]))
 
     async def overall_slot(self) -> float:
-        wait = float(await self._call(
+        return float(await self._call(
             self._book_overall,
             [f"{self.prefix}:all", f"{self.prefix}:paused", f"{self.prefix}:known"],
-            [self.interval, self.tolerance, int(self._booked_before), self.forgotten_pause]))
-        self._booked_before = True
-        return wait
+            [self.interval, self.tolerance, self.forgotten_pause]))
 
     async def pause_for(self, seconds: float) -> None:
         await self._call(self._pause, [f"{self.prefix}:paused"], [seconds])
 
     async def clear_to_send(self, chat_id: str) -> float:
-        return float(await self._call(self._clear, [f"{self.prefix}:chat:{chat_id}",
-                                                    f"{self.prefix}:paused"],
-                                      [self.chat_interval]))
+        return float(await self._call(
+            self._clear,
+            [f"{self.prefix}:chat:{chat_id}", f"{self.prefix}:paused", f"{self.prefix}:known"],
+            [self.chat_interval, self.forgotten_pause]))
 
     async def _call(self, script: Any, keys: list[str], args: list[float]) -> Any:
         attempt = 0

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
+import os
+import socket
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +16,7 @@ from typing import Any
 from sqlalchemy import event, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,6 +28,10 @@ from storage.sqlite_inline import InlineConnection, connect_inline
 
 # How long a statement may wait for another process's write lock (a command line tool's).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Each engine's connections to PostgreSQL carry a name of their own (`application_name`), so a
+# process can tell whether others are connected to the database (`Database.others_connected`).
+_APPLICATION = "cutri"
+_ENGINES = itertools.count(1)
 
 
 class WriterQueue:
@@ -73,7 +81,9 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.engine: AsyncEngine = make_engine(url, echo=echo)
+        # Host, process and engine: a replica restarted in the same container gets a new name.
+        self.name = f"{_APPLICATION}/{os.getpid()}/{next(_ENGINES)}/{socket.gethostname()}"[:63]
+        self.engine: AsyncEngine = make_engine(url, echo=echo, name=self.name)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer; queueing writers here is fairer and faster than letting them
         # spin in SQLite's busy handler, which sleeps up to 100 ms between tries.
@@ -138,8 +148,48 @@ class Database:
                                              {"key": key})
                     await connection.commit()
 
+    async def others_connected(self) -> bool:
+        """Whether another cutri process (a replica, a command line tool) is connected to this
+        PostgreSQL database now. A process killed a moment ago is not: the server sees its
+        connections close. Never on SQLite, which serves one process."""
+        if self.is_sqlite:
+            return False
+        async with self.engine.connect() as connection:
+            return bool(await connection.scalar(text(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name LIKE :cutri"
+                " AND application_name <> :me)"),
+                {"cutri": f"{_APPLICATION}/%", "me": self.name}))
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# PostgreSQL's SQLSTATEs for a server that is going away or not there yet: class 08
+# (connection exception) and 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now).
+_GONE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database server is away (restarting, down, connection cut),
+    as opposed to a fault in what was asked: then waiting and trying again is the answer.
+
+    Connecting may fail with the driver's own exceptions (asyncpg's, an `OSError`), not
+    wrapped by SQLAlchemy; a statement's failure comes wrapped, the driver's as its cause.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        state = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_GONE_STATES):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
 
 
 def insert_ignoring_conflicts(db: AsyncSession, model: Any, **values: Any) -> Any:
@@ -158,10 +208,16 @@ def ignoring_conflicts(dialect: str, model: Any) -> Any:
     return insert(model).prefix_with("OR IGNORE")
 
 
-def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, echo: bool = False, name: str = _APPLICATION) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+        # Pooled connections are checked before use: after a PostgreSQL restart, a dead one is
+        # replaced instead of failing the transaction that drew it.
+        connect_args: dict[str, Any] = {}
+        if parsed.get_driver_name() == "asyncpg":
+            connect_args["server_settings"] = {"application_name": name}
+        return create_async_engine(url, echo=echo, pool_pre_ping=True,
+                                   connect_args=connect_args)
     database = parsed.database or ":memory:"
     if database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)

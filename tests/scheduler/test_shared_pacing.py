@@ -31,14 +31,19 @@ async def redis() -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-def replicas(redis: Redis, count: int, rate: float = 30, **options: int) -> list[SharedPacer]:
-    """Pacers of `count` replicas on one token (a token of their own: tests run side by side)."""
+async def replicas(redis: Redis, count: int, rate: float = 30, *, known: bool = True,
+                   **options: int) -> list[SharedPacer]:
+    """Pacers of `count` replicas on one token (a token of their own: tests run side by side).
+
+    `known`: Redis has known the token for a while (no pause for a forgotten pace)."""
     prefix = token_key("telegram", f"123:{uuid.uuid4()}")
+    if known:
+        await redis.set(f"{prefix}:known", "1", ex=600)
     return [SharedPacer(redis, prefix, rate, per_chat_rate=1, **options) for _ in range(count)]
 
 
 async def test_two_replicas_together_keep_the_tokens_overall_rate(redis: Redis) -> None:
-    first, second = replicas(redis, 2, rate=30, burst=1)
+    first, second = await replicas(redis, 2, rate=30, burst=1)
     started = time.time()
     waits = [await (first if n % 2 else second).overall_slot() for n in range(60)]
     last_slot = time.time() + waits[-1]
@@ -49,7 +54,7 @@ async def test_two_replicas_together_keep_the_tokens_overall_rate(redis: Redis) 
 
 
 async def test_a_429_seen_by_one_replica_pauses_the_other(redis: Redis) -> None:
-    first, second = replicas(redis, 2)
+    first, second = await replicas(redis, 2)
     await first.pause_for(5)
     assert await second.overall_slot() >= 4.5
     # A later, shorter pause never shortens it.
@@ -60,7 +65,7 @@ async def test_a_429_seen_by_one_replica_pauses_the_other(redis: Redis) -> None:
 async def test_a_send_booked_before_a_429_on_another_replica_sees_the_pause(
     redis: Redis,
 ) -> None:
-    first, second = replicas(redis, 2)
+    first, second = await replicas(redis, 2)
     assert await second.clear_to_send("c") == 0
     await first.pause_for(5)
     assert 4.0 <= await second.clear_to_send("c") <= 5.0
@@ -69,7 +74,7 @@ async def test_a_send_booked_before_a_429_on_another_replica_sees_the_pause(
 async def test_a_chats_shared_pace_counts_from_when_its_message_really_went(
     redis: Redis,
 ) -> None:
-    (pacer,) = replicas(redis, 1)
+    (pacer,) = await replicas(redis, 1)
     assert await pacer.chat_slot("late") < 0.2
     await asyncio.sleep(1.5)  # the message waited behind a broadcast
     assert await pacer.clear_to_send("late") == 0
@@ -82,16 +87,37 @@ async def test_a_chats_shared_pace_counts_from_when_its_message_really_went(
 async def test_a_redis_that_forgot_the_pace_holds_sending_until_bursts_have_refilled(
     redis: Redis,
 ) -> None:
-    (pacer,) = replicas(redis, 1)
-    assert await pacer.overall_slot() < 0.2  # a new token on a new Redis: no wait
+    (pacer,) = await replicas(redis, 1)
+    assert await pacer.overall_slot() < 0.2  # Redis knows the token: no wait
     # Redis restarts empty (it keeps nothing on disk): every chat's pace is forgotten.
     await redis.delete(*[key async for key in redis.scan_iter(f"{pacer.prefix}:*")])
     assert await pacer.overall_slot() >= 1.5  # two messages a chat, at one a second
     assert await pacer.clear_to_send("any") > 0  # a slot booked meanwhile waits too
 
 
+async def test_a_replica_started_as_redis_came_back_empty_holds_sending_too(
+    redis: Redis,
+) -> None:
+    # A process that never booked before finds the token unknown: Redis forgot it (or it is
+    # new; nobody can tell), so any chat's burst may still be spent at the platform.
+    newcomer, older = await replicas(redis, 2, known=False)
+    assert await newcomer.overall_slot() >= 1.5
+    assert await older.clear_to_send("any") > 0
+
+
+async def test_a_send_booked_before_redis_forgot_the_pace_waits_before_it_goes(
+    redis: Redis,
+) -> None:
+    (pacer,) = await replicas(redis, 1)
+    assert await pacer.chat_slot("late") < 0.2
+    assert await pacer.overall_slot() < 0.2
+    await redis.delete(*[key async for key in redis.scan_iter(f"{pacer.prefix}:*")])
+    # Its slot was booked while Redis knew the chat; the chat's next one may not be.
+    assert await pacer.clear_to_send("late") >= 1.5
+
+
 async def test_one_chats_pace_is_shared_too(redis: Redis) -> None:
-    first, second = replicas(redis, 2)
+    first, second = await replicas(redis, 2)
     assert [await first.chat_slot("42") for _ in range(2)] == pytest.approx([0, 0], abs=0.05)
     assert await second.chat_slot("42") >= 0.9
     assert await second.chat_slot("43") < 0.05  # another person is not held up
@@ -138,7 +164,7 @@ async def test_while_redis_is_away_nothing_is_booked_and_sending_resumes_when_it
     proxy = Proxy((connection.get("host", "127.0.0.1"), int(connection.get("port", 6379))))
     await proxy.start()
     through_proxy = Redis(host="127.0.0.1", port=proxy.port, db=connection.get("db", 0))
-    (pacer,) = replicas(through_proxy, 1)
+    (pacer,) = await replicas(through_proxy, 1)
     try:
         assert await pacer.overall_slot() < 0.05
         await proxy.cut()
