@@ -83,7 +83,7 @@ def _pace(process: Process, channel: str, token: str, rate: float, per_chat_rate
 
 
 def build_process(settings: Settings) -> Process:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, replica=True)
     runner = ConversationRunner(
         db,
         HandlerConfig(

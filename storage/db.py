@@ -29,8 +29,10 @@ from storage.sqlite_inline import InlineConnection, connect_inline
 # How long a statement may wait for another process's write lock (a command line tool's).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Each engine's connections to PostgreSQL carry a name of their own (`application_name`), so a
-# process can tell whether others are connected to the database (`Database.others_connected`).
+# replica can tell whether other replicas are connected (`Database.others_connected`); those
+# of `cutri run` say so, those of a command, a bench or a test do not count as replicas.
 _APPLICATION = "cutri"
+_REPLICA = "cutri-run"
 _ENGINES = itertools.count(1)
 
 
@@ -79,10 +81,11 @@ class WriterQueue:
 class Database:
     """One engine and its session factory; `transaction()` is the only way code writes."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, replica: bool = False) -> None:
         self.url = url
         # Host, process and engine: a replica restarted in the same container gets a new name.
-        self.name = f"{_APPLICATION}/{os.getpid()}/{next(_ENGINES)}/{socket.gethostname()}"[:63]
+        kind = _REPLICA if replica else _APPLICATION
+        self.name = f"{kind}/{os.getpid()}/{next(_ENGINES)}/{socket.gethostname()}"[:63]
         self.engine: AsyncEngine = make_engine(url, echo=echo, name=self.name)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer; queueing writers here is fairer and faster than letting them
@@ -149,9 +152,9 @@ class Database:
                     await connection.commit()
 
     async def others_connected(self) -> bool:
-        """Whether another cutri process (a replica, a command line tool) is connected to this
-        PostgreSQL database now. A process killed a moment ago is not: the server sees its
-        connections close. Never on SQLite, which serves one process."""
+        """Whether another replica (`cutri run`) is connected to this PostgreSQL database now;
+        a command line tool is not one. A replica killed a moment ago is not connected: the
+        server sees its connections close. Never on SQLite, which serves one process."""
         if self.is_sqlite:
             return False
         async with self.engine.connect() as connection:
@@ -159,7 +162,7 @@ class Database:
                 "SELECT EXISTS (SELECT 1 FROM pg_stat_activity"
                 " WHERE datname = current_database() AND application_name LIKE :cutri"
                 " AND application_name <> :me)"),
-                {"cutri": f"{_APPLICATION}/%", "me": self.name}))
+                {"cutri": f"{_REPLICA}/%", "me": self.name}))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -31,8 +31,9 @@ async def test_a_replica_started_beside_a_living_one_leaves_its_fresh_updates_to
     if db.is_sqlite:
         pytest.skip("SQLite serves one process")
     await demo(db)
-    living = ConversationRunner(db, HandlerConfig())
-    started = Database(db.url)
+    living_db = Database(db.url, replica=True)
+    living = ConversationRunner(living_db, HandlerConfig())
+    started = Database(db.url, replica=True)
     newcomer = ConversationRunner(started, HandlerConfig())
     try:
         # The living replica recorded an update and is about to handle it (it is busy with
@@ -44,22 +45,26 @@ async def test_a_replica_started_beside_a_living_one_leaves_its_fresh_updates_to
     finally:
         await newcomer.stop(5)
         await started.dispose()
+        await living_db.dispose()
 
 
 async def test_a_replica_started_alone_takes_up_everything_left_waiting(db: Database) -> None:
     if db.is_sqlite:
         pytest.skip("SQLite serves one process")
     await demo(db)
-    dead = Database(db.url)
+    dead = Database(db.url, replica=True)
     runner = ConversationRunner(dead, HandlerConfig())
     async with runner.locks.hold(("telegram", "8102")):
         await runner.accept([start("8102", "u2")])
         # The process dies with it unhandled: nothing of it runs, its connections close.
         await runner.stop(0)
     await dead.dispose()
-    await db.dispose()  # nothing else of ours is connected either
-    alone = ConversationRunner(db, HandlerConfig())
-    assert await take_up_waiting(db, alone, STALE) == 1
+    restarted = Database(db.url, replica=True)
+    alone = ConversationRunner(restarted, HandlerConfig())
+    # A command line tool (here the test's own connection) is no replica: it holds no update.
+    async with db.engine.connect() as tool:
+        await tool.execute(select(1))
+        assert await take_up_waiting(restarted, alone, STALE) == 1
     for _ in range(600):
         async with db.transaction() as session:
             handled = (await session.execute(select(InboundEvent.handled_at))).scalar_one()
@@ -67,4 +72,5 @@ async def test_a_replica_started_alone_takes_up_everything_left_waiting(db: Data
             break
         await asyncio.sleep(0.05)
     await alone.stop(5)
+    await restarted.dispose()
     assert handled is not None
