@@ -61,7 +61,7 @@ from bench.population import (
 from bot.telegram import WEBHOOK_PATH
 from storage.db import Database
 from storage.encryption import Keyring, use_keyring
-from tests.e2e.process import BotProcess, free_port
+from tests.e2e.process import BotProcess, free_port, listening
 from tests.fakes.telegram import FakeTelegram
 from tests.soak.balancer import RoundRobin
 from tests.soak.postgres import PrivatePostgres
@@ -222,14 +222,8 @@ class OwnRedis:
             "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
             "--appendonly", "no", stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                _reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("redis-server did not start")
+        if not await listening(self.port):
+            raise AssertionError("redis-server did not start")
 
     async def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:

@@ -193,6 +193,18 @@ def run_cutri(args: list[str], *, env: dict[str, str], cwd: Path,
     return subprocess.CompletedProcess(command, code, stdout, stderr)
 
 
+async def listening(port: int, *, seconds: float = 30.0) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port` within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -18,10 +18,9 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from tests.e2e.process import free_port
+from tests.e2e.process import free_port, listening
 
 # Three replicas' pools (5 + 10 overflow each), the soak's own engine and a margin.
 MAX_CONNECTIONS = 120
@@ -127,14 +126,8 @@ class PrivatePostgres:
     async def _start(self) -> None:
         await self._run("pg_ctl", "start", "-D", str(self.data), "-w", "-t", "60",
                         "-l", str(self.log), "-o", self._options())
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                _reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            await asyncio.sleep(0.1)
-        raise RuntimeError("the soak's PostgreSQL did not start")
+        if not await listening(self.port):
+            raise RuntimeError("the soak's PostgreSQL did not start")
 
     def _options(self) -> str:
         # Nothing here must survive a crash of the machine: no fsync, no full-page writes.
