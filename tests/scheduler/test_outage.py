@@ -99,11 +99,14 @@ async def end_storm_once_retried(db: Database, telegram: FakeTelegram, *, second
     (monotonic clock) the storm ended.
     """
     await asyncio.sleep(seconds)
+    # A bound for liveness only (a dispatcher that never retries), generous for a busy machine.
+    deadline = time.monotonic() + 120
     while True:
         async with db.transaction() as session:
             tried = max((await session.execute(select(OutboxMessage.attempts))).scalars())
         if tried >= attempts:
             break
+        assert time.monotonic() < deadline, f"no row was tried {attempts} times"
         await asyncio.sleep(0.05)
     telegram.fail_for("sendMessage", 502, 0)
     return time.monotonic()
